@@ -1,0 +1,388 @@
+//! Compile-time code generation for `multicard-api`.
+//!
+//! `multicard-api/build.rs` calls [`generate`]: it reads the normalized
+//! OpenAPI document (`spec/multicard.yaml`), runs progenitor on it with the
+//! type mappings the Multicard API needs, formats the code and writes it to
+//! `OUT_DIR`. It reads nothing but the spec and needs no network.
+//!
+//! Type mappings, all derived from the spec rather than listed here:
+//! - every named string enum becomes an *open* enum with an
+//!   `Unknown(String)` variant, so a status, payment system or error code the
+//!   vendor adds later still decodes;
+//! - `format: multicard-datetime` (`YYYY-MM-DD HH:MM:SS`, GMT+5) becomes
+//!   `crate::time::MulticardDateTime`;
+//! - `format: uuid` stays a `String`: the vendor's own examples hold values
+//!   that are not valid UUIDs, and an identifier is never worth failing a
+//!   payment response over.
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, StringType, Type};
+use proc_macro2::{Ident, Span, TokenStream};
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use quote::quote;
+
+/// The file names written to `OUT_DIR`.
+pub const CLIENT_FILE: &str = "multicard_client.rs";
+/// The open enums, included by `multicard-api` as `crate::enums`.
+pub const ENUMS_FILE: &str = "multicard_enums.rs";
+
+/// The Rust path of the type for `format: multicard-datetime`.
+pub const DATETIME_TYPE: &str = "crate::time::MulticardDateTime";
+/// The Rust module the open enums are included into.
+pub const ENUMS_MODULE: &str = "crate::enums";
+
+/// A failure of code generation, naming what failed.
+#[derive(Debug)]
+pub struct BuildError {
+    message: String,
+}
+
+impl BuildError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// What [`generate`] wrote.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The client and types.
+    pub client: PathBuf,
+    /// The open enums.
+    pub enums: PathBuf,
+    /// The operations generated.
+    pub operations: usize,
+}
+
+/// Reads the spec at `spec_path` and writes the generated code to `out_dir`.
+/// Prints `cargo:rerun-if-changed` for the spec only when `emit_cargo` is set.
+pub fn generate(
+    spec_path: &Path,
+    out_dir: &Path,
+    emit_cargo: bool,
+) -> Result<Generated, BuildError> {
+    if emit_cargo {
+        println!("cargo:rerun-if-changed={}", spec_path.display());
+    }
+    let text = std::fs::read_to_string(spec_path).map_err(|e| {
+        BuildError::new(format!(
+            "{}: cannot read the spec: {e}",
+            spec_path.display()
+        ))
+    })?;
+    let spec =
+        parse_spec(&text).map_err(|e| BuildError::new(format!("{}: {e}", spec_path.display())))?;
+    let (client, enums, operations) = generate_code(&spec)?;
+    let client_path = out_dir.join(CLIENT_FILE);
+    let enums_path = out_dir.join(ENUMS_FILE);
+    std::fs::write(&client_path, client)
+        .map_err(|e| BuildError::new(format!("{}: cannot write: {e}", client_path.display())))?;
+    std::fs::write(&enums_path, enums)
+        .map_err(|e| BuildError::new(format!("{}: cannot write: {e}", enums_path.display())))?;
+    Ok(Generated {
+        client: client_path,
+        enums: enums_path,
+        operations,
+    })
+}
+
+/// Parses the YAML spec into the typed OpenAPI model.
+pub fn parse_spec(text: &str) -> Result<OpenAPI, String> {
+    serde_norway::from_str(text).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))
+}
+
+/// A named string enum of the spec.
+struct OpenEnum {
+    name: String,
+    description: Option<String>,
+    values: Vec<String>,
+}
+
+fn open_enums(spec: &OpenAPI) -> Vec<OpenEnum> {
+    let mut out = Vec::new();
+    let Some(components) = &spec.components else {
+        return out;
+    };
+    for (name, schema) in &components.schemas {
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        if let SchemaKind::Type(Type::String(StringType { enumeration, .. })) = &schema.schema_kind
+        {
+            if enumeration.is_empty() {
+                continue;
+            }
+            out.push(OpenEnum {
+                name: name.clone(),
+                description: schema.schema_data.description.clone(),
+                values: enumeration.iter().flatten().cloned().collect(),
+            });
+        }
+    }
+    out
+}
+
+/// The generator settings: builder-style methods, one `Client`, and the
+/// type mappings described in the crate documentation.
+fn settings(enums: &[OpenEnum]) -> GenerationSettings {
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_derive("PartialEq");
+    for open in enums {
+        settings.with_replacement(
+            &open.name,
+            format!("{ENUMS_MODULE}::{}", open.name),
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
+    let string_with_format = |format: &str| schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::String.into()),
+        format: Some(format.to_string()),
+        ..Default::default()
+    };
+    settings.with_conversion(
+        string_with_format("multicard-datetime"),
+        DATETIME_TYPE,
+        [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+    );
+    settings.with_conversion(
+        string_with_format("uuid"),
+        "::std::string::String",
+        [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
+    );
+    settings
+}
+
+/// Generates the client and the open enums as formatted Rust source.
+pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildError> {
+    let enums = open_enums(spec);
+    let settings = settings(&enums);
+    let tokens = run_progenitor(spec, &settings).map_err(|message| {
+        let culprit = find_failing_operation(spec, &settings);
+        BuildError::new(match culprit {
+            Some(operation) => format!("progenitor failed on operation `{operation}`: {message}"),
+            None => format!("progenitor failed: {message}"),
+        })
+    })?;
+    let client = format_tokens(tokens)
+        .map_err(|e| BuildError::new(format!("generated client does not parse: {e}")))?;
+    let enum_tokens = enums
+        .iter()
+        .map(open_enum_tokens)
+        .collect::<Result<TokenStream, _>>()?;
+    let enums_code = format_tokens(enum_tokens)
+        .map_err(|e| BuildError::new(format!("generated enums do not parse: {e}")))?;
+    let operations = spec.operations().count();
+    Ok((client, enums_code, operations))
+}
+
+/// Runs progenitor, turning a panic into an error message.
+fn run_progenitor(spec: &OpenAPI, settings: &GenerationSettings) -> Result<TokenStream, String> {
+    let spec = spec.clone();
+    let settings = settings.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(move || Generator::new(&settings).generate_tokens(&spec));
+    std::panic::set_hook(previous);
+    match result {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(panic) => Err(panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panicked".to_string())),
+    }
+}
+
+/// Generates each operation alone to find the one that fails.
+fn find_failing_operation(spec: &OpenAPI, settings: &GenerationSettings) -> Option<String> {
+    for (path, method, operation) in spec.operations() {
+        let mut single = spec.clone();
+        for (p, item) in single.paths.paths.iter_mut() {
+            let ReferenceOr::Item(item) = item else {
+                continue;
+            };
+            for m in [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ] {
+                if p == path && m == method {
+                    continue;
+                }
+                let slot = match m {
+                    "get" => &mut item.get,
+                    "put" => &mut item.put,
+                    "post" => &mut item.post,
+                    "delete" => &mut item.delete,
+                    "options" => &mut item.options,
+                    "head" => &mut item.head,
+                    "patch" => &mut item.patch,
+                    _ => &mut item.trace,
+                };
+                *slot = None;
+            }
+        }
+        if run_progenitor(&single, settings).is_err() {
+            return Some(
+                operation
+                    .operation_id
+                    .clone()
+                    .unwrap_or_else(|| format!("{} {path}", method.to_uppercase())),
+            );
+        }
+    }
+    None
+}
+
+fn format_tokens(tokens: TokenStream) -> Result<String, syn::Error> {
+    let file: syn::File = syn::parse2(tokens)?;
+    Ok(prettyplease::unparse(&file))
+}
+
+/// The Rust variant name of an enum value: `ERROR_FIELDS` gives
+/// `ErrorFields`, `draft` gives `Draft`.
+fn variant_name(value: &str) -> String {
+    let mut out = String::new();
+    let mut upper = true;
+    for c in value.chars() {
+        if c.is_ascii_alphanumeric() {
+            if upper {
+                out.push(c.to_ascii_uppercase());
+            } else {
+                out.push(c.to_ascii_lowercase());
+            }
+            upper = false;
+        } else {
+            upper = true;
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'V');
+    }
+    if out == "Unknown" {
+        out.push_str("Value");
+    }
+    out
+}
+
+fn open_enum_tokens(open: &OpenEnum) -> Result<TokenStream, BuildError> {
+    let name = Ident::new(&open.name, Span::call_site());
+    let mut seen = std::collections::BTreeSet::new();
+    let mut variants = Vec::new();
+    for value in &open.values {
+        let variant = variant_name(value);
+        if !seen.insert(variant.clone()) {
+            return Err(BuildError::new(format!(
+                "enum `{}`: two values give the variant name `{variant}`",
+                open.name
+            )));
+        }
+        variants.push((Ident::new(&variant, Span::call_site()), value.clone()));
+    }
+    let doc = open
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("`{}` as Multicard sends it.", open.name));
+    let doc_lines: Vec<TokenStream> = doc.lines().map(|l| quote!(#[doc = #l])).collect();
+    let decl = variants.iter().map(|(v, s)| {
+        let d = format!("`{s}`");
+        quote!(#[doc = #d] #v,)
+    });
+    let to_str = variants.iter().map(|(v, s)| quote!(Self::#v => #s,));
+    let from_str = variants.iter().map(|(v, s)| quote!(#s => Self::#v,));
+    let known = variants.iter().map(|(v, _)| quote!(Self::#v,));
+    Ok(quote! {
+        #(#doc_lines)*
+        ///
+        /// Open: a value Multicard adds later decodes as `Unknown` and is
+        /// sent back unchanged.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#decl)*
+            /// A value this version of the SDK does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+
+        impl #name {
+            /// The documented values, in the spec's order.
+            pub const KNOWN: &'static [Self] = &[#(#known)*];
+
+            /// The value as Multicard spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+
+            /// `true` for a value this version of the SDK does not know.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unknown(other.to_string()),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_names_are_rust_identifiers() {
+        assert_eq!(variant_name("ERROR_FIELDS"), "ErrorFields");
+        assert_eq!(variant_name("draft"), "Draft");
+        assert_eq!(variant_name("unknown"), "UnknownValue");
+        assert_eq!(variant_name("3ds"), "V3ds");
+    }
+}

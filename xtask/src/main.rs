@@ -1,0 +1,77 @@
+//! `cargo xtask regen [--check]`: see the crate documentation.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask regen [--check] [--spec-dir DIR]
+
+  regen           rebuild spec/multicard.yaml from spec/vendor/ and spec/corrections.yaml,
+                  and print what changed against the committed document
+  regen --check   write nothing; fail when the committed document is not what regen makes";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut check = false;
+    let mut spec_dir: Option<PathBuf> = None;
+    let mut iter = args.iter();
+    match iter.next().map(String::as_str) {
+        Some("regen") => {}
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            eprintln!("unknown command {other:?}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--check" => check = true,
+            "--spec-dir" => match iter.next() {
+                Some(dir) => spec_dir = Some(PathBuf::from(dir)),
+                None => {
+                    eprintln!("--spec-dir needs a folder\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            other => {
+                eprintln!("unknown argument `{other}`\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let spec_dir = spec_dir.unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("spec")
+    });
+    let paths = xtask::SpecPaths::in_spec_dir(&spec_dir);
+    match xtask::regen(&paths, check) {
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+        Ok(outcome) if check => {
+            if outcome.differs {
+                eprintln!(
+                    "spec/multicard.yaml is not what the vendor pages and corrections produce:\n{}\nrun `cargo xtask regen` and commit the result",
+                    outcome.report
+                );
+                ExitCode::FAILURE
+            } else {
+                println!("spec/multicard.yaml is up to date");
+                ExitCode::SUCCESS
+            }
+        }
+        Ok(outcome) => {
+            if outcome.differs {
+                print!("wrote {}\n{}", paths.output.display(), outcome.report);
+            } else {
+                println!("{} is up to date", paths.output.display());
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
