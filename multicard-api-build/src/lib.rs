@@ -21,13 +21,19 @@ use std::path::{Path, PathBuf};
 
 use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, StringType, Type};
 use proc_macro2::{Ident, Span, TokenStream};
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 
 /// The file names written to `OUT_DIR`.
 pub const CLIENT_FILE: &str = "multicard_client.rs";
 /// The open enums, included by `multicard-api` as `crate::enums`.
 pub const ENUMS_FILE: &str = "multicard_enums.rs";
+/// The table of operations (id, method, path template, tag, token or not).
+pub const OPERATIONS_FILE: &str = "multicard_operations.rs";
+
+/// The inner state every generated `Client` carries; its `ClientHooks`
+/// implementation (hand-written, in `multicard-api`) adds the token.
+pub const INNER_TYPE: &str = "crate::hooks::ClientState";
 
 /// The Rust path of the type for `format: multicard-datetime`.
 pub const DATETIME_TYPE: &str = "crate::time::MulticardDateTime";
@@ -63,6 +69,8 @@ pub struct Generated {
     pub client: PathBuf,
     /// The open enums.
     pub enums: PathBuf,
+    /// The operation table.
+    pub operations_table: PathBuf,
     /// The operations generated.
     pub operations: usize,
 }
@@ -86,8 +94,12 @@ pub fn generate(
     let spec =
         parse_spec(&text).map_err(|e| BuildError::new(format!("{}: {e}", spec_path.display())))?;
     let (client, enums, operations) = generate_code(&spec)?;
+    let table = operation_table(&spec)?;
     let client_path = out_dir.join(CLIENT_FILE);
     let enums_path = out_dir.join(ENUMS_FILE);
+    let table_path = out_dir.join(OPERATIONS_FILE);
+    std::fs::write(&table_path, table)
+        .map_err(|e| BuildError::new(format!("{}: cannot write: {e}", table_path.display())))?;
     std::fs::write(&client_path, client)
         .map_err(|e| BuildError::new(format!("{}: cannot write: {e}", client_path.display())))?;
     std::fs::write(&enums_path, enums)
@@ -95,6 +107,7 @@ pub fn generate(
     Ok(Generated {
         client: client_path,
         enums: enums_path,
+        operations_table: table_path,
         operations,
     })
 }
@@ -142,7 +155,9 @@ fn settings(enums: &[OpenEnum]) -> GenerationSettings {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        .with_inner_type(INNER_TYPE.parse::<TokenStream>().expect("a Rust path"))
+        .with_hooks(HooksMode::Expected);
     for open in enums {
         settings.with_replacement(
             &open.name,
@@ -247,6 +262,34 @@ fn find_failing_operation(spec: &OpenAPI, settings: &GenerationSettings) -> Opti
         }
     }
     None
+}
+
+/// The operation table: one `OperationInfo` per operation, in spec order,
+/// with whether it needs the bearer token (from the spec's `security`).
+pub fn operation_table(spec: &OpenAPI) -> Result<String, BuildError> {
+    let global_secured = spec.security.as_ref().is_some_and(|s| !s.is_empty());
+    let mut rows = Vec::new();
+    for (path, method, operation) in spec.operations() {
+        let id = operation
+            .operation_id
+            .clone()
+            .ok_or_else(|| BuildError::new(format!("{} {path} has no operationId", method.to_uppercase())))?;
+        let secured = match &operation.security {
+            Some(requirements) => !requirements.is_empty(),
+            None => global_secured,
+        };
+        let tag = operation.tags.first().cloned().unwrap_or_default();
+        let method = method.to_uppercase();
+        rows.push(quote! {
+            OperationInfo { id: #id, method: #method, path: #path, tag: #tag, requires_token: #secured },
+        });
+    }
+    let count = rows.len();
+    format_tokens(quote! {
+        /// Every operation of the spec, in the spec's order.
+        pub const OPERATIONS: [OperationInfo; #count] = [#(#rows)*];
+    })
+    .map_err(|e| BuildError::new(format!("generated operation table does not parse: {e}")))
 }
 
 fn format_tokens(tokens: TokenStream) -> Result<String, syn::Error> {

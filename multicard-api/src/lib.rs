@@ -7,14 +7,17 @@ pub mod enums {
     //! A value Multicard adds later decodes as `Unknown`.
     include!(concat!(env!("OUT_DIR"), "/multicard_enums.rs"));
 }
+pub mod hooks;
+pub mod operations;
 pub mod time;
 
-#[allow(clippy::all, missing_docs, rustdoc::all)]
+#[allow(clippy::all, missing_docs, rustdoc::all, unused_imports)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/multicard_client.rs"));
 }
 
-pub use generated::{Client, Error, ResponseValue, builder};
+pub use generated::{Client, builder};
+pub use progenitor_client::{Error, ResponseValue};
 
 pub mod types {
     //! Request and response types of every operation, generated from the spec.

@@ -432,7 +432,10 @@ fn build_operation(
         };
         components.add(&name, schema, &page_op.page)?;
         variants.push(name);
-        request_examples.extend(examples);
+        request_examples.extend(examples.into_iter().map(|(label, value)| match &page_op.variant {
+            Some(variant) if group.len() > 1 && &label != variant => (format!("{variant}: {label}"), value),
+            _ => (label, value),
+        }));
     }
     if !variants.is_empty() {
         let schema = if variants.len() == 1 {
@@ -481,7 +484,8 @@ fn build_operation(
                 .unwrap_or_default()
                 .trim()
                 .to_string();
-            let default_label = label.clone().unwrap_or_else(|| format!("{status} example"));
+            let apidog_name = response.get("x-apidog-name").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty());
+            let default_label = label.clone().or(apidog_name.map(str::to_string)).unwrap_or_else(|| format!("{status} example"));
             let entry = statuses
                 .entry(status)
                 .or_insert_with(|| (String::new(), Vec::new(), Vec::new()));
@@ -491,11 +495,11 @@ fn build_operation(
                 }
             }
             if let Some(media) = json_media(&mut response) {
-                let label = match (&page_op.variant, group.len()) {
-                    (Some(variant), n) if n > 1 => format!("{variant}: {default_label}"),
-                    _ => default_label,
-                };
-                entry.1.extend(generic::take_examples(media, &label));
+                let examples = generic::take_examples(media, &default_label);
+                entry.1.extend(examples.into_iter().map(|(label, value)| match (&page_op.variant, group.len()) {
+                    (Some(variant), n) if n > 1 => (format!("{variant}: {label}"), value),
+                    _ => (label, value),
+                }));
                 if let Some(schema) = media.get("schema") {
                     entry.2.push((schema.clone(), page_op.page.clone()));
                 }
@@ -744,6 +748,21 @@ fn hoist_inline_enums(doc: &mut Value) -> Result<()> {
             }
         }
     }
+    // operation pointer prefix -> (operationId, parameter names)
+    let mut owners: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    if let Some(Value::Object(paths)) = doc.get("paths") {
+        for (path, item) in paths {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let id = op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_string();
+                let params = op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .map(|ps| ps.iter().map(|p| p.get("name").and_then(Value::as_str).unwrap_or_default().to_string()).collect())
+                    .unwrap_or_default();
+                owners.insert(format!("/paths/{}/{method}/", escape_pointer(path)), (id, params));
+            }
+        }
+    }
     let mut new_components: Vec<(String, Value)> = Vec::new();
     let mut taken: BTreeSet<String> = doc
         .pointer("/components/schemas")
@@ -758,7 +777,7 @@ fn hoist_inline_enums(doc: &mut Value) -> Result<()> {
             return; // already a component
         }
         let name = by_values.get(&values).cloned().unwrap_or_else(|| {
-            let name = enum_name(pointer, &taken);
+            let name = enum_name(pointer, &owners, &taken);
             taken.insert(name.clone());
             let mut schema = map.clone();
             schema.remove("description");
@@ -792,19 +811,26 @@ fn hoist_inline_enums(doc: &mut Value) -> Result<()> {
 
 /// A component name for an inline enum at `pointer`: the owning component
 /// or operation, then the property or parameter name.
-fn enum_name(pointer: &str, taken: &BTreeSet<String>) -> String {
+fn enum_name(pointer: &str, owners: &BTreeMap<String, (String, Vec<String>)>, taken: &BTreeSet<String>) -> String {
     let parts: Vec<&str> = pointer.split('/').collect();
-    let owner = if pointer.starts_with("/components/schemas/") {
-        parts[3].to_string()
-    } else {
-        String::new()
+    let operation = owners.iter().find(|(prefix, _)| pointer.starts_with(prefix.as_str()));
+    let owner = match operation {
+        _ if pointer.starts_with("/components/schemas/") => parts[3].to_string(),
+        Some((_, (id, _))) => id.clone(),
+        None => String::new(),
     };
+    let parameter = operation.and_then(|(prefix, (_, params))| {
+        let rest = pointer.strip_prefix(prefix.as_str())?.strip_prefix("parameters/")?;
+        let index: usize = rest.split('/').next()?.parse().ok()?;
+        params.get(index).cloned()
+    });
     let leaf = parts
         .iter()
         .rev()
         .zip(parts.iter().rev().skip(1))
         .find(|(_, before)| **before == "properties")
         .map(|(name, _)| name.to_string())
+        .or(parameter)
         .unwrap_or_else(|| "value".to_string());
     let mut name = format!("{}{}", pascal_case(&owner), pascal_case(&leaf));
     let mut n = 2;

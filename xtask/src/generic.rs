@@ -7,11 +7,13 @@ use crate::json::escape_pointer;
 
 /// Removes apidog's bookkeeping (`x-apidog-*`, `x-run-in-apidog`), empty
 /// titles, empty `headers`/`parameters` lists and `deprecated: false`.
+/// `x-apidog-name` (the name of a response) is kept to label its examples;
+/// it never reaches the normalized document.
 /// Example values are data and are left exactly as they are.
 pub fn strip_noise(value: &mut Value) {
     if let Value::Object(map) = value {
         map.retain(|key, v| {
-            !(key.starts_with("x-apidog")
+            !((key.starts_with("x-apidog") && key != "x-apidog-name")
                 || key == "x-run-in-apidog"
                 || (key == "title" && v.as_str() == Some(""))
                 || (key == "headers" && v.as_object().is_some_and(Map::is_empty))
