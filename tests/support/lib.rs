@@ -84,49 +84,81 @@ pub fn request_examples(operation: &Value) -> Vec<(String, Value)> {
         .unwrap_or_default()
 }
 
-/// A vendor example that is not a JSON body: either a string that is not
-/// JSON (`"data": {PaymentModel}`), or JSON that holds a `{Model}`
-/// placeholder string where an object belongs. Returns why it is skipped.
-pub fn placeholder_reason(value: &Value) -> Option<String> {
-    if let Value::String(text) = value {
-        return Some(match serde_json::from_str::<Value>(text) {
-            Ok(inner) => match placeholder_reason(&inner) {
-                Some(reason) => reason,
-                None => return None,
-            },
-            Err(_) => format!("not JSON: the vendor wrote a placeholder such as `{}`", first_placeholder(text).unwrap_or("{…}")),
-        });
-    }
-    let mut found = None;
-    visit_strings(value, &mut |s| {
-        if found.is_none() && is_placeholder(s) {
-            found = Some(format!("JSON with the placeholder string `{s}` where an object belongs"));
+/// What a vendor example stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExampleBody {
+    /// A JSON body, as written.
+    Json(Value),
+    /// Not JSON as written: `{Model}` placeholders stood for nested objects
+    /// and were read as `null`; the rest of the example is real evidence.
+    WithPlaceholders(Value, Vec<String>),
+    /// Nothing to decode: the payload itself is a placeholder.
+    Skip(String),
+}
+
+/// Reads a vendor example. A string example is parsed as JSON; `{Model}`
+/// placeholders (bare or quoted) are read as `null`. When the envelope's
+/// `data`, or the whole body, is a placeholder, there is nothing to check.
+pub fn example_body(value: &Value) -> ExampleBody {
+    let (text, was_string) = match value {
+        Value::String(text) => (text.clone(), true),
+        other => (other.to_string(), false),
+    };
+    if let (false, Ok(parsed)) = (was_string, serde_json::from_str::<Value>(&text)) {
+        if !contains_placeholder(&parsed) {
+            return ExampleBody::Json(parsed);
         }
-    });
+    }
+    if was_string {
+        if let Ok(parsed) = serde_json::from_str::<Value>(&text) {
+            if !contains_placeholder(&parsed) {
+                return ExampleBody::Json(parsed);
+            }
+        }
+    }
+    let mut names = Vec::new();
+    let replaced = replace_placeholders(&text, &mut names);
+    match serde_json::from_str::<Value>(&replaced) {
+        Ok(parsed) if parsed.is_null() || parsed.get("data").is_some_and(Value::is_null) => {
+            ExampleBody::Skip(format!("the payload is only the placeholder `{{{}}}`", names.join("}, {")))
+        }
+        Ok(parsed) => ExampleBody::WithPlaceholders(parsed, names),
+        Err(e) => ExampleBody::Skip(format!("not JSON even with placeholders read as null: {e}")),
+    }
+}
+
+fn contains_placeholder(value: &Value) -> bool {
+    let mut found = false;
+    visit_strings(value, &mut |s| found |= is_placeholder(s));
     found
 }
 
-/// The JSON body an example stands for (a string example that is valid
-/// JSON is that JSON).
-pub fn example_body(value: &Value) -> Value {
-    match value {
-        Value::String(text) => serde_json::from_str(text).unwrap_or_else(|_| value.clone()),
-        other => other.clone(),
+/// Replaces `{Name}` and `"{Name}"` by `null`, collecting the names.
+fn replace_placeholders(text: &str, names: &mut Vec<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let len = after.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(after.len());
+        let is_name = len > 0 && after[..len].starts_with(|c: char| c.is_ascii_uppercase()) && after[len..].starts_with('}');
+        if !is_name {
+            out.push_str(&rest[..=start]);
+            rest = after;
+            continue;
+        }
+        let prefix = &rest[..start];
+        let quoted = prefix.ends_with('"') && after[len + 1..].starts_with('"');
+        out.push_str(if quoted { &prefix[..prefix.len() - 1] } else { prefix });
+        out.push_str("null");
+        names.push(after[..len].to_string());
+        rest = &after[len + 1 + usize::from(quoted)..];
     }
+    out.push_str(rest);
+    out
 }
 
 fn is_placeholder(s: &str) -> bool {
     s.starts_with('{') && s.ends_with('}') && s.len() > 2 && s[1..s.len() - 1].chars().all(|c| c.is_ascii_alphanumeric())
-}
-
-fn first_placeholder(text: &str) -> Option<&str> {
-    let start = text.find(|c: char| c == '{').and_then(|_| {
-        text.match_indices('{').map(|(i, _)| i).find(|&i| {
-            text[i + 1..].chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        })
-    })?;
-    let end = text[start..].find('}')? + start;
-    Some(&text[start..=end])
 }
 
 fn visit_strings(value: &Value, f: &mut dyn FnMut(&str)) {
