@@ -253,6 +253,7 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
 
     apply_patches(&mut doc, corrections)?;
     apply_formats(&mut doc, corrections);
+    generic::visit_document_schemas_mut(&mut doc, &mut |_, map| generic::nullable_is_optional(map));
     hoist_inline_enums(&mut doc)?;
     sort_schemas(&mut doc);
     check(&doc, corrections)?;

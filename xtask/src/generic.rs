@@ -313,3 +313,24 @@ pub fn unify_path_parameters(
     }
     renames
 }
+
+/// A property that may be `null` may as well be absent: both mean "no
+/// value" to a client, and the vendor's payloads omit such fields as often
+/// as they send `null`. Nullable properties leave `required`.
+pub fn nullable_is_optional(map: &mut Map<String, Value>) {
+    let Some(Value::Object(props)) = map.get("properties") else { return };
+    let nullable: Vec<String> = props
+        .iter()
+        .filter(|(_, p)| p.get("nullable") == Some(&Value::Bool(true)))
+        .map(|(name, _)| name.clone())
+        .collect();
+    if nullable.is_empty() {
+        return;
+    }
+    if let Some(Value::Array(required)) = map.get_mut("required") {
+        required.retain(|r| !r.as_str().is_some_and(|r| nullable.iter().any(|n| n == r)));
+        if required.is_empty() {
+            map.remove("required");
+        }
+    }
+}
