@@ -254,7 +254,10 @@ fn judge(example: &ResponseExample, body: &Value, outcome: Outcome) -> Result<&'
             }
             Ok("success")
         }
-        Outcome::ApiError(_) if is_error_body && example.status >= 400 => Ok("typed error"),
+        Outcome::ApiError(decoded) if is_error_body && example.status >= 400 => {
+            // Nothing of the error is lost: it serializes back to the example.
+            if &decoded == body { Ok("typed error") } else { Err(format!("typed error {decoded} is not the example {body}")) }
+        }
         Outcome::NotSuccess(bytes, why) if is_error_body && (200..300).contains(&example.status) => {
             // An error envelope under HTTP 200: the body decides, and it is
             // the common error type.
@@ -262,6 +265,7 @@ fn judge(example: &ResponseExample, body: &Value, outcome: Outcome) -> Result<&'
                 .map(|_| "error under 200")
                 .map_err(|e| format!("error body under 200 does not decode as ErrorResponse: {e} (success type said: {why})"))
         }
+        Outcome::Other(error) => Err(format!("the call failed: {error}")),
         other => Err(format!("unexpected outcome {other:?}")),
     }
 }

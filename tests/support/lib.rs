@@ -104,18 +104,15 @@ pub fn example_body(value: &Value) -> ExampleBody {
         Value::String(text) => (text.clone(), true),
         other => (other.to_string(), false),
     };
-    if let (false, Ok(parsed)) = (was_string, serde_json::from_str::<Value>(&text)) {
-        if !contains_placeholder(&parsed) {
+    if let (false, Ok(parsed)) = (was_string, serde_json::from_str::<Value>(&text))
+        && !contains_placeholder(&parsed) {
             return ExampleBody::Json(parsed);
         }
-    }
-    if was_string {
-        if let Ok(parsed) = serde_json::from_str::<Value>(&text) {
-            if !contains_placeholder(&parsed) {
+    if was_string
+        && let Ok(parsed) = serde_json::from_str::<Value>(&text)
+            && !contains_placeholder(&parsed) {
                 return ExampleBody::Json(parsed);
             }
-        }
-    }
     let mut names = Vec::new();
     let replaced = replace_placeholders(&text, &mut names);
     match serde_json::from_str::<Value>(&replaced) {

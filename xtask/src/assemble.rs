@@ -3,7 +3,7 @@
 //! rule (see `generic`) or the application of one kind of correction.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
@@ -34,7 +34,7 @@ struct Components {
 }
 
 impl Components {
-    fn add(&mut self, name: &str, schema: Value, source: &PathBuf) -> Result<()> {
+    fn add(&mut self, name: &str, schema: Value, source: &Path) -> Result<()> {
         let self_reference = format!("#/components/schemas/{name}");
         if self.overridden.contains(name)
             || schema.get("$ref").and_then(Value::as_str) == Some(self_reference.as_str())
@@ -47,7 +47,7 @@ impl Components {
                     name.to_string(),
                     Component {
                         schema,
-                        source: source.clone(),
+                        source: source.to_path_buf(),
                     },
                 );
                 Ok(())
@@ -121,11 +121,10 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
         let mut doc = document.clone();
         for rename in &corrections.rename_schemas {
             generic::rename_refs(&mut doc, &rename.from, &rename.to);
-            if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
-                if let Some(schema) = schemas.remove(&rename.from) {
+            if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas")
+                && let Some(schema) = schemas.remove(&rename.from) {
                     schemas.insert(rename.to.clone(), schema);
                 }
-            }
         }
         generic::strip_noise(&mut doc);
         generic::visit_document_schemas_mut(&mut doc, &mut |_, map| {
@@ -183,11 +182,9 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
                 map.entry("title").or_insert(summary.clone());
             }
             if let (Some(description), Some(map)) = (op.get("description"), schema.as_object_mut())
-            {
-                if description.as_str().is_some_and(|d| !d.trim().is_empty()) {
+                && description.as_str().is_some_and(|d| !d.trim().is_empty()) {
                     map.insert("description".into(), description.clone());
                 }
-            }
             components.add(name, schema, &page.path)?;
             continue;
         }
@@ -289,16 +286,16 @@ fn unify_paths(operations: &mut [PageOperation]) {
 
 /// Groups page operations by operation id, checking that pages which share
 /// a method and path share an operation, and the other way round.
-fn group_operations<'a>(
-    operations: &'a [PageOperation],
-) -> Result<BTreeMap<&'a str, Vec<&'a PageOperation>>> {
+fn group_operations(
+    operations: &[PageOperation],
+) -> Result<BTreeMap<&str, Vec<&PageOperation>>> {
     let mut by_route: BTreeMap<(String, String), (&str, &PathBuf)> = BTreeMap::new();
     let mut by_id: BTreeMap<&str, Vec<&PageOperation>> = BTreeMap::new();
     for operation in operations {
         let id = operation.id.as_str();
         let route = (operation.method.clone(), operation.path.clone());
-        if let Some((other, other_page)) = by_route.get(&route) {
-            if *other != id {
+        if let Some((other, other_page)) = by_route.get(&route)
+            && *other != id {
                 return Err(RegenError::in_file(
                     &operation.page,
                     format!(
@@ -309,11 +306,10 @@ fn group_operations<'a>(
                     ),
                 ));
             }
-        }
         by_route.insert(route, (id, &operation.page));
         let group = by_id.entry(id).or_default();
-        if let Some(first) = group.first() {
-            if first.path != operation.path || first.method != operation.method {
+        if let Some(first) = group.first()
+            && (first.path != operation.path || first.method != operation.method) {
                 return Err(RegenError::in_file(
                     &operation.page,
                     format!(
@@ -326,12 +322,11 @@ fn group_operations<'a>(
                     ),
                 ));
             }
-        }
         group.push(operation);
     }
     for group in by_id.values() {
-        if group.len() > 1 {
-            if let Some(missing) = group.iter().find(|o| o.variant.is_none()) {
+        if group.len() > 1
+            && let Some(missing) = group.iter().find(|o| o.variant.is_none()) {
                 return Err(RegenError::in_file(
                     &missing.page,
                     format!(
@@ -342,7 +337,6 @@ fn group_operations<'a>(
                     ),
                 ));
             }
-        }
     }
     Ok(by_id)
 }
@@ -358,6 +352,10 @@ fn json_media(value: &mut Value) -> Option<&mut Map<String, Value>> {
         .get_mut("application/json")?
         .as_object_mut()
 }
+
+/// What the pages say about one status: description, labelled examples,
+/// and each page's schema.
+type StatusParts = (String, Vec<(String, Value)>, Vec<(Value, PathBuf)>);
 
 /// Builds one operation of the normalized document from its page(s).
 fn build_operation(
@@ -467,7 +465,7 @@ fn build_operation(
 
     // Responses: every page's, folded by status (apidog's `x-400:label`
     // keys are more examples of that status).
-    let mut statuses: BTreeMap<String, (String, Vec<(String, Value)>, Vec<(Value, PathBuf)>)> =
+    let mut statuses: BTreeMap<String, StatusParts> =
         BTreeMap::new();
     for page_op in group {
         let Some(Value::Object(responses)) = page_op.op.get("responses") else {
@@ -490,11 +488,10 @@ fn build_operation(
             let entry = statuses
                 .entry(status)
                 .or_insert_with(|| (String::new(), Vec::new(), Vec::new()));
-            if entry.0.is_empty() || label.is_none() {
-                if !description.is_empty() {
+            if (entry.0.is_empty() || label.is_none())
+                && !description.is_empty() {
                     entry.0 = description;
                 }
-            }
             if let Some(media) = json_media(&mut response) {
                 let examples = generic::take_examples(media, &default_label);
                 entry.1.extend(examples.into_iter().map(|(label, value)| match (&page_op.variant, group.len()) {

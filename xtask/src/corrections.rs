@@ -232,13 +232,12 @@ impl Corrections {
                     "page {id} must have exactly one of `operation`, `callback` or `skip`"
                 )));
             }
-            if let Some(op) = &page.operation {
-                if !seen.contains(op.as_str()) {
+            if let Some(op) = &page.operation
+                && !seen.contains(op.as_str()) {
                     return Err(RegenError::new(format!(
                         "page {id} documents operation `{op}`, which is not in `operations`"
                     )));
                 }
-            }
         }
         Ok(())
     }

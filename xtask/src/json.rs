@@ -51,7 +51,7 @@ pub fn semantic(value: &Value) -> Value {
                 let v = &map[key];
                 let v = if key == "required" {
                     let mut names: Vec<Value> = v.as_array().cloned().unwrap_or_default();
-                    names.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+                    names.sort_by_key(|a| a.to_string());
                     Value::Array(names)
                 } else if key == "properties" {
                     // property names are data, not prose: keep them all
