@@ -47,13 +47,8 @@ async fn a_400_with_missing_fields_names_each_field() {
     let error = answer(400, &auth_example(400, "пустыми")).await.expect_err("a 400 is an error");
     let Error::ErrorResponse(body) = error else { panic!("not the typed error: {error:?}") };
     assert_eq!(body.status().as_u16(), 400);
-    let messages: Vec<(String, Option<String>)> = body
-        .into_inner()
-        .errors
-        .into_iter()
-        .flat_map(|e| e.message)
-        .map(|m| (m.message, m.field))
-        .collect();
+    let messages: Vec<(String, Option<String>)> =
+        body.into_inner().errors.into_iter().flat_map(|e| e.message).map(|m| (m.message, m.field)).collect();
     assert_eq!(
         messages,
         vec![

@@ -10,7 +10,9 @@ use std::pin::Pin;
 use multicard_api::hooks::ClientState;
 use multicard_api::types;
 use multicard_api::{Client, Error, ResponseValue};
-use multicard_api_tests::{ExampleBody, ResponseExample, example_body, operations, request_examples, response_examples, spec};
+use multicard_api_tests::{
+    ExampleBody, ResponseExample, example_body, operations, request_examples, response_examples, spec,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -46,7 +48,9 @@ async fn outcome<T: Serialize, E: Serialize + std::fmt::Debug>(
         Err(Error::ErrorResponse(value)) => {
             Outcome::ApiError(serde_json::to_value(value.into_inner()).expect("serializable"))
         }
-        Err(Error::InvalidResponsePayload(bytes, error)) => Outcome::NotSuccess(String::from_utf8_lossy(&bytes).into_owned(), error.to_string()),
+        Err(Error::InvalidResponsePayload(bytes, error)) => {
+            Outcome::NotSuccess(String::from_utf8_lossy(&bytes).into_owned(), error.to_string())
+        }
         Err(other) => Outcome::Other(other.to_string()),
     }
 }
@@ -67,70 +71,160 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    fn case(id: &'static str, path: &str, request: Option<Value>, call: fn(&Client, Option<Value>) -> Call<'_>) -> Case {
+    fn case(
+        id: &'static str,
+        path: &str,
+        request: Option<Value>,
+        call: fn(&Client, Option<Value>) -> Call<'_>,
+    ) -> Case {
         Case { id, path: path.to_string(), query: Vec::new(), request, call }
     }
     let ofd = json!([{"qty": 1, "price": 50000, "mxik": "06401004002000000", "total": 50000, "package_code": "1506113", "name": "item"}]);
     vec![
-        case("get_token", "/auth", Some(json!({"application_id": "rhmt_test", "secret": "Pw18axeBFo8V7NamKHXX"})), |c, b| {
-            Box::pin(outcome(c.get_token().body(body::<types::AuthRequest>(b.unwrap())).send()))
+        case(
+            "get_token",
+            "/auth",
+            Some(json!({"application_id": "rhmt_test", "secret": "Pw18axeBFo8V7NamKHXX"})),
+            |c, b| Box::pin(outcome(c.get_token().body(body::<types::AuthRequest>(b.unwrap())).send())),
+        ),
+        case(
+            "create_invoice",
+            "/payment/invoice",
+            Some(
+                json!({"store_id": 6, "amount": 50000, "invoice_id": "order-1", "callback_url": "https://shop.example/cb", "ofd": ofd}),
+            ),
+            |c, b| Box::pin(outcome(c.create_invoice().body(body::<types::CreateInvoiceRequest>(b.unwrap())).send())),
+        ),
+        case("get_invoice", &format!("/payment/invoice/{UUID}"), None, |c, _| {
+            Box::pin(outcome(c.get_invoice().uuid(UUID).send()))
         }),
-        case("create_invoice", "/payment/invoice", Some(json!({"store_id": 6, "amount": 50000, "invoice_id": "order-1", "callback_url": "https://shop.example/cb", "ofd": ofd})), |c, b| {
-            Box::pin(outcome(c.create_invoice().body(body::<types::CreateInvoiceRequest>(b.unwrap())).send()))
+        case("cancel_invoice", &format!("/payment/invoice/{UUID}"), None, |c, _| {
+            Box::pin(outcome(c.cancel_invoice().uuid(UUID).send()))
         }),
-        case("get_invoice", &format!("/payment/invoice/{UUID}"), None, |c, _| Box::pin(outcome(c.get_invoice().uuid(UUID).send()))),
-        case("cancel_invoice", &format!("/payment/invoice/{UUID}"), None, |c, _| Box::pin(outcome(c.cancel_invoice().uuid(UUID).send()))),
         case("scanpay_invoice", &format!("/payment/{UUID}/scanpay"), Some(json!({"code": "50a5b2e5b4c2"})), |c, b| {
             Box::pin(outcome(c.scanpay_invoice().uuid(UUID).body(body::<types::ScanpayRequest>(b.unwrap())).send()))
         }),
-        case("create_card_binding", "/payment/card/bind", Some(json!({"redirect_url": "https://shop.example/ok", "redirect_decline_url": "https://shop.example/no", "store_id": 6, "callback_url": "https://shop.example/cb", "phone": "998901234567"})), |c, b| {
-            Box::pin(outcome(c.create_card_binding().body(body::<types::CardBindingRequest>(b.unwrap())).send()))
+        case(
+            "create_card_binding",
+            "/payment/card/bind",
+            Some(
+                json!({"redirect_url": "https://shop.example/ok", "redirect_decline_url": "https://shop.example/no", "store_id": 6, "callback_url": "https://shop.example/cb", "phone": "998901234567"}),
+            ),
+            |c, b| {
+                Box::pin(outcome(c.create_card_binding().body(body::<types::CardBindingRequest>(b.unwrap())).send()))
+            },
+        ),
+        case("get_card_binding", &format!("/payment/card/bind/{SESSION_ID}"), None, |c, _| {
+            Box::pin(outcome(c.get_card_binding().session_id(SESSION_ID).send()))
         }),
-        case("get_card_binding", &format!("/payment/card/bind/{SESSION_ID}"), None, |c, _| Box::pin(outcome(c.get_card_binding().session_id(SESSION_ID).send()))),
-        case("get_card", &format!("/payment/card/{CARD_TOKEN}"), None, |c, _| Box::pin(outcome(c.get_card().card_token(CARD_TOKEN).send()))),
-        case("check_card_pinfl", "/payment/card/check-pinfl", Some(json!({"pan": PAN, "pinfl": "31105892514010"})), |c, b| {
-            Box::pin(outcome(c.check_card_pinfl().body(body::<types::CheckPinflRequest>(b.unwrap())).send()))
+        case("get_card", &format!("/payment/card/{CARD_TOKEN}"), None, |c, _| {
+            Box::pin(outcome(c.get_card().card_token(CARD_TOKEN).send()))
         }),
-        case("revoke_card", &format!("/payment/card/{CARD_TOKEN}"), None, |c, _| Box::pin(outcome(c.revoke_card().card_token(CARD_TOKEN).send()))),
-        case("add_card", "/payment/card", Some(json!({"pan": PAN, "expiry": "2806", "user_phone": "998901234567"})), |c, b| {
-            Box::pin(outcome(c.add_card().body(body::<types::AddCardRequest>(b.unwrap())).send()))
+        case(
+            "check_card_pinfl",
+            "/payment/card/check-pinfl",
+            Some(json!({"pan": PAN, "pinfl": "31105892514010"})),
+            |c, b| Box::pin(outcome(c.check_card_pinfl().body(body::<types::CheckPinflRequest>(b.unwrap())).send())),
+        ),
+        case("revoke_card", &format!("/payment/card/{CARD_TOKEN}"), None, |c, _| {
+            Box::pin(outcome(c.revoke_card().card_token(CARD_TOKEN).send()))
         }),
+        case(
+            "add_card",
+            "/payment/card",
+            Some(json!({"pan": PAN, "expiry": "2806", "user_phone": "998901234567"})),
+            |c, b| Box::pin(outcome(c.add_card().body(body::<types::AddCardRequest>(b.unwrap())).send())),
+        ),
         case("confirm_card", &format!("/payment/card/{CARD_TOKEN}"), Some(json!({"otp": "112233"})), |c, b| {
-            Box::pin(outcome(c.confirm_card().card_token(CARD_TOKEN).body(body::<types::ConfirmCardRequest>(b.unwrap())).send()))
+            Box::pin(outcome(
+                c.confirm_card().card_token(CARD_TOKEN).body(body::<types::ConfirmCardRequest>(b.unwrap())).send(),
+            ))
         }),
-        case("check_card_pan", &format!("/payment/card/check/{PAN}"), None, |c, _| Box::pin(outcome(c.check_card_pan().pan(PAN).send()))),
-        case("create_payment", "/payment", Some(json!({"card": {"token": CARD_TOKEN}, "amount": 50000, "store_id": 6, "invoice_id": "order-1"})), |c, b| {
-            Box::pin(outcome(c.create_payment().body(body::<types::CreatePaymentRequest>(b.unwrap())).send()))
+        case("check_card_pan", &format!("/payment/card/check/{PAN}"), None, |c, _| {
+            Box::pin(outcome(c.check_card_pan().pan(PAN).send()))
         }),
-        case("confirm_payment", &format!("/payment/{UUID}"), Some(json!({"otp": "112233", "debit_available": false})), |c, b| {
-            Box::pin(outcome(c.confirm_payment().uuid(UUID).body(body::<types::ConfirmPaymentRequest>(b.unwrap())).send()))
+        case(
+            "create_payment",
+            "/payment",
+            Some(json!({"card": {"token": CARD_TOKEN}, "amount": 50000, "store_id": 6, "invoice_id": "order-1"})),
+            |c, b| Box::pin(outcome(c.create_payment().body(body::<types::CreatePaymentRequest>(b.unwrap())).send())),
+        ),
+        case(
+            "confirm_payment",
+            &format!("/payment/{UUID}"),
+            Some(json!({"otp": "112233", "debit_available": false})),
+            |c, b| {
+                Box::pin(outcome(
+                    c.confirm_payment().uuid(UUID).body(body::<types::ConfirmPaymentRequest>(b.unwrap())).send(),
+                ))
+            },
+        ),
+        case(
+            "send_fiscal_link",
+            &format!("/payment/{UUID}/fiscal"),
+            Some(json!({"url": "https://ofd.soliq.uz/check?t=1", "is_refund": false})),
+            |c, b| {
+                Box::pin(outcome(
+                    c.send_fiscal_link().uuid(UUID).body(body::<types::FiscalLinkRequest>(b.unwrap())).send(),
+                ))
+            },
+        ),
+        case("refund_payment", &format!("/payment/{UUID}"), None, |c, _| {
+            Box::pin(outcome(c.refund_payment().uuid(UUID).send()))
         }),
-        case("send_fiscal_link", &format!("/payment/{UUID}/fiscal"), Some(json!({"url": "https://ofd.soliq.uz/check?t=1", "is_refund": false})), |c, b| {
-            Box::pin(outcome(c.send_fiscal_link().uuid(UUID).body(body::<types::FiscalLinkRequest>(b.unwrap())).send()))
+        case("get_payment", &format!("/payment/{UUID}"), None, |c, _| {
+            Box::pin(outcome(c.get_payment().uuid(UUID).send()))
         }),
-        case("refund_payment", &format!("/payment/{UUID}"), None, |c, _| Box::pin(outcome(c.refund_payment().uuid(UUID).send()))),
-        case("get_payment", &format!("/payment/{UUID}"), None, |c, _| Box::pin(outcome(c.get_payment().uuid(UUID).send()))),
-        case("partial_refund_payment", &format!("/payment/{UUID}/partial"), Some(json!({"refund_amount": 10000, "ofd": ofd})), |c, b| {
-            Box::pin(outcome(c.partial_refund_payment().uuid(UUID).body(body::<types::PartialRefundRequest>(b.unwrap())).send()))
-        }),
-        case("create_hold", "/payment/hold", Some(json!({"card": {"token": CARD_TOKEN}, "amount": 50000, "store_id": 6, "invoice_id": "order-1", "expiry": 60})), |c, b| {
-            Box::pin(outcome(c.create_hold().body(body::<types::CreateHoldRequest>(b.unwrap())).send()))
-        }),
+        case(
+            "partial_refund_payment",
+            &format!("/payment/{UUID}/partial"),
+            Some(json!({"refund_amount": 10000, "ofd": ofd})),
+            |c, b| {
+                Box::pin(outcome(
+                    c.partial_refund_payment().uuid(UUID).body(body::<types::PartialRefundRequest>(b.unwrap())).send(),
+                ))
+            },
+        ),
+        case(
+            "create_hold",
+            "/payment/hold",
+            Some(
+                json!({"card": {"token": CARD_TOKEN}, "amount": 50000, "store_id": 6, "invoice_id": "order-1", "expiry": 60}),
+            ),
+            |c, b| Box::pin(outcome(c.create_hold().body(body::<types::CreateHoldRequest>(b.unwrap())).send())),
+        ),
         case("confirm_hold", &format!("/payment/hold/{UUID}"), Some(json!({"otp": "112233"})), |c, b| {
-            Box::pin(outcome(c.confirm_hold().payment_uuid(UUID).body(body::<types::ConfirmHoldRequest>(b.unwrap())).send()))
+            Box::pin(outcome(
+                c.confirm_hold().payment_uuid(UUID).body(body::<types::ConfirmHoldRequest>(b.unwrap())).send(),
+            ))
         }),
         case("charge_hold", &format!("/payment/hold/{UUID}/charge"), Some(json!({"amount": 40000})), |c, b| {
-            Box::pin(outcome(c.charge_hold().payment_uuid(UUID).body(body::<types::ChargeHoldRequest>(b.unwrap())).send()))
+            Box::pin(outcome(
+                c.charge_hold().payment_uuid(UUID).body(body::<types::ChargeHoldRequest>(b.unwrap())).send(),
+            ))
         }),
-        case("get_hold", &format!("/payment/hold/{UUID}"), None, |c, _| Box::pin(outcome(c.get_hold().payment_uuid(UUID).send()))),
-        case("cancel_hold", &format!("/payment/hold/{UUID}"), None, |c, _| Box::pin(outcome(c.cancel_hold().payment_uuid(UUID).send()))),
-        case("create_payout", "/payment/credit", Some(json!({"card": {"pan": PAN}, "amount": 10000, "store_id": 6, "invoice_id": "payout-1", "confirmable": false, "device_details": {"ip": "10.1.2.3", "user_agent": "tests"}})), |c, b| {
-            Box::pin(outcome(c.create_payout().body(body::<types::CreatePayoutRequest>(b.unwrap())).send()))
+        case("get_hold", &format!("/payment/hold/{UUID}"), None, |c, _| {
+            Box::pin(outcome(c.get_hold().payment_uuid(UUID).send()))
         }),
+        case("cancel_hold", &format!("/payment/hold/{UUID}"), None, |c, _| {
+            Box::pin(outcome(c.cancel_hold().payment_uuid(UUID).send()))
+        }),
+        case(
+            "create_payout",
+            "/payment/credit",
+            Some(
+                json!({"card": {"pan": PAN}, "amount": 10000, "store_id": 6, "invoice_id": "payout-1", "confirmable": false, "device_details": {"ip": "10.1.2.3", "user_agent": "tests"}}),
+            ),
+            |c, b| Box::pin(outcome(c.create_payout().body(body::<types::CreatePayoutRequest>(b.unwrap())).send())),
+        ),
         case("confirm_payout", &format!("/payment/credit/{UUID}"), Some(json!({"otp": "112233"})), |c, b| {
-            Box::pin(outcome(c.confirm_payout().payment_uuid(UUID).body(body::<types::ConfirmPayoutRequest>(b.unwrap())).send()))
+            Box::pin(outcome(
+                c.confirm_payout().payment_uuid(UUID).body(body::<types::ConfirmPayoutRequest>(b.unwrap())).send(),
+            ))
         }),
-        case("get_payout", &format!("/payment/credit/{UUID}"), None, |c, _| Box::pin(outcome(c.get_payout().payment_uuid(UUID).send()))),
+        case("get_payout", &format!("/payment/credit/{UUID}"), None, |c, _| {
+            Box::pin(outcome(c.get_payout().payment_uuid(UUID).send()))
+        }),
         case("get_application", "/payment/application", None, |c, _| Box::pin(outcome(c.get_application().send()))),
         case("get_merchant_account", &format!("/payment/merchant-account/{UUID}"), None, |c, _| {
             Box::pin(outcome(c.get_merchant_account().recipient(UUID).send()))
@@ -138,7 +232,13 @@ fn cases() -> Vec<Case> {
         Case {
             id: "list_payments",
             path: "/payment/store/6/history".into(),
-            query: vec![("offset", "0"), ("limit", "10"), ("only_status", "success"), ("start_date", "2025-07-01 00:00:00"), ("end_date", "2025-07-31 23:59:59")],
+            query: vec![
+                ("offset", "0"),
+                ("limit", "10"),
+                ("only_status", "success"),
+                ("start_date", "2025-07-01 00:00:00"),
+                ("end_date", "2025-07-31 23:59:59"),
+            ],
             request: None,
             call: |c, _| {
                 Box::pin(outcome(
@@ -156,7 +256,13 @@ fn cases() -> Vec<Case> {
         Case {
             id: "list_payouts",
             path: "/payment/store/6/credit-history".into(),
-            query: vec![("offset", "0"), ("limit", "10"), ("only_status", "success"), ("start_date", "2025-07-01 00:00:00"), ("end_date", "2025-07-31 23:59:59")],
+            query: vec![
+                ("offset", "0"),
+                ("limit", "10"),
+                ("only_status", "success"),
+                ("start_date", "2025-07-01 00:00:00"),
+                ("end_date", "2025-07-31 23:59:59"),
+            ],
             request: None,
             call: |c, _| {
                 Box::pin(outcome(
@@ -201,14 +307,19 @@ fn client_for(server: &MockServer) -> Client {
     Client::new_with_client(&server.uri(), reqwest::Client::new(), state)
 }
 
-fn check_request(case: &Case, op: &multicard_api_tests::SpecOperation, received: &wiremock::Request) -> Result<(), String> {
+fn check_request(
+    case: &Case,
+    op: &multicard_api_tests::SpecOperation,
+    received: &wiremock::Request,
+) -> Result<(), String> {
     if received.method.as_str() != op.method {
         return Err(format!("method {} instead of {}", received.method, op.method));
     }
     if received.url.path() != case.path {
         return Err(format!("path {} instead of {}", received.url.path(), case.path));
     }
-    let query: Vec<(String, String)> = received.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let query: Vec<(String, String)> =
+        received.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let mut expected: Vec<(String, String)> = case.query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let mut got = query.clone();
     expected.sort();
@@ -256,14 +367,18 @@ fn judge(example: &ResponseExample, body: &Value, outcome: Outcome) -> Result<&'
         }
         Outcome::ApiError(decoded) if is_error_body && example.status >= 400 => {
             // Nothing of the error is lost: it serializes back to the example.
-            if &decoded == body { Ok("typed error") } else { Err(format!("typed error {decoded} is not the example {body}")) }
+            if &decoded == body {
+                Ok("typed error")
+            } else {
+                Err(format!("typed error {decoded} is not the example {body}"))
+            }
         }
         Outcome::NotSuccess(bytes, why) if is_error_body && (200..300).contains(&example.status) => {
             // An error envelope under HTTP 200: the body decides, and it is
             // the common error type.
-            serde_json::from_str::<types::ErrorResponse>(&bytes)
-                .map(|_| "error under 200")
-                .map_err(|e| format!("error body under 200 does not decode as ErrorResponse: {e} (success type said: {why})"))
+            serde_json::from_str::<types::ErrorResponse>(&bytes).map(|_| "error under 200").map_err(|e| {
+                format!("error body under 200 does not decode as ErrorResponse: {e} (success type said: {why})")
+            })
         }
         Outcome::Other(error) => Err(format!("the call failed: {error}")),
         other => Err(format!("unexpected outcome {other:?}")),

@@ -67,7 +67,11 @@ impl Scratch {
         let before = self.committed();
         let error = regen(&self.paths, false).expect_err("regen fails");
         assert_eq!(self.committed(), before, "a failed regen changed the spec");
-        let leftovers: Vec<_> = fs::read_dir(&self.spec).expect("spec").filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        let leftovers: Vec<_> = fs::read_dir(&self.spec)
+            .expect("spec")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
         assert!(leftovers.is_empty(), "a failed regen left a temporary file");
         error
     }
@@ -89,9 +93,13 @@ fn the_vendor_pages_are_the_published_ones_byte_for_byte() {
         return;
     }
     for folder in ["endpoints", "items"] {
-        let mut names: Vec<_> = fs::read_dir(shared.join(folder)).expect("shared").map(|e| e.expect("entry").file_name()).collect();
+        let mut names: Vec<_> =
+            fs::read_dir(shared.join(folder)).expect("shared").map(|e| e.expect("entry").file_name()).collect();
         names.sort();
-        let mut ours: Vec<_> = fs::read_dir(workspace_root().join("spec").join("vendor").join(folder)).expect("vendor").map(|e| e.expect("entry").file_name()).collect();
+        let mut ours: Vec<_> = fs::read_dir(workspace_root().join("spec").join("vendor").join(folder))
+            .expect("vendor")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
         ours.sort();
         assert_eq!(names, ours, "{folder}: the same pages");
         for name in names {
@@ -118,7 +126,11 @@ fn a_changed_vendor_page_shows_in_the_report_and_fails_check() {
     assert!(check.differs, "--check must notice the change");
     assert_eq!(scratch.committed(), before, "--check writes nothing");
     let report = check.report.to_string();
-    assert!(report.contains("`create_invoice`: request body changed") || report.contains("`CreateInvoiceRequest.note` added"), "{report}");
+    assert!(
+        report.contains("`create_invoice`: request body changed")
+            || report.contains("`CreateInvoiceRequest.note` added"),
+        "{report}"
+    );
     assert!(report.contains("`CreateInvoiceRequest.note` added"), "{report}");
     assert!(!check.report.is_breaking(), "an optional field breaks nobody:\n{report}");
 
@@ -155,7 +167,8 @@ fn an_unclosed_fence_names_the_file_and_line() {
 #[test]
 fn a_yaml_error_names_the_file_and_line() {
     let scratch = Scratch::new();
-    let page = scratch.edit("19729298", |text| text.replacen("      summary:", "      summary: [unclosed\n      x:", 1));
+    let page =
+        scratch.edit("19729298", |text| text.replacen("      summary:", "      summary: [unclosed\n      x:", 1));
     let text = scratch.fails().to_string();
     assert!(text.contains(page.file_name().unwrap().to_str().unwrap()), "{text}");
     assert!(text.contains("invalid YAML"), "{text}");
@@ -178,7 +191,10 @@ fn two_pages_that_disagree_on_a_model_are_named() {
     let page = scratch.edit("19729310", |text| {
         let at = text.find("    ofdRequest:").expect("the page's copy of ofdRequest");
         let (head, tail) = text.split_at(at);
-        format!("{head}{}", tail.replacen("          qty:\n            type: integer", "          qty:\n            type: string", 1))
+        format!(
+            "{head}{}",
+            tail.replacen("          qty:\n            type: integer", "          qty:\n            type: string", 1)
+        )
     });
     let text = scratch.fails().to_string();
     assert!(text.contains(page.file_name().unwrap().to_str().unwrap()), "{text}");
@@ -202,7 +218,14 @@ fn a_stale_correction_is_an_error() {
     let scratch = Scratch::new();
     let corrections = scratch.spec.join("corrections.yaml");
     let text = fs::read_to_string(&corrections).expect("corrections");
-    fs::write(&corrections, text.replace("/components/schemas/Application/properties/offer_url", "/components/schemas/Application/properties/no_such_field/x")).expect("write");
+    fs::write(
+        &corrections,
+        text.replace(
+            "/components/schemas/Application/properties/offer_url",
+            "/components/schemas/Application/properties/no_such_field/x",
+        ),
+    )
+    .expect("write");
     let text = scratch.fails().to_string();
     assert!(text.contains("corrections.yaml"), "{text}");
     assert!(text.contains("patches["), "{text}");

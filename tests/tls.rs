@@ -22,7 +22,8 @@ async fn tls_server(connections: usize) -> (u16, String) {
     let cert_pem = certified.cert.pem();
     let cert = CertificateDer::from(certified.cert.der().to_vec());
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
-    let config = ServerConfig::builder().with_no_client_auth().with_single_cert(vec![cert], key).expect("server config");
+    let config =
+        ServerConfig::builder().with_no_client_auth().with_single_cert(vec![cert], key).expect("server config");
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
     let port = listener.local_addr().expect("address").port();

@@ -30,6 +30,8 @@ pub const CLIENT_FILE: &str = "multicard_client.rs";
 pub const ENUMS_FILE: &str = "multicard_enums.rs";
 /// The table of operations (id, method, path template, tag, token or not).
 pub const OPERATIONS_FILE: &str = "multicard_operations.rs";
+/// The impls that tie each generated builder to the hand-written executor.
+pub const GLUE_FILE: &str = "multicard_glue.rs";
 
 /// The inner state every generated `Client` carries; its `ClientHooks`
 /// implementation (hand-written, in `multicard-api`) adds the token.
@@ -48,9 +50,7 @@ pub struct BuildError {
 
 impl BuildError {
     fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-        }
+        Self { message: message.into() }
     }
 }
 
@@ -77,24 +77,19 @@ pub struct Generated {
 
 /// Reads the spec at `spec_path` and writes the generated code to `out_dir`.
 /// Prints `cargo:rerun-if-changed` for the spec only when `emit_cargo` is set.
-pub fn generate(
-    spec_path: &Path,
-    out_dir: &Path,
-    emit_cargo: bool,
-) -> Result<Generated, BuildError> {
+pub fn generate(spec_path: &Path, out_dir: &Path, emit_cargo: bool) -> Result<Generated, BuildError> {
     if emit_cargo {
         println!("cargo:rerun-if-changed={}", spec_path.display());
     }
-    let text = std::fs::read_to_string(spec_path).map_err(|e| {
-        BuildError::new(format!(
-            "{}: cannot read the spec: {e}",
-            spec_path.display()
-        ))
-    })?;
-    let spec =
-        parse_spec(&text).map_err(|e| BuildError::new(format!("{}: {e}", spec_path.display())))?;
+    let text = std::fs::read_to_string(spec_path)
+        .map_err(|e| BuildError::new(format!("{}: cannot read the spec: {e}", spec_path.display())))?;
+    let spec = parse_spec(&text).map_err(|e| BuildError::new(format!("{}: {e}", spec_path.display())))?;
     let (client, enums, operations) = generate_code(&spec)?;
     let table = operation_table(&spec)?;
+    let glue = glue(&spec)?;
+    let glue_path = out_dir.join(GLUE_FILE);
+    std::fs::write(&glue_path, glue)
+        .map_err(|e| BuildError::new(format!("{}: cannot write: {e}", glue_path.display())))?;
     let client_path = out_dir.join(CLIENT_FILE);
     let enums_path = out_dir.join(ENUMS_FILE);
     let table_path = out_dir.join(OPERATIONS_FILE);
@@ -104,12 +99,7 @@ pub fn generate(
         .map_err(|e| BuildError::new(format!("{}: cannot write: {e}", client_path.display())))?;
     std::fs::write(&enums_path, enums)
         .map_err(|e| BuildError::new(format!("{}: cannot write: {e}", enums_path.display())))?;
-    Ok(Generated {
-        client: client_path,
-        enums: enums_path,
-        operations_table: table_path,
-        operations,
-    })
+    Ok(Generated { client: client_path, enums: enums_path, operations_table: table_path, operations })
 }
 
 /// Parses the YAML spec into the typed OpenAPI model.
@@ -133,8 +123,7 @@ fn open_enums(spec: &OpenAPI) -> Vec<OpenEnum> {
         let ReferenceOr::Item(schema) = schema else {
             continue;
         };
-        if let SchemaKind::Type(Type::String(StringType { enumeration, .. })) = &schema.schema_kind
-        {
+        if let SchemaKind::Type(Type::String(StringType { enumeration, .. })) = &schema.schema_kind {
             if enumeration.is_empty() {
                 continue;
             }
@@ -194,14 +183,10 @@ pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildErr
             None => format!("progenitor failed: {message}"),
         })
     })?;
-    let client = format_tokens(tokens)
-        .map_err(|e| BuildError::new(format!("generated client does not parse: {e}")))?;
-    let enum_tokens = enums
-        .iter()
-        .map(open_enum_tokens)
-        .collect::<Result<TokenStream, _>>()?;
-    let enums_code = format_tokens(enum_tokens)
-        .map_err(|e| BuildError::new(format!("generated enums do not parse: {e}")))?;
+    let client = format_tokens(tokens).map_err(|e| BuildError::new(format!("generated client does not parse: {e}")))?;
+    let enum_tokens = enums.iter().map(open_enum_tokens).collect::<Result<TokenStream, _>>()?;
+    let enums_code =
+        format_tokens(enum_tokens).map_err(|e| BuildError::new(format!("generated enums do not parse: {e}")))?;
     let operations = spec.operations().count();
     Ok((client, enums_code, operations))
 }
@@ -233,9 +218,7 @@ fn find_failing_operation(spec: &OpenAPI, settings: &GenerationSettings) -> Opti
             let ReferenceOr::Item(item) = item else {
                 continue;
             };
-            for m in [
-                "get", "put", "post", "delete", "options", "head", "patch", "trace",
-            ] {
+            for m in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
                 if p == path && m == method {
                     continue;
                 }
@@ -253,12 +236,7 @@ fn find_failing_operation(spec: &OpenAPI, settings: &GenerationSettings) -> Opti
             }
         }
         if run_progenitor(&single, settings).is_err() {
-            return Some(
-                operation
-                    .operation_id
-                    .clone()
-                    .unwrap_or_else(|| format!("{} {path}", method.to_uppercase())),
-            );
+            return Some(operation.operation_id.clone().unwrap_or_else(|| format!("{} {path}", method.to_uppercase())));
         }
     }
     None
@@ -290,6 +268,124 @@ pub fn operation_table(spec: &OpenAPI) -> Result<String, BuildError> {
         pub const OPERATIONS: [OperationInfo; #count] = [#(#rows)*];
     })
     .map_err(|e| BuildError::new(format!("generated operation table does not parse: {e}")))
+}
+
+/// The name a `$ref` to a component schema points at.
+fn ref_name(reference: &ReferenceOr<openapiv3::Response>, spec: &OpenAPI) -> Option<String> {
+    let response = match reference {
+        ReferenceOr::Item(response) => response,
+        ReferenceOr::Reference { .. } => return None,
+    };
+    let _ = spec;
+    match &response.content.get("application/json")?.schema {
+        Some(ReferenceOr::Reference { reference }) => {
+            reference.strip_prefix("#/components/schemas/").map(str::to_string)
+        }
+        _ => None,
+    }
+}
+
+/// The Rust name progenitor gives an operation's builder.
+fn builder_name(operation_id: &str) -> String {
+    operation_id
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `impl Operation` for every builder and `impl Envelope` for every
+/// `{success, data}` success schema.
+pub fn glue(spec: &OpenAPI) -> Result<String, BuildError> {
+    let mut items = Vec::new();
+    let mut envelopes = std::collections::BTreeSet::new();
+    for (path, method, operation) in spec.operations() {
+        let id = operation
+            .operation_id
+            .clone()
+            .ok_or_else(|| BuildError::new(format!("{} {path} has no operationId", method.to_uppercase())))?;
+        let mut success = None;
+        let mut failure = None;
+        for (status, response) in &operation.responses.responses {
+            let code = match status {
+                openapiv3::StatusCode::Code(code) => *code,
+                openapiv3::StatusCode::Range(range) => *range * 100,
+            };
+            let name = ref_name(response, spec).ok_or_else(|| {
+                BuildError::new(format!("operation `{id}`: response {code} is not a named component schema"))
+            })?;
+            let slot = if (200..300).contains(&code) { &mut success } else { &mut failure };
+            match slot {
+                Some(existing) if existing != &name => {
+                    return Err(BuildError::new(format!(
+                        "operation `{id}`: two {} types, `{existing}` and `{name}`",
+                        if (200..300).contains(&code) { "success" } else { "error" }
+                    )));
+                }
+                _ => *slot = Some(name),
+            }
+        }
+        let success = success.ok_or_else(|| BuildError::new(format!("operation `{id}` has no success response")))?;
+        envelopes.insert(success.clone());
+        let builder = Ident::new(&builder_name(&id), Span::call_site());
+        let success_ty = Ident::new(&success, Span::call_site());
+        let failure_ty: TokenStream = match failure {
+            Some(name) => {
+                let name = Ident::new(&name, Span::call_site());
+                quote!(crate::types::#name)
+            }
+            None => quote!(()),
+        };
+        items.push(quote! {
+            impl Operation for crate::builder::#builder<'_> {
+                const ID: &'static str = #id;
+                type Success = crate::types::#success_ty;
+                type Failure = #failure_ty;
+                fn send_request(
+                    self,
+                ) -> impl ::std::future::Future<
+                    Output = ::std::result::Result<
+                        ::progenitor_client::ResponseValue<Self::Success>,
+                        ::progenitor_client::Error<Self::Failure>,
+                    >,
+                > + Send {
+                    self.send()
+                }
+            }
+        });
+    }
+    let schemas = spec.components.as_ref().map(|c| &c.schemas);
+    for name in envelopes {
+        let Some(ReferenceOr::Item(schema)) = schemas.and_then(|s| s.get(&name)) else { continue };
+        let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else { continue };
+        let (Some(success), Some(ReferenceOr::Reference { reference })) =
+            (object.properties.get("success"), object.properties.get("data"))
+        else {
+            continue;
+        };
+        let _ = success;
+        let Some(data) = reference.strip_prefix("#/components/schemas/") else { continue };
+        if object.properties.len() != 2 {
+            continue;
+        }
+        let wrapper = Ident::new(&name, Span::call_site());
+        let data = Ident::new(data, Span::call_site());
+        items.push(quote! {
+            impl Envelope for crate::types::#wrapper {
+                type Data = crate::types::#data;
+                fn success(&self) -> bool {
+                    self.success
+                }
+                fn into_data(self) -> Self::Data {
+                    self.data
+                }
+            }
+        });
+    }
+    format_tokens(quote!(#(#items)*)).map_err(|e| BuildError::new(format!("generated glue does not parse: {e}")))
 }
 
 fn format_tokens(tokens: TokenStream) -> Result<String, syn::Error> {
@@ -330,17 +426,11 @@ fn open_enum_tokens(open: &OpenEnum) -> Result<TokenStream, BuildError> {
     for value in &open.values {
         let variant = variant_name(value);
         if !seen.insert(variant.clone()) {
-            return Err(BuildError::new(format!(
-                "enum `{}`: two values give the variant name `{variant}`",
-                open.name
-            )));
+            return Err(BuildError::new(format!("enum `{}`: two values give the variant name `{variant}`", open.name)));
         }
         variants.push((Ident::new(&variant, Span::call_site()), value.clone()));
     }
-    let doc = open
-        .description
-        .clone()
-        .unwrap_or_else(|| format!("`{}` as Multicard sends it.", open.name));
+    let doc = open.description.clone().unwrap_or_else(|| format!("`{}` as Multicard sends it.", open.name));
     let doc_lines: Vec<TokenStream> = doc.lines().map(|l| quote!(#[doc = #l])).collect();
     let decl = variants.iter().map(|(v, s)| {
         let d = format!("`{s}`");

@@ -1,27 +1,50 @@
-//! The state every generated [`Client`](crate::Client) carries, and the hook
-//! that puts the bearer token on every request that needs one.
+//! The state every generated [`Client`](crate::Client) carries, and the
+//! hooks that put the bearer token on every request that needs one.
+//!
+//! A call made through [`Multicard::send`](crate::Multicard::send) takes
+//! its token before the request is built and hands it to the hook through a
+//! task-local, so the token on the wire is exactly the one a 401 will
+//! invalidate. A call made directly on the generated client takes the
+//! cached token (refreshing it if needed) in the hook itself.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo as ProgenitorOperation};
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
+use crate::auth::{Token, TokenCache};
 use crate::operations;
 
+/// Where the generated client's token comes from.
+#[derive(Clone)]
+enum TokenSource {
+    None,
+    Static(HeaderValue),
+    Cache(Arc<TokenCache>),
+}
+
 /// What the generated client carries besides its `reqwest::Client`.
-///
-/// Holds the bearer token, if any. The token is never printed: `Debug`
-/// shows only whether there is one.
-#[derive(Clone, Default)]
+/// Cloning is cheap, and clones share one token cache.
+#[derive(Clone)]
 pub struct ClientState {
-    authorization: Option<HeaderValue>,
+    source: TokenSource,
+}
+
+impl Default for ClientState {
+    fn default() -> Self {
+        Self { source: TokenSource::None }
+    }
 }
 
 impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientState")
-            .field("token", &self.authorization.as_ref().map(|_| "<redacted>"))
-            .finish()
+        let source = match &self.source {
+            TokenSource::None => "none",
+            TokenSource::Static(_) => "static token <redacted>",
+            TokenSource::Cache(_) => "token cache",
+        };
+        f.debug_struct("ClientState").field("token", &source).finish()
     }
 }
 
@@ -37,6 +60,12 @@ impl fmt::Display for InvalidToken {
 
 impl std::error::Error for InvalidToken {}
 
+fn bearer(token: &str) -> Result<HeaderValue, InvalidToken> {
+    let mut value = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| InvalidToken)?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
 impl ClientState {
     /// A state that sends no token.
     pub fn new() -> Self {
@@ -44,13 +73,39 @@ impl ClientState {
     }
 
     /// A state that sends `Authorization: Bearer <token>` on every
-    /// operation that requires it (all but `get_token`). The header value is
-    /// marked sensitive, so `reqwest` never prints it.
+    /// operation that requires it (all but `get_token`). For tests and for
+    /// callers that manage tokens themselves; [`Multicard`](crate::Multicard)
+    /// refreshes tokens by itself.
     pub fn with_bearer_token(token: &str) -> Result<Self, InvalidToken> {
-        let mut value = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| InvalidToken)?;
-        value.set_sensitive(true);
-        Ok(Self { authorization: Some(value) })
+        Ok(Self { source: TokenSource::Static(bearer(token)?) })
     }
+
+    /// A state that takes its tokens from `cache`.
+    pub fn with_token_cache(cache: Arc<TokenCache>) -> Self {
+        Self { source: TokenSource::Cache(cache) }
+    }
+
+    /// The token cache, if the state has one.
+    pub fn token_cache(&self) -> Option<&Arc<TokenCache>> {
+        match &self.source {
+            TokenSource::Cache(cache) => Some(cache),
+            _ => None,
+        }
+    }
+}
+
+/// What one attempt of a call saw, shared between the executor and the
+/// hooks of that attempt.
+#[derive(Debug, Default)]
+pub(crate) struct Attempt {
+    /// The token the executor took for this attempt.
+    pub token: Option<Token>,
+    /// The status and content type of the answer, recorded by the post hook.
+    pub observed: Mutex<Option<(u16, Option<String>)>>,
+}
+
+tokio::task_local! {
+    pub(crate) static ATTEMPT: Arc<Attempt>;
 }
 
 impl ClientHooks<ClientState> for crate::Client {
@@ -60,8 +115,40 @@ impl ClientHooks<ClientState> for crate::Client {
         info: &ProgenitorOperation,
     ) -> Result<(), progenitor_client::Error<E>> {
         let needs_token = operations::find(info.operation_id).is_none_or(|op| op.requires_token);
-        if let (true, Some(value)) = (needs_token, &self.inner().authorization) {
-            request.headers_mut().insert(AUTHORIZATION, value.clone());
+        if !needs_token {
+            return Ok(());
+        }
+        let chosen = ATTEMPT.try_with(|attempt| attempt.token.clone()).ok().flatten();
+        let value = match (chosen, &self.inner().source) {
+            (Some(token), _) => {
+                Some(bearer(token.expose()).map_err(|e| progenitor_client::Error::Custom(e.to_string()))?)
+            }
+            (None, TokenSource::Static(value)) => Some(value.clone()),
+            (None, TokenSource::Cache(cache)) => {
+                let token = cache.get().await.map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
+                Some(bearer(token.expose()).map_err(|e| progenitor_client::Error::Custom(e.to_string()))?)
+            }
+            (None, TokenSource::None) => None,
+        };
+        if let Some(value) = value {
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+        Ok(())
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _info: &ProgenitorOperation,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        if let Ok(response) = result {
+            let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let status = response.status().as_u16();
+            let _ = ATTEMPT.try_with(|attempt| {
+                if let Ok(mut observed) = attempt.observed.lock() {
+                    *observed = Some((status, content_type));
+                }
+            });
         }
         Ok(())
     }

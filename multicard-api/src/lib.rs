@@ -1,12 +1,17 @@
-//! Typed client for the Multicard payment gateway, generated from
-//! `spec/multicard.yaml` at compile time.
+#![doc = include_str!("../../README.md")]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+pub mod auth;
+pub mod call;
+mod client;
+pub mod config;
 pub mod enums {
     //! Open enums: every status, payment system and error code of the spec.
     //! A value Multicard adds later decodes as `Unknown`.
     include!(concat!(env!("OUT_DIR"), "/multicard_enums.rs"));
 }
+pub mod error;
 pub mod hooks;
 pub mod operations;
 pub mod time;
@@ -16,8 +21,16 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/multicard_client.rs"));
 }
 
-pub use generated::{Client, builder};
-pub use progenitor_client::{Error, ResponseValue};
+pub use client::Multicard;
+pub use config::{Config, Environment};
+pub use error::Error;
+/// The generated client: one method per operation, returning raw
+/// responses. [`Multicard::send`] runs the same builders with tokens,
+/// envelope and errors handled.
+pub use generated::Client;
+/// The generated request builders, one per operation.
+pub use generated::builder;
+pub use progenitor_client::ResponseValue;
 
 pub mod types {
     //! Request and response types of every operation, generated from the spec.

@@ -36,11 +36,7 @@ pub struct ParseDateTimeError {
 
 impl fmt::Display for ParseDateTimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "`{}` is not a Multicard timestamp (`YYYY-MM-DD HH:MM:SS`, GMT+5)",
-            self.input
-        )
+        write!(f, "`{}` is not a Multicard timestamp (`YYYY-MM-DD HH:MM:SS`, GMT+5)", self.input)
     }
 }
 
@@ -72,14 +68,9 @@ impl FromStr for MulticardDateTime {
     type Err = ParseDateTimeError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let error = || ParseDateTimeError {
-            input: text.chars().take(64).collect(),
-        };
+        let error = || ParseDateTimeError { input: text.chars().take(64).collect() };
         let naive = NaiveDateTime::parse_from_str(text.trim(), FORMAT).map_err(|_| error())?;
-        let instant = multicard_offset()
-            .from_local_datetime(&naive)
-            .single()
-            .ok_or_else(error)?;
+        let instant = multicard_offset().from_local_datetime(&naive).single().ok_or_else(error)?;
         Ok(Self(instant))
     }
 }

@@ -105,14 +105,16 @@ pub fn example_body(value: &Value) -> ExampleBody {
         other => (other.to_string(), false),
     };
     if let (false, Ok(parsed)) = (was_string, serde_json::from_str::<Value>(&text))
-        && !contains_placeholder(&parsed) {
-            return ExampleBody::Json(parsed);
-        }
+        && !contains_placeholder(&parsed)
+    {
+        return ExampleBody::Json(parsed);
+    }
     if was_string
         && let Ok(parsed) = serde_json::from_str::<Value>(&text)
-            && !contains_placeholder(&parsed) {
-                return ExampleBody::Json(parsed);
-            }
+        && !contains_placeholder(&parsed)
+    {
+        return ExampleBody::Json(parsed);
+    }
     let mut names = Vec::new();
     let replaced = replace_placeholders(&text, &mut names);
     match serde_json::from_str::<Value>(&replaced) {
@@ -137,7 +139,8 @@ fn replace_placeholders(text: &str, names: &mut Vec<String>) -> String {
     while let Some(start) = rest.find('{') {
         let after = &rest[start + 1..];
         let len = after.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(after.len());
-        let is_name = len > 0 && after[..len].starts_with(|c: char| c.is_ascii_uppercase()) && after[len..].starts_with('}');
+        let is_name =
+            len > 0 && after[..len].starts_with(|c: char| c.is_ascii_uppercase()) && after[len..].starts_with('}');
         if !is_name {
             out.push_str(&rest[..=start]);
             rest = after;
@@ -155,7 +158,10 @@ fn replace_placeholders(text: &str, names: &mut Vec<String>) -> String {
 }
 
 fn is_placeholder(s: &str) -> bool {
-    s.starts_with('{') && s.ends_with('}') && s.len() > 2 && s[1..s.len() - 1].chars().all(|c| c.is_ascii_alphanumeric())
+    s.starts_with('{')
+        && s.ends_with('}')
+        && s.len() > 2
+        && s[1..s.len() - 1].chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 fn visit_strings(value: &Value, f: &mut dyn FnMut(&str)) {

@@ -13,9 +13,7 @@ use crate::generic;
 use crate::json::{escape_pointer, first_difference, pascal_case, semantic};
 use crate::vendor::Page;
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// A component schema and the file it came from.
 #[derive(Debug, Clone)]
@@ -36,20 +34,13 @@ struct Components {
 impl Components {
     fn add(&mut self, name: &str, schema: Value, source: &Path) -> Result<()> {
         let self_reference = format!("#/components/schemas/{name}");
-        if self.overridden.contains(name)
-            || schema.get("$ref").and_then(Value::as_str) == Some(self_reference.as_str())
+        if self.overridden.contains(name) || schema.get("$ref").and_then(Value::as_str) == Some(self_reference.as_str())
         {
             return Ok(());
         }
         match self.schemas.get(name) {
             None => {
-                self.schemas.insert(
-                    name.to_string(),
-                    Component {
-                        schema,
-                        source: source.to_path_buf(),
-                    },
-                );
+                self.schemas.insert(name.to_string(), Component { schema, source: source.to_path_buf() });
                 Ok(())
             }
             Some(existing) => {
@@ -85,10 +76,8 @@ struct PageOperation {
 
 /// Builds the normalized document.
 pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
-    let mut components = Components {
-        overridden: corrections.schemas.iter().map(|s| s.name.clone()).collect(),
-        ..Default::default()
-    };
+    let mut components =
+        Components { overridden: corrections.schemas.iter().map(|s| s.name.clone()).collect(), ..Default::default() };
     let mut operations: Vec<PageOperation> = Vec::new();
     let mut seen_pages = BTreeSet::new();
 
@@ -113,18 +102,16 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
             continue;
         }
         let Some(document) = &page.document else {
-            return Err(RegenError::in_file(
-                &page.path,
-                "the page has no OpenAPI document (no ```yaml fence)",
-            ));
+            return Err(RegenError::in_file(&page.path, "the page has no OpenAPI document (no ```yaml fence)"));
         };
         let mut doc = document.clone();
         for rename in &corrections.rename_schemas {
             generic::rename_refs(&mut doc, &rename.from, &rename.to);
             if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas")
-                && let Some(schema) = schemas.remove(&rename.from) {
-                    schemas.insert(rename.to.clone(), schema);
-                }
+                && let Some(schema) = schemas.remove(&rename.from)
+            {
+                schemas.insert(rename.to.clone(), schema);
+            }
         }
         generic::strip_noise(&mut doc);
         generic::visit_document_schemas_mut(&mut doc, &mut |_, map| {
@@ -146,11 +133,7 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
                 };
                 for (method, op) in item {
                     if METHODS.contains(&method.as_str()) {
-                        found.push((
-                            path.clone(),
-                            method.clone(),
-                            op.as_object().cloned().unwrap_or_default(),
-                        ));
+                        found.push((path.clone(), method.clone(), op.as_object().cloned().unwrap_or_default()));
                     }
                 }
             }
@@ -158,22 +141,18 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
         let [(path, method, op)] = <[_; 1]>::try_from(found).map_err(|found: Vec<_>| {
             RegenError::in_file(
                 &page.path,
-                format!(
-                    "expected exactly one operation on the page, found {}",
-                    found.len()
-                ),
+                format!("expected exactly one operation on the page, found {}", found.len()),
             )
         })?;
 
         if let Some(name) = &role.callback {
-            let body = op
-                .get("requestBody")
-                .and_then(|b| b.pointer("/content/application~1json"))
-                .cloned()
-                .ok_or_else(|| {
-                    RegenError::in_file(&page.path, "the callback page has no JSON request body")
-                        .at(format!("/paths/{}/{method}", escape_pointer(&path)))
-                })?;
+            let body =
+                op.get("requestBody").and_then(|b| b.pointer("/content/application~1json")).cloned().ok_or_else(
+                    || {
+                        RegenError::in_file(&page.path, "the callback page has no JSON request body")
+                            .at(format!("/paths/{}/{method}", escape_pointer(&path)))
+                    },
+                )?;
             let mut schema = body.get("schema").cloned().unwrap_or(json!({}));
             if let (Some(example), Some(map)) = (body.get("example"), schema.as_object_mut()) {
                 map.insert("example".into(), example.clone());
@@ -182,9 +161,10 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
                 map.entry("title").or_insert(summary.clone());
             }
             if let (Some(description), Some(map)) = (op.get("description"), schema.as_object_mut())
-                && description.as_str().is_some_and(|d| !d.trim().is_empty()) {
-                    map.insert("description".into(), description.clone());
-                }
+                && description.as_str().is_some_and(|d| !d.trim().is_empty())
+            {
+                map.insert("description".into(), description.clone());
+            }
             components.add(name, schema, &page.path)?;
             continue;
         }
@@ -217,12 +197,7 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
                 correction.id
             ))
         })?;
-        let (path, method, op) = build_operation(
-            group,
-            correction,
-            &corrections.drop_parameters,
-            &mut components,
-        )?;
+        let (path, method, op) = build_operation(group, correction, &corrections.drop_parameters, &mut components)?;
         let item = paths.entry(path).or_insert_with(|| json!({}));
         item.as_object_mut().map(|m| m.insert(method, op));
     }
@@ -268,9 +243,7 @@ fn unify_paths(operations: &mut [PageOperation]) {
             if &original != path {
                 continue;
             }
-            operation.path = operation
-                .path
-                .replace(&format!("{{{from}}}"), &format!("{{{to}}}"));
+            operation.path = operation.path.replace(&format!("{{{from}}}"), &format!("{{{to}}}"));
             if let Some(Value::Array(params)) = operation.op.get_mut("parameters") {
                 for param in params {
                     if param.get("in").and_then(Value::as_str) == Some("path")
@@ -286,57 +259,58 @@ fn unify_paths(operations: &mut [PageOperation]) {
 
 /// Groups page operations by operation id, checking that pages which share
 /// a method and path share an operation, and the other way round.
-fn group_operations(
-    operations: &[PageOperation],
-) -> Result<BTreeMap<&str, Vec<&PageOperation>>> {
+fn group_operations(operations: &[PageOperation]) -> Result<BTreeMap<&str, Vec<&PageOperation>>> {
     let mut by_route: BTreeMap<(String, String), (&str, &PathBuf)> = BTreeMap::new();
     let mut by_id: BTreeMap<&str, Vec<&PageOperation>> = BTreeMap::new();
     for operation in operations {
         let id = operation.id.as_str();
         let route = (operation.method.clone(), operation.path.clone());
         if let Some((other, other_page)) = by_route.get(&route)
-            && *other != id {
-                return Err(RegenError::in_file(
-                    &operation.page,
-                    format!(
-                        "{} {} is also documented by {} as `{other}`; pages that share a method and path must name one operation",
-                        operation.method.to_uppercase(),
-                        operation.path,
-                        other_page.display()
-                    ),
-                ));
-            }
+            && *other != id
+        {
+            return Err(RegenError::in_file(
+                &operation.page,
+                format!(
+                    "{} {} is also documented by {} as `{other}`; pages that share a method and path must name one operation",
+                    operation.method.to_uppercase(),
+                    operation.path,
+                    other_page.display()
+                ),
+            ));
+        }
         by_route.insert(route, (id, &operation.page));
         let group = by_id.entry(id).or_default();
         if let Some(first) = group.first()
-            && (first.path != operation.path || first.method != operation.method) {
-                return Err(RegenError::in_file(
-                    &operation.page,
-                    format!(
-                        "operation `{id}` is {} {} here but {} {} in {}",
-                        operation.method.to_uppercase(),
-                        operation.path,
-                        first.method.to_uppercase(),
-                        first.path,
-                        first.page.display()
-                    ),
-                ));
-            }
+            && (first.path != operation.path || first.method != operation.method)
+        {
+            return Err(RegenError::in_file(
+                &operation.page,
+                format!(
+                    "operation `{id}` is {} {} here but {} {} in {}",
+                    operation.method.to_uppercase(),
+                    operation.path,
+                    first.method.to_uppercase(),
+                    first.path,
+                    first.page.display()
+                ),
+            ));
+        }
         group.push(operation);
     }
     for group in by_id.values() {
         if group.len() > 1
-            && let Some(missing) = group.iter().find(|o| o.variant.is_none()) {
-                return Err(RegenError::in_file(
-                    &missing.page,
-                    format!(
-                        "{} pages document {} {}: give each page a `variant` (the name of its request body schema)",
-                        group.len(),
-                        missing.method.to_uppercase(),
-                        missing.path
-                    ),
-                ));
-            }
+            && let Some(missing) = group.iter().find(|o| o.variant.is_none())
+        {
+            return Err(RegenError::in_file(
+                &missing.page,
+                format!(
+                    "{} pages document {} {}: give each page a `variant` (the name of its request body schema)",
+                    group.len(),
+                    missing.method.to_uppercase(),
+                    missing.path
+                ),
+            ));
+        }
     }
     Ok(by_id)
 }
@@ -347,10 +321,7 @@ fn reference(name: &str) -> Value {
 
 /// The JSON media object of a request body or response, if any.
 fn json_media(value: &mut Value) -> Option<&mut Map<String, Value>> {
-    value
-        .get_mut("content")?
-        .get_mut("application/json")?
-        .as_object_mut()
+    value.get_mut("content")?.get_mut("application/json")?.as_object_mut()
 }
 
 /// What the pages say about one status: description, labelled examples,
@@ -369,10 +340,7 @@ fn build_operation(
     let mut op = Map::new();
     op.insert("operationId".into(), json!(id));
     op.insert("tags".into(), json!([correction.tag]));
-    let summaries: Vec<&str> = group
-        .iter()
-        .filter_map(|o| o.op.get("summary").and_then(Value::as_str))
-        .collect();
+    let summaries: Vec<&str> = group.iter().filter_map(|o| o.op.get("summary").and_then(Value::as_str)).collect();
     op.insert("summary".into(), json!(summaries.join(" / ")));
     let descriptions: Vec<String> = group
         .iter()
@@ -414,8 +382,7 @@ fn build_operation(
             continue;
         };
         let schema = media.get("schema").cloned().unwrap_or(json!({}));
-        let examples =
-            generic::take_examples(media, page_op.variant.as_deref().unwrap_or("example"));
+        let examples = generic::take_examples(media, page_op.variant.as_deref().unwrap_or("example"));
         let bodiless = matches!(first.method.as_str(), "get" | "delete" | "head");
         if generic::is_empty_schema(&schema) && bodiless {
             continue; // apidog's empty body on a GET or DELETE is no body
@@ -441,9 +408,7 @@ fn build_operation(
             reference(&variants[0])
         } else {
             let request = correction.request.as_deref().ok_or_else(|| {
-                RegenError::new(format!(
-                    "operation `{id}` merges several bodies: name the union with `request`"
-                ))
+                RegenError::new(format!("operation `{id}` merges several bodies: name the union with `request`"))
             })?;
             let arms: Vec<Value> = variants.iter().map(|v| reference(v)).collect();
             components.add(request, json!({ "oneOf": arms }), &first.page)?;
@@ -452,21 +417,14 @@ fn build_operation(
         let mut media = Map::new();
         media.insert("schema".into(), schema);
         if !request_examples.is_empty() {
-            media.insert(
-                "examples".into(),
-                Value::Object(generic::examples_map(request_examples)),
-            );
+            media.insert("examples".into(), Value::Object(generic::examples_map(request_examples)));
         }
-        op.insert(
-            "requestBody".into(),
-            json!({ "required": true, "content": { "application/json": media } }),
-        );
+        op.insert("requestBody".into(), json!({ "required": true, "content": { "application/json": media } }));
     }
 
     // Responses: every page's, folded by status (apidog's `x-400:label`
     // keys are more examples of that status).
-    let mut statuses: BTreeMap<String, StatusParts> =
-        BTreeMap::new();
+    let mut statuses: BTreeMap<String, StatusParts> = BTreeMap::new();
     for page_op in group {
         let Some(Value::Object(responses)) = page_op.op.get("responses") else {
             continue;
@@ -477,21 +435,16 @@ fn build_operation(
                 None => (key.clone(), None),
             };
             let mut response = response.clone();
-            let description = response
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .trim()
-                .to_string();
-            let apidog_name = response.get("x-apidog-name").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty());
-            let default_label = label.clone().or(apidog_name.map(str::to_string)).unwrap_or_else(|| format!("{status} example"));
-            let entry = statuses
-                .entry(status)
-                .or_insert_with(|| (String::new(), Vec::new(), Vec::new()));
-            if (entry.0.is_empty() || label.is_none())
-                && !description.is_empty() {
-                    entry.0 = description;
-                }
+            let description =
+                response.get("description").and_then(Value::as_str).unwrap_or_default().trim().to_string();
+            let apidog_name =
+                response.get("x-apidog-name").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty());
+            let default_label =
+                label.clone().or(apidog_name.map(str::to_string)).unwrap_or_else(|| format!("{status} example"));
+            let entry = statuses.entry(status).or_insert_with(|| (String::new(), Vec::new(), Vec::new()));
+            if (entry.0.is_empty() || label.is_none()) && !description.is_empty() {
+                entry.0 = description;
+            }
             if let Some(media) = json_media(&mut response) {
                 let examples = generic::take_examples(media, &default_label);
                 entry.1.extend(examples.into_iter().map(|(label, value)| match (&page_op.variant, group.len()) {
@@ -516,30 +469,17 @@ fn build_operation(
         let mut media = Map::new();
         media.insert("schema".into(), schema);
         if !examples.is_empty() {
-            media.insert(
-                "examples".into(),
-                Value::Object(generic::examples_map(examples)),
-            );
+            media.insert("examples".into(), Value::Object(generic::examples_map(examples)));
         }
         let description = if description.is_empty() {
-            if success {
-                "Success".to_string()
-            } else {
-                "Error".to_string()
-            }
+            if success { "Success".to_string() } else { "Error".to_string() }
         } else {
             description
         };
-        responses.insert(
-            status,
-            json!({ "description": description, "content": { "application/json": media } }),
-        );
+        responses.insert(status, json!({ "description": description, "content": { "application/json": media } }));
     }
     if !responses.keys().any(|s| s.starts_with('2')) {
-        return Err(RegenError::in_file(
-            &first.page,
-            format!("operation `{id}` documents no success response"),
-        ));
+        return Err(RegenError::in_file(&first.page, format!("operation `{id}` documents no success response")));
     }
     op.insert("responses".into(), Value::Object(responses));
     if correction.security.as_deref() == Some("none") {
@@ -563,9 +503,7 @@ fn success_schema(
         return Ok(reference(name));
     }
     let data = correction.data.as_deref().ok_or_else(|| {
-        RegenError::new(format!(
-            "operation `{id}` needs `data` (or `response`) in spec/corrections.yaml"
-        ))
+        RegenError::new(format!("operation `{id}` needs `data` (or `response`) in spec/corrections.yaml"))
     })?;
     if correction.replace_vendor_data.is_none() {
         for (schema, page) in schemas {
@@ -613,9 +551,8 @@ fn error_schema(
         None => {
             for (schema, page) in schemas {
                 let props = schema.get("properties").and_then(Value::as_object);
-                let is_envelope = props.is_some_and(|p| {
-                    p.contains_key("error") && p.keys().all(|k| k == "success" || k == "error")
-                });
+                let is_envelope =
+                    props.is_some_and(|p| p.contains_key("error") && p.keys().all(|k| k == "success" || k == "error"));
                 if !is_envelope && !generic::is_empty_schema(schema) {
                     return Err(RegenError::in_file(
                         page,
@@ -635,8 +572,7 @@ fn apply_patches(doc: &mut Value, corrections: &Corrections) -> Result<()> {
     for (index, patch) in corrections.patches.iter().enumerate() {
         let place = format!("patches[{index}] ({})", patch.path);
         let fail = |message: &str| {
-            RegenError::in_file(&PathBuf::from("spec/corrections.yaml"), message.to_string())
-                .at(place.clone())
+            RegenError::in_file(&PathBuf::from("spec/corrections.yaml"), message.to_string()).at(place.clone())
         };
         let (parent, last) = match patch.path.rsplit_once('/') {
             Some((parent, last)) => (parent, last.replace("~1", "/").replace("~0", "~")),
@@ -644,27 +580,20 @@ fn apply_patches(doc: &mut Value, corrections: &Corrections) -> Result<()> {
         };
         match patch.op {
             PatchOp::Set => {
-                let value = patch
-                    .value
-                    .clone()
-                    .ok_or_else(|| fail("`set` needs a `value`"))?;
+                let value = patch.value.clone().ok_or_else(|| fail("`set` needs a `value`"))?;
                 match doc.pointer_mut(parent) {
                     Some(Value::Object(map)) => {
                         map.insert(last, value);
                     }
                     Some(Value::Array(items)) => {
-                        let i: usize = last
-                            .parse()
-                            .map_err(|_| fail("an array index is not a number"))?;
+                        let i: usize = last.parse().map_err(|_| fail("an array index is not a number"))?;
                         if i >= items.len() {
                             return Err(fail("the array index is out of range"));
                         }
                         items[i] = value;
                     }
                     _ => {
-                        return Err(fail(
-                            "nothing to set into: the parent does not exist (the vendor pages changed?)",
-                        ));
+                        return Err(fail("nothing to set into: the parent does not exist (the vendor pages changed?)"));
                     }
                 }
             }
@@ -673,9 +602,7 @@ fn apply_patches(doc: &mut Value, corrections: &Corrections) -> Result<()> {
                     return Err(fail("`merge` needs an object `value`"));
                 };
                 let Some(Value::Object(target)) = doc.pointer_mut(&patch.path) else {
-                    return Err(fail(
-                        "nothing to merge into: no object there (the vendor pages changed?)",
-                    ));
+                    return Err(fail("nothing to merge into: no object there (the vendor pages changed?)"));
                 };
                 for (k, v) in value {
                     target.insert(k, v);
@@ -732,10 +659,7 @@ fn hoist_inline_enums(doc: &mut Value) -> Result<()> {
             return None;
         }
         let values = map.get("enum")?.as_array()?;
-        let mut out: Vec<String> = values
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
+        let mut out: Vec<String> = values.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
         out.sort();
         Some(out)
     };
@@ -755,7 +679,11 @@ fn hoist_inline_enums(doc: &mut Value) -> Result<()> {
                 let params = op
                     .get("parameters")
                     .and_then(Value::as_array)
-                    .map(|ps| ps.iter().map(|p| p.get("name").and_then(Value::as_str).unwrap_or_default().to_string()).collect())
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| p.get("name").and_then(Value::as_str).unwrap_or_default().to_string())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 owners.insert(format!("/paths/{}/{method}/", escape_pointer(path)), (id, params));
             }
@@ -849,48 +777,29 @@ fn sort_schemas(doc: &mut Value) {
 
 /// The promises the normalized document keeps, checked on every run.
 fn check(doc: &Value, corrections: &Corrections) -> Result<()> {
-    let fail =
-        |pointer: &str, message: String| Err(RegenError::new(message).at(pointer.to_string()));
-    let schemas = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let fail = |pointer: &str, message: String| Err(RegenError::new(message).at(pointer.to_string()));
+    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
     let mut problem: Option<(String, String)> = None;
     let mut copy = doc.clone();
     crate::json::visit_objects_mut(&mut copy, "", &mut |pointer, map| {
         if problem.is_some() {
             return;
         }
-        if pointer.contains("/examples/")
-            || pointer.ends_with("/example")
-            || pointer.contains("/example/")
-        {
+        if pointer.contains("/examples/") || pointer.ends_with("/example") || pointer.contains("/example/") {
             return;
         }
         for key in map.keys() {
             if key.starts_with("x-") {
-                problem = Some((
-                    pointer.to_string(),
-                    format!("extension `{key}` left in the document"),
-                ));
+                problem = Some((pointer.to_string(), format!("extension `{key}` left in the document")));
             }
         }
         if map.get("type").and_then(Value::as_str) == Some("null") {
-            problem = Some((
-                pointer.to_string(),
-                "`type: null` is not OpenAPI 3.0".into(),
-            ));
+            problem = Some((pointer.to_string(), "`type: null` is not OpenAPI 3.0".into()));
         }
         if let Some(target) = map.get("$ref").and_then(Value::as_str) {
-            let name = target
-                .strip_prefix("#/components/schemas/")
-                .unwrap_or(target);
+            let name = target.strip_prefix("#/components/schemas/").unwrap_or(target);
             if !schemas.contains_key(name) {
-                problem = Some((
-                    pointer.to_string(),
-                    format!("`$ref` to `{target}`, which does not exist"),
-                ));
+                problem = Some((pointer.to_string(), format!("`$ref` to `{target}`, which does not exist")));
             }
         }
     });
@@ -906,10 +815,7 @@ fn check(doc: &Value, corrections: &Corrections) -> Result<()> {
     if count != corrections.operations.len() {
         return fail(
             "/paths",
-            format!(
-                "{count} operations, but the corrections list {}",
-                corrections.operations.len()
-            ),
+            format!("{count} operations, but the corrections list {}", corrections.operations.len()),
         );
     }
     let _: openapiv3::OpenAPI = serde_json::from_value(doc.clone())

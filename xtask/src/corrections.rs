@@ -182,9 +182,8 @@ impl Corrections {
     /// Parses and checks corrections text.
     pub fn parse(text: &str) -> Result<Self> {
         let json = crate::vendor::parse_yaml(text, 1)?;
-        let corrections: Corrections = serde_json::from_value(json).map_err(|e| {
-            RegenError::new(format!("the corrections do not follow their format: {e}"))
-        })?;
+        let corrections: Corrections = serde_json::from_value(json)
+            .map_err(|e| RegenError::new(format!("the corrections do not follow their format: {e}")))?;
         corrections.check()?;
         Ok(corrections)
     }
@@ -193,10 +192,7 @@ impl Corrections {
         let mut seen = std::collections::BTreeSet::new();
         for op in &self.operations {
             if !seen.insert(op.id.as_str()) {
-                return Err(RegenError::new(format!(
-                    "operation `{}` is listed twice",
-                    op.id
-                )));
+                return Err(RegenError::new(format!("operation `{}` is listed twice", op.id)));
             }
             if op.data.is_some() && op.response.is_some() {
                 return Err(RegenError::new(format!(
@@ -210,10 +206,7 @@ impl Corrections {
                     op.id
                 )));
             }
-            let tag_known = self
-                .tags
-                .iter()
-                .any(|t| t.get("name").and_then(Value::as_str) == Some(op.tag.as_str()));
+            let tag_known = self.tags.iter().any(|t| t.get("name").and_then(Value::as_str) == Some(op.tag.as_str()));
             if !tag_known {
                 return Err(RegenError::new(format!(
                     "operation `{}` has the tag `{}`, which is not in `tags`",
@@ -222,22 +215,19 @@ impl Corrections {
             }
         }
         for (id, page) in &self.pages {
-            let roles = [
-                page.operation.is_some(),
-                page.callback.is_some(),
-                page.skip.is_some(),
-            ];
+            let roles = [page.operation.is_some(), page.callback.is_some(), page.skip.is_some()];
             if roles.iter().filter(|r| **r).count() != 1 {
                 return Err(RegenError::new(format!(
                     "page {id} must have exactly one of `operation`, `callback` or `skip`"
                 )));
             }
             if let Some(op) = &page.operation
-                && !seen.contains(op.as_str()) {
-                    return Err(RegenError::new(format!(
-                        "page {id} documents operation `{op}`, which is not in `operations`"
-                    )));
-                }
+                && !seen.contains(op.as_str())
+            {
+                return Err(RegenError::new(format!(
+                    "page {id} documents operation `{op}`, which is not in `operations`"
+                )));
+            }
         }
         Ok(())
     }

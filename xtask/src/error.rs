@@ -18,20 +18,12 @@ pub struct RegenError {
 impl RegenError {
     /// An error about no file in particular.
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            file: None,
-            place: None,
-            message: message.into(),
-        }
+        Self { file: None, place: None, message: message.into() }
     }
 
     /// An error about `file`.
     pub fn in_file(file: &Path, message: impl Into<String>) -> Self {
-        Self {
-            file: Some(file.to_path_buf()),
-            place: None,
-            message: message.into(),
-        }
+        Self { file: Some(file.to_path_buf()), place: None, message: message.into() }
     }
 
     /// Adds the place inside the file.

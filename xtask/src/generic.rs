@@ -35,11 +35,7 @@ pub fn strip_noise(value: &mut Value) {
 /// Calls `f` on a schema and on every schema nested in it (properties,
 /// items, compositions), never on example data. `f` runs before the
 /// children are visited, so it may reshape the node first.
-pub fn visit_schemas_mut(
-    schema: &mut Value,
-    pointer: &str,
-    f: &mut dyn FnMut(&str, &mut Map<String, Value>),
-) {
+pub fn visit_schemas_mut(schema: &mut Value, pointer: &str, f: &mut dyn FnMut(&str, &mut Map<String, Value>)) {
     let Value::Object(map) = schema else { return };
     f(pointer, map);
     for key in ["items", "additionalProperties", "not"] {
@@ -56,28 +52,17 @@ pub fn visit_schemas_mut(
     }
     if let Some(Value::Object(props)) = map.get_mut("properties") {
         for (name, child) in props.iter_mut() {
-            visit_schemas_mut(
-                child,
-                &format!("{pointer}/properties/{}", escape_pointer(name)),
-                f,
-            );
+            visit_schemas_mut(child, &format!("{pointer}/properties/{}", escape_pointer(name)), f);
         }
     }
 }
 
 /// Calls `f` on every schema root of an OpenAPI document: components,
 /// parameter schemas, request and response bodies.
-pub fn visit_document_schemas_mut(
-    doc: &mut Value,
-    f: &mut dyn FnMut(&str, &mut Map<String, Value>),
-) {
+pub fn visit_document_schemas_mut(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Map<String, Value>)) {
     if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
         for (name, schema) in schemas.iter_mut() {
-            visit_schemas_mut(
-                schema,
-                &format!("/components/schemas/{}", escape_pointer(name)),
-                f,
-            );
+            visit_schemas_mut(schema, &format!("/components/schemas/{}", escape_pointer(name)), f);
         }
     }
     if let Some(Value::Object(paths)) = doc.get_mut("paths") {
@@ -94,11 +79,7 @@ pub fn visit_document_schemas_mut(
 }
 
 /// [`visit_document_schemas_mut`] for one operation object.
-pub fn visit_operation_schemas_mut(
-    op: &mut Value,
-    base: &str,
-    f: &mut dyn FnMut(&str, &mut Map<String, Value>),
-) {
+pub fn visit_operation_schemas_mut(op: &mut Value, base: &str, f: &mut dyn FnMut(&str, &mut Map<String, Value>)) {
     if let Some(Value::Array(params)) = op.get_mut("parameters") {
         for (i, param) in params.iter_mut().enumerate() {
             if let Some(schema) = param.get_mut("schema") {
@@ -109,10 +90,7 @@ pub fn visit_operation_schemas_mut(
     if let Some(Value::Object(content)) = op.pointer_mut("/requestBody/content") {
         for (media, body) in content.iter_mut() {
             if let Some(schema) = body.get_mut("schema") {
-                let p = format!(
-                    "{base}/requestBody/content/{}/schema",
-                    escape_pointer(media)
-                );
+                let p = format!("{base}/requestBody/content/{}/schema", escape_pointer(media));
                 visit_schemas_mut(schema, &p, f);
             }
         }
@@ -194,8 +172,7 @@ pub fn tidy_ref_siblings(map: &mut Map<String, Value>) {
 pub fn extra_response_key(key: &str) -> Option<(&str, &str)> {
     let rest = key.strip_prefix("x-")?;
     let (status, label) = rest.split_once(':')?;
-    (status.len() == 3 && status.chars().all(|c| c.is_ascii_digit()))
-        .then_some((status, label.trim()))
+    (status.len() == 3 && status.chars().all(|c| c.is_ascii_digit())).then_some((status, label.trim()))
 }
 
 /// The examples of a response or request body, as a list of (label, value).
@@ -225,11 +202,7 @@ pub fn take_examples(media: &mut Map<String, Value>, default_label: &str) -> Vec
 pub fn examples_map(examples: Vec<(String, Value)>) -> Map<String, Value> {
     let mut map = Map::new();
     for (label, value) in examples {
-        let base = if label.trim().is_empty() {
-            "example".to_string()
-        } else {
-            label.trim().to_string()
-        };
+        let base = if label.trim().is_empty() { "example".to_string() } else { label.trim().to_string() };
         let mut key = base.clone();
         let mut n = 2;
         while map.contains_key(&key) {
@@ -247,9 +220,7 @@ pub fn is_empty_schema(schema: &Value) -> bool {
     let Some(map) = schema.as_object() else {
         return true;
     };
-    let no_props = map
-        .get("properties")
-        .is_none_or(|p| p.as_object().is_some_and(Map::is_empty));
+    let no_props = map.get("properties").is_none_or(|p| p.as_object().is_some_and(Map::is_empty));
     no_props
         && !map.contains_key("$ref")
         && !map.contains_key("items")
@@ -275,9 +246,7 @@ pub fn rename_refs(value: &mut Value, from: &str, to: &str) {
 /// `/payment/{payment_uuid}` and `/payment/{uuid}` are one template, which
 /// OpenAPI requires to be spelled once. For each literal prefix, the name
 /// used most often wins (ties: the alphabetically first).
-pub fn unify_path_parameters(
-    paths: &[String],
-) -> std::collections::BTreeMap<(String, String), String> {
+pub fn unify_path_parameters(paths: &[String]) -> std::collections::BTreeMap<(String, String), String> {
     use std::collections::BTreeMap;
     // (prefix before the parameter) -> name -> count
     let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
@@ -286,11 +255,7 @@ pub fn unify_path_parameters(
         let mut prefix = String::new();
         for segment in path.split('/').filter(|s| !s.is_empty()) {
             if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                *counts
-                    .entry(prefix.clone())
-                    .or_default()
-                    .entry(name.to_string())
-                    .or_default() += 1;
+                *counts.entry(prefix.clone()).or_default().entry(name.to_string()).or_default() += 1;
                 occurrences.push((path.clone(), prefix.clone(), name.to_string()));
                 prefix.push_str("/{}");
             } else {

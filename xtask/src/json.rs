@@ -10,11 +10,7 @@ pub fn escape_pointer(token: &str) -> String {
 
 /// Visits every object in the tree, depth first, parents before children,
 /// with the JSON pointer of each. The visitor may change the object.
-pub fn visit_objects_mut(
-    value: &mut Value,
-    pointer: &str,
-    f: &mut dyn FnMut(&str, &mut Map<String, Value>),
-) {
+pub fn visit_objects_mut(value: &mut Value, pointer: &str, f: &mut dyn FnMut(&str, &mut Map<String, Value>)) {
     match value {
         Value::Object(map) => {
             f(pointer, map);
@@ -41,11 +37,7 @@ pub fn semantic(value: &Value) -> Value {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
             for key in keys {
-                if matches!(
-                    key.as_str(),
-                    "description" | "title" | "example" | "examples"
-                ) || key.starts_with("x-")
-                {
+                if matches!(key.as_str(), "description" | "title" | "example" | "examples") || key.starts_with("x-") {
                     continue;
                 }
                 let v = &map[key];
@@ -97,10 +89,7 @@ pub fn first_difference(a: &Value, b: &Value, pointer: &str) -> Option<String> {
             if x.len() != y.len() {
                 return Some(pointer.to_string());
             }
-            x.iter()
-                .zip(y)
-                .enumerate()
-                .find_map(|(i, (p, q))| first_difference(p, q, &format!("{pointer}/{i}")))
+            x.iter().zip(y).enumerate().find_map(|(i, (p, q))| first_difference(p, q, &format!("{pointer}/{i}")))
         }
         _ if a == b => None,
         _ => Some(pointer.to_string()),

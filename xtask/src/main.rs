@@ -42,11 +42,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    let spec_dir = spec_dir.unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("spec")
-    });
+    let spec_dir = spec_dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("spec"));
     let paths = xtask::SpecPaths::in_spec_dir(&spec_dir);
     match xtask::regen(&paths, check) {
         Err(error) => {

@@ -35,11 +35,7 @@ impl Report {
 
     /// `true` when at least one change breaks users.
     pub fn is_breaking(&self) -> bool {
-        self.operations
-            .iter()
-            .chain(&self.schemas)
-            .chain(&self.other)
-            .any(|c| c.breaking)
+        self.operations.iter().chain(&self.schemas).chain(&self.other).any(|c| c.breaking)
     }
 }
 
@@ -48,31 +44,17 @@ impl fmt::Display for Report {
         if self.is_empty() {
             return writeln!(f, "no changes");
         }
-        for (title, changes) in [
-            ("operations", &self.operations),
-            ("schemas", &self.schemas),
-            ("other", &self.other),
-        ] {
+        for (title, changes) in [("operations", &self.operations), ("schemas", &self.schemas), ("other", &self.other)] {
             if changes.is_empty() {
                 continue;
             }
             writeln!(f, "{title}:")?;
             for change in changes {
-                let mark = if change.breaking {
-                    "BREAKING"
-                } else {
-                    "        "
-                };
+                let mark = if change.breaking { "BREAKING" } else { "        " };
                 writeln!(f, "  {mark} {}", change.what)?;
             }
         }
-        let breaking = self
-            .operations
-            .iter()
-            .chain(&self.schemas)
-            .chain(&self.other)
-            .filter(|c| c.breaking)
-            .count();
+        let breaking = self.operations.iter().chain(&self.schemas).chain(&self.other).filter(|c| c.breaking).count();
         writeln!(f, "{breaking} breaking change(s)")
     }
 }
@@ -83,11 +65,7 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
         for (path, item) in paths {
             if let Some(methods) = item.as_object() {
                 for (method, op) in methods {
-                    let id = op
-                        .get("operationId")
-                        .and_then(Value::as_str)
-                        .unwrap_or("?")
-                        .to_string();
+                    let id = op.get("operationId").and_then(Value::as_str).unwrap_or("?").to_string();
                     out.push((id, format!("{} {path}", method.to_uppercase()), op.clone()));
                 }
             }
@@ -103,16 +81,12 @@ pub fn compare(old: &Value, new: &Value) -> Report {
     let new_ops = operations(new);
     for (id, route, op) in &old_ops {
         match new_ops.iter().find(|(i, _, _)| i == id) {
-            None => report.operations.push(Change {
-                breaking: true,
-                what: format!("removed `{id}` ({route})"),
-            }),
+            None => report.operations.push(Change { breaking: true, what: format!("removed `{id}` ({route})") }),
             Some((_, new_route, new_op)) => {
                 if route != new_route {
-                    report.operations.push(Change {
-                        breaking: false,
-                        what: format!("`{id}` moved from {route} to {new_route}"),
-                    });
+                    report
+                        .operations
+                        .push(Change { breaking: false, what: format!("`{id}` moved from {route} to {new_route}") });
                 }
                 compare_operation(id, op, new_op, &mut report.operations);
             }
@@ -120,55 +94,32 @@ pub fn compare(old: &Value, new: &Value) -> Report {
     }
     for (id, route, _) in &new_ops {
         if !old_ops.iter().any(|(i, _, _)| i == id) {
-            report.operations.push(Change {
-                breaking: false,
-                what: format!("added `{id}` ({route})"),
-            });
+            report.operations.push(Change { breaking: false, what: format!("added `{id}` ({route})") });
         }
     }
 
     let empty = Map::new();
-    let old_schemas = old
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let new_schemas = new
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+    let old_schemas = old.pointer("/components/schemas").and_then(Value::as_object).unwrap_or(&empty);
+    let new_schemas = new.pointer("/components/schemas").and_then(Value::as_object).unwrap_or(&empty);
     for (name, schema) in old_schemas {
         match new_schemas.get(name) {
-            None => report.schemas.push(Change {
-                breaking: true,
-                what: format!("removed schema `{name}`"),
-            }),
-            Some(new_schema) if new_schema != schema => {
-                compare_schema(name, schema, new_schema, &mut report.schemas)
-            }
+            None => report.schemas.push(Change { breaking: true, what: format!("removed schema `{name}`") }),
+            Some(new_schema) if new_schema != schema => compare_schema(name, schema, new_schema, &mut report.schemas),
             Some(_) => {}
         }
     }
     for name in new_schemas.keys() {
         if !old_schemas.contains_key(name) {
-            report.schemas.push(Change {
-                breaking: false,
-                what: format!("added schema `{name}`"),
-            });
+            report.schemas.push(Change { breaking: false, what: format!("added schema `{name}`") });
         }
     }
     for key in ["openapi", "info", "servers", "tags", "security"] {
         if old.get(key) != new.get(key) {
-            report.other.push(Change {
-                breaking: false,
-                what: format!("`{key}` changed"),
-            });
+            report.other.push(Change { breaking: false, what: format!("`{key}` changed") });
         }
     }
     if old.pointer("/components/securitySchemes") != new.pointer("/components/securitySchemes") {
-        report.other.push(Change {
-            breaking: true,
-            what: "security schemes changed".into(),
-        });
+        report.other.push(Change { breaking: true, what: "security schemes changed".into() });
     }
     report
 }
@@ -188,10 +139,7 @@ fn compare_operation(id: &str, old: &Value, new: &Value, out: &mut Vec<Change>) 
                             p.get("in").and_then(Value::as_str).unwrap_or("?"),
                             p.get("name").and_then(Value::as_str).unwrap_or("?")
                         );
-                        (
-                            name,
-                            p.get("required").and_then(Value::as_bool).unwrap_or(false),
-                        )
+                        (name, p.get("required").and_then(Value::as_bool).unwrap_or(false))
                     })
                     .collect()
             })
@@ -200,93 +148,49 @@ fn compare_operation(id: &str, old: &Value, new: &Value, out: &mut Vec<Change>) 
     let (old_params, new_params) = (params(old), params(new));
     for (name, _) in &old_params {
         if !new_params.iter().any(|(n, _)| n == name) {
-            out.push(Change {
-                breaking: true,
-                what: format!("`{id}`: parameter {name} removed"),
-            });
+            out.push(Change { breaking: true, what: format!("`{id}`: parameter {name} removed") });
         }
     }
     for (name, required) in &new_params {
         match old_params.iter().find(|(n, _)| n == name) {
             None => out.push(Change {
                 breaking: *required,
-                what: format!(
-                    "`{id}`: parameter {name} added{}",
-                    if *required { " (required)" } else { "" }
-                ),
+                what: format!("`{id}`: parameter {name} added{}", if *required { " (required)" } else { "" }),
             }),
-            Some((_, was)) if *required && !was => out.push(Change {
-                breaking: true,
-                what: format!("`{id}`: parameter {name} became required"),
-            }),
+            Some((_, was)) if *required && !was => {
+                out.push(Change { breaking: true, what: format!("`{id}`: parameter {name} became required") })
+            }
             _ => {}
         }
     }
-    for (part, pointer) in [
-        (
-            "request body",
-            "/requestBody/content/application~1json/schema",
-        ),
-        ("security", "/security"),
-    ] {
+    for (part, pointer) in
+        [("request body", "/requestBody/content/application~1json/schema"), ("security", "/security")]
+    {
         if old.pointer(pointer) != new.pointer(pointer) {
-            out.push(Change {
-                breaking: true,
-                what: format!("`{id}`: {part} changed"),
-            });
+            out.push(Change { breaking: true, what: format!("`{id}`: {part} changed") });
         }
     }
     let statuses = |op: &Value| -> BTreeSet<String> {
-        op.get("responses")
-            .and_then(Value::as_object)
-            .map(|r| r.keys().cloned().collect())
-            .unwrap_or_default()
+        op.get("responses").and_then(Value::as_object).map(|r| r.keys().cloned().collect()).unwrap_or_default()
     };
     for status in statuses(old).union(&statuses(new)) {
-        let schema = |op: &Value| {
-            op.pointer(&format!(
-                "/responses/{status}/content/application~1json/schema"
-            ))
-            .cloned()
-        };
-        let examples = |op: &Value| {
-            op.pointer(&format!(
-                "/responses/{status}/content/application~1json/examples"
-            ))
-            .cloned()
-        };
+        let schema = |op: &Value| op.pointer(&format!("/responses/{status}/content/application~1json/schema")).cloned();
+        let examples =
+            |op: &Value| op.pointer(&format!("/responses/{status}/content/application~1json/examples")).cloned();
         if schema(old) != schema(new) {
-            out.push(Change {
-                breaking: true,
-                what: format!("`{id}`: response {status} schema changed"),
-            });
+            out.push(Change { breaking: true, what: format!("`{id}`: response {status} schema changed") });
         } else if examples(old) != examples(new) {
-            out.push(Change {
-                breaking: false,
-                what: format!("`{id}`: response {status} examples changed"),
-            });
+            out.push(Change { breaking: false, what: format!("`{id}`: response {status} examples changed") });
         }
     }
-    let prose = |op: &Value| {
-        (
-            op.get("summary").cloned(),
-            op.get("description").cloned(),
-            op.get("tags").cloned(),
-        )
-    };
+    let prose = |op: &Value| (op.get("summary").cloned(), op.get("description").cloned(), op.get("tags").cloned());
     if prose(old) != prose(new) {
-        out.push(Change {
-            breaking: false,
-            what: format!("`{id}`: summary, description or tags changed"),
-        });
+        out.push(Change { breaking: false, what: format!("`{id}`: summary, description or tags changed") });
     }
     if old.pointer("/requestBody/content/application~1json/examples")
         != new.pointer("/requestBody/content/application~1json/examples")
     {
-        out.push(Change {
-            breaking: false,
-            what: format!("`{id}`: request examples changed"),
-        });
+        out.push(Change { breaking: false, what: format!("`{id}`: request examples changed") });
     }
 }
 
@@ -303,43 +207,25 @@ fn compare_schema(name: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
         )
     };
     if shape(old) != shape(new) {
-        out.push(Change {
-            breaking: true,
-            what: format!("`{name}`: type changed"),
-        });
+        out.push(Change { breaking: true, what: format!("`{name}`: type changed") });
     }
     let empty = Map::new();
-    let props = |s: &Value| {
-        s.get("properties")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_else(|| empty.clone())
-    };
+    let props = |s: &Value| s.get("properties").and_then(Value::as_object).cloned().unwrap_or_else(|| empty.clone());
     let required = |s: &Value| -> BTreeSet<String> {
         s.get("required")
             .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
+            .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
             .unwrap_or_default()
     };
     let (old_props, new_props) = (props(old), props(new));
     let (old_req, new_req) = (required(old), required(new));
     for (prop, schema) in &old_props {
         match new_props.get(prop) {
-            None => out.push(Change {
-                breaking: true,
-                what: format!("`{name}.{prop}` removed"),
-            }),
+            None => out.push(Change { breaking: true, what: format!("`{name}.{prop}` removed") }),
             Some(new_schema) => {
                 let strip = |v: &Value| crate::json::semantic(v);
                 if strip(schema) != strip(new_schema) {
-                    out.push(Change {
-                        breaking: true,
-                        what: format!("`{name}.{prop}` type changed"),
-                    });
+                    out.push(Change { breaking: true, what: format!("`{name}.{prop}` type changed") });
                 }
             }
         }
@@ -349,54 +235,34 @@ fn compare_schema(name: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
             let req = new_req.contains(prop);
             out.push(Change {
                 breaking: req,
-                what: format!(
-                    "`{name}.{prop}` added{}",
-                    if req { " (required)" } else { "" }
-                ),
+                what: format!("`{name}.{prop}` added{}", if req { " (required)" } else { "" }),
             });
         }
     }
     for prop in new_req.difference(&old_req) {
         if old_props.contains_key(prop) {
-            out.push(Change {
-                breaking: true,
-                what: format!("`{name}.{prop}` became required"),
-            });
+            out.push(Change { breaking: true, what: format!("`{name}.{prop}` became required") });
         }
     }
     for prop in old_req.difference(&new_req) {
         if new_props.contains_key(prop) {
-            out.push(Change {
-                breaking: true,
-                what: format!("`{name}.{prop}` became optional"),
-            });
+            out.push(Change { breaking: true, what: format!("`{name}.{prop}` became optional") });
         }
     }
     let enum_values = |s: &Value| -> BTreeSet<String> {
-        s.get("enum")
-            .and_then(Value::as_array)
-            .map(|e| e.iter().map(Value::to_string).collect())
-            .unwrap_or_default()
+        s.get("enum").and_then(Value::as_array).map(|e| e.iter().map(Value::to_string).collect()).unwrap_or_default()
     };
     let (old_enum, new_enum) = (enum_values(old), enum_values(new));
     for value in old_enum.difference(&new_enum) {
         out.push(Change {
             breaking: false,
-            what: format!(
-                "`{name}`: value {value} no longer documented (still decodes: the enum is open)"
-            ),
+            what: format!("`{name}`: value {value} no longer documented (still decodes: the enum is open)"),
         });
     }
     for value in new_enum.difference(&old_enum) {
-        out.push(Change {
-            breaking: false,
-            what: format!("`{name}`: value {value} added"),
-        });
+        out.push(Change { breaking: false, what: format!("`{name}`: value {value} added") });
     }
     if out.len() == before {
-        out.push(Change {
-            breaking: false,
-            what: format!("`{name}`: descriptions or examples changed"),
-        });
+        out.push(Change { breaking: false, what: format!("`{name}`: descriptions or examples changed") });
     }
 }

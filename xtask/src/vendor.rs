@@ -29,12 +29,11 @@ pub fn load_pages(vendor_dir: &Path) -> Result<Vec<Page>> {
     let mut pages = Vec::new();
     for (folder, is_model) in [("endpoints", false), ("items", true)] {
         let dir = vendor_dir.join(folder);
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| RegenError::in_file(&dir, format!("cannot read the folder: {e}")))?;
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| RegenError::in_file(&dir, format!("cannot read the folder: {e}")))?;
         let mut files: Vec<PathBuf> = Vec::new();
         for entry in entries {
-            let entry = entry
-                .map_err(|e| RegenError::in_file(&dir, format!("cannot list the folder: {e}")))?;
+            let entry = entry.map_err(|e| RegenError::in_file(&dir, format!("cannot list the folder: {e}")))?;
             let path = entry.path();
             if path.extension().is_some_and(|ext| ext == "md") {
                 files.push(path);
@@ -57,18 +56,9 @@ pub fn parse_page(path: &Path, text: &str, is_model: bool) -> Result<Page> {
     let fence = extract_fence(text).map_err(|e| e.with_file(path))?;
     let (document, first_line) = match fence {
         None => (None, 0),
-        Some((yaml, first_line)) => (
-            Some(parse_yaml(yaml, first_line).map_err(|e| e.with_file(path))?),
-            first_line,
-        ),
+        Some((yaml, first_line)) => (Some(parse_yaml(yaml, first_line).map_err(|e| e.with_file(path))?), first_line),
     };
-    Ok(Page {
-        path: path.to_path_buf(),
-        id,
-        is_model,
-        document,
-        first_line,
-    })
+    Ok(Page { path: path.to_path_buf(), id, is_model, document, first_line })
 }
 
 /// The apidog id of a page: `…-19729295e0.md` gives `19729295`.
@@ -80,9 +70,7 @@ fn page_id(path: &Path) -> Result<String> {
     let tail = name.rsplit('-').next().unwrap_or(name);
     let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
     let rest = &tail[digits.len()..];
-    let kind_ok = rest.len() == 2
-        && rest.starts_with(|c: char| c.is_ascii_lowercase())
-        && rest.ends_with('0');
+    let kind_ok = rest.len() == 2 && rest.starts_with(|c: char| c.is_ascii_lowercase()) && rest.ends_with('0');
     if digits.is_empty() || !kind_ok {
         return Err(RegenError::in_file(
             path,
@@ -121,9 +109,7 @@ pub fn extract_fence(text: &str) -> Result<Option<(&str, usize)>> {
         offset += line.len();
     }
     if let Some((_, fence_line)) = open {
-        return Err(
-            RegenError::new("the ```yaml fence is never closed").at(format!("line {fence_line}"))
-        );
+        return Err(RegenError::new("the ```yaml fence is never closed").at(format!("line {fence_line}")));
     }
     Ok(found)
 }
@@ -132,23 +118,15 @@ pub fn extract_fence(text: &str) -> Result<Option<(&str, usize)>> {
 /// Duplicate keys are an error (a JSON map would silently keep the last one).
 pub fn parse_yaml(yaml: &str, first_line: usize) -> Result<Value> {
     let place = |e: &serde_norway::Error| match e.location() {
-        Some(loc) => format!(
-            "line {}, column {}",
-            first_line + loc.line() - 1,
-            loc.column()
-        ),
+        Some(loc) => format!("line {}, column {}", first_line + loc.line() - 1, loc.column()),
         None => format!("YAML starting at line {first_line}"),
     };
-    let mut value: serde_norway::Value = serde_norway::from_str(yaml)
-        .map_err(|e| RegenError::new(format!("invalid YAML: {e}")).at(place(&e)))?;
-    value
-        .apply_merge()
-        .map_err(|e| RegenError::new(format!("invalid YAML merge key: {e}")).at(place(&e)))?;
+    let mut value: serde_norway::Value =
+        serde_norway::from_str(yaml).map_err(|e| RegenError::new(format!("invalid YAML: {e}")).at(place(&e)))?;
+    value.apply_merge().map_err(|e| RegenError::new(format!("invalid YAML merge key: {e}")).at(place(&e)))?;
     let json = yaml_to_json(value, "")?;
     if !json.is_object() {
-        return Err(
-            RegenError::new("the YAML document is not a mapping").at(format!("line {first_line}"))
-        );
+        return Err(RegenError::new("the YAML document is not a mapping").at(format!("line {first_line}")));
     }
     Ok(json)
 }
@@ -167,12 +145,9 @@ fn yaml_to_json(value: serde_norway::Value, pointer: &str) -> Result<Value> {
                 Value::from(u)
             } else {
                 let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f)
-                    .map(Value::Number)
-                    .ok_or_else(|| {
-                        RegenError::new(format!("the number {n} has no JSON form"))
-                            .at(pointer.to_string())
-                    })?
+                serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+                    RegenError::new(format!("the number {n} has no JSON form")).at(pointer.to_string())
+                })?
             }
         }
         Y::String(s) => Value::String(s),
@@ -191,10 +166,8 @@ fn yaml_to_json(value: serde_norway::Value, pointer: &str) -> Result<Value> {
                     Y::Number(n) => n.to_string(),
                     Y::Bool(b) => b.to_string(),
                     other => {
-                        return Err(RegenError::new(format!(
-                            "a mapping key that is not a scalar: {other:?}"
-                        ))
-                        .at(pointer.to_string()));
+                        return Err(RegenError::new(format!("a mapping key that is not a scalar: {other:?}"))
+                            .at(pointer.to_string()));
                     }
                 };
                 let child = format!("{pointer}/{}", crate::json::escape_pointer(&key));
@@ -206,10 +179,7 @@ fn yaml_to_json(value: serde_norway::Value, pointer: &str) -> Result<Value> {
             Value::Object(out)
         }
         Y::Tagged(tagged) => {
-            return Err(
-                RegenError::new(format!("unsupported YAML tag {}", tagged.tag))
-                    .at(pointer.to_string()),
-            );
+            return Err(RegenError::new(format!("unsupported YAML tag {}", tagged.tag)).at(pointer.to_string()));
         }
     })
 }

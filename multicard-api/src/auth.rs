@@ -1,0 +1,376 @@
+//! The token cache: `POST /auth` gives a JWT with an `expiry` in GMT+5;
+//! every other call sends it as `Authorization: Bearer`.
+//!
+//! - The first call fetches a token; later calls reuse it with no network.
+//! - `expiry` becomes a *monotonic* deadline: its remaining lifetime is
+//!   measured against the response's `Date` header when there is one (so a
+//!   wrong local clock does not matter), else against the local clock.
+//! - The token is refreshed a margin before the deadline, with jitter, so a
+//!   fleet of clients does not refresh at the same second. During that
+//!   margin callers keep the still-valid token while one refresh runs.
+//! - Single flight: any number of concurrent callers cause one `/auth`.
+//! - A failed refresh is handed to every caller waiting on it and is not
+//!   cached: the next call tries again. A still-valid token survives a
+//!   failed early refresh.
+//! - `invalidate` after a 401 wipes the token only if it is still the one
+//!   that failed: a token another task just refreshed stays.
+//! - `/auth` has its own timeout, and the refresh runs as its own task, so
+//!   cancelling a caller never wedges the cache.
+//! - A token whose `expiry` cannot be parsed or is already past is handed to
+//!   the callers of that refresh and never cached as valid.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{AuthMessage, Error};
+use crate::time::MulticardDateTime;
+use crate::types;
+
+/// The clocks the cache reads: monotonic for deadlines, wall for `expiry`.
+/// Tests inject their own; reqwest itself always runs in real time.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// Monotonic now.
+    fn now(&self) -> Instant;
+    /// Wall-clock now (used only when the server sends no `Date` header).
+    fn now_utc(&self) -> DateTime<Utc>;
+}
+
+/// The system clocks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+    fn now_utc(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// How the cache refreshes.
+#[derive(Debug, Clone)]
+pub struct RefreshPolicy {
+    /// Refresh this long before the deadline (at most half the lifetime).
+    pub margin: Duration,
+    /// Up to this much more, chosen at random per token.
+    pub jitter: Duration,
+    /// The timeout of one `/auth` request.
+    pub auth_timeout: Duration,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self { margin: Duration::from_secs(60), jitter: Duration::from_secs(30), auth_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// A bearer token. Never printed: `Debug` shows only its generation.
+#[derive(Clone)]
+pub struct Token {
+    value: Arc<SecretString>,
+    generation: u64,
+    /// When it stops being valid, on the monotonic clock; `None` when its
+    /// `expiry` could not be trusted (then it is used once, never cached).
+    deadline: Option<Instant>,
+    refresh_at: Option<Instant>,
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token").field("generation", &self.generation).field("value", &"<redacted>").finish()
+    }
+}
+
+impl Token {
+    /// The token itself, for the `Authorization` header.
+    pub fn expose(&self) -> &str {
+        self.value.expose_secret()
+    }
+
+    /// Which refresh produced it: 1 for the first token, 2 for the next...
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// When it stops being valid, if its `expiry` was usable.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    fn is_valid_at(&self, now: Instant) -> bool {
+        self.deadline.is_some_and(|d| now < d)
+    }
+
+    fn wants_refresh_at(&self, now: Instant) -> bool {
+        self.refresh_at.is_none_or(|r| now >= r)
+    }
+}
+
+/// The lifetime left on a token, from its `expiry` (GMT+5, no offset) and
+/// the moment it was issued: the response's `Date` header if it has one,
+/// else the local wall clock. `None` when `expiry` is not a timestamp or is
+/// not in the future.
+pub fn remaining_lifetime(expiry: &str, server_date: Option<&str>, local_now: DateTime<Utc>) -> Option<Duration> {
+    let expiry: MulticardDateTime = expiry.parse().ok()?;
+    let issued_at = server_date
+        .and_then(|d| DateTime::parse_from_rfc2822(d.trim()).ok())
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or(local_now);
+    (expiry.to_utc() - issued_at).to_std().ok().filter(|d| !d.is_zero())
+}
+
+type Refresh = Shared<BoxFuture<'static, Result<Token, Error>>>;
+
+#[derive(Default)]
+struct State {
+    current: Option<Token>,
+    refreshing: Option<Refresh>,
+    generation: u64,
+    /// After a failed refresh, no *early* refresh before this instant (the
+    /// valid token keeps serving); an expired token still retries at once.
+    early_retry_at: Option<Instant>,
+}
+
+/// How long a failed early refresh waits before the next early attempt.
+const EARLY_RETRY_DELAY: Duration = Duration::from_secs(2);
+
+/// Fetches tokens from `/auth` and caches them.
+pub struct TokenCache {
+    http: reqwest::Client,
+    auth_url: String,
+    application_id: String,
+    secret: SecretString,
+    policy: RefreshPolicy,
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+    requests: std::sync::atomic::AtomicU64,
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.lock().map(|s| (s.generation, s.current.is_some())).unwrap_or((0, false));
+        f.debug_struct("TokenCache")
+            .field("auth_url", &self.auth_url)
+            .field("application_id", &self.application_id)
+            .field("secret", &"<redacted>")
+            .field("generation", &state.0)
+            .field("has_token", &state.1)
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
+impl TokenCache {
+    /// A cache that fetches tokens for `application_id` from
+    /// `<base_url>/auth` with `http`.
+    pub fn new(
+        http: reqwest::Client,
+        base_url: &str,
+        application_id: String,
+        secret: SecretString,
+        policy: RefreshPolicy,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            http,
+            auth_url: format!("{}/auth", base_url.trim_end_matches('/')),
+            application_id,
+            secret,
+            policy,
+            clock,
+            state: Mutex::new(State::default()),
+            requests: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// How many `/auth` requests this cache has sent.
+    pub fn auth_requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A valid token: the cached one, or a fresh one from a refresh that
+    /// this call starts or joins.
+    pub async fn get(self: &Arc<Self>) -> Result<Token, Error> {
+        let refresh = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let now = self.clock.now();
+            match &state.current {
+                Some(token) if token.is_valid_at(now) && !token.wants_refresh_at(now) => return Ok(token.clone()),
+                Some(token) if token.is_valid_at(now) => {
+                    // Early refresh: keep serving the valid token while one
+                    // refresh runs in the background.
+                    let token = token.clone();
+                    if state.early_retry_at.is_none_or(|at| now >= at) {
+                        drop(self.start_refresh(&mut state));
+                    }
+                    return Ok(token);
+                }
+                _ => self.start_refresh(&mut state),
+            }
+        };
+        refresh.await
+    }
+
+    /// Forgets `failed` after the server refused it (a 401), unless the
+    /// cache already holds a newer token. Returns `true` if it was wiped.
+    pub fn invalidate(&self, failed: &Token) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match &state.current {
+            Some(current) if current.generation == failed.generation => {
+                state.current = None;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The refresh in flight, or a new one.
+    fn start_refresh(self: &Arc<Self>, state: &mut State) -> Refresh {
+        if let Some(refresh) = &state.refreshing {
+            return refresh.clone();
+        }
+        state.generation += 1;
+        let generation = state.generation;
+        let cache = Arc::clone(self);
+        // The refresh runs as its own task: a caller that is cancelled
+        // stops waiting, the refresh goes on, and the cache is never left
+        // waiting for a future nobody polls.
+        let task = tokio::spawn(async move {
+            let result = cache.fetch(generation).await;
+            cache.finish(generation, &result);
+            result
+        });
+        let refresh: Refresh = async move {
+            match task.await {
+                Ok(result) => result,
+                Err(join) => Err(Error::Authentication {
+                    status: None,
+                    messages: vec![AuthMessage {
+                        message: format!("the token refresh task failed: {join}"),
+                        field: None,
+                    }],
+                }),
+            }
+        }
+        .boxed()
+        .shared();
+        state.refreshing = Some(refresh.clone());
+        refresh
+    }
+
+    /// Stores the outcome of refresh `generation`.
+    fn finish(&self, generation: u64, result: &Result<Token, Error>) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.generation == generation {
+            state.refreshing = None;
+        }
+        match result {
+            Ok(token) if token.deadline.is_some() => {
+                let newer = state.current.as_ref().is_some_and(|c| c.generation > token.generation);
+                if !newer {
+                    state.current = Some(token.clone());
+                    state.early_retry_at = None;
+                }
+            }
+            Ok(_) => {
+                tracing::warn!(target: "multicard::auth", generation, "token expiry unusable; the token is used for the waiting calls only");
+            }
+            Err(error) => {
+                state.early_retry_at = Some(self.clock.now() + EARLY_RETRY_DELAY);
+                tracing::warn!(target: "multicard::auth", generation, error = %error, "token refresh failed; the next call retries");
+            }
+        }
+    }
+
+    /// One `/auth` request.
+    async fn fetch(&self, generation: u64) -> Result<Token, Error> {
+        self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let started = self.clock.now();
+        let body = types::AuthRequest {
+            application_id: self.application_id.clone(),
+            secret: self.secret.expose_secret().to_string(),
+        };
+        let response = self
+            .http
+            .post(&self.auth_url)
+            .timeout(self.policy.auth_timeout)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| Error::from_transport("get_token", e))?;
+        let status = response.status();
+        let server_date =
+            response.headers().get(reqwest::header::DATE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let content_type =
+            response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let bytes = response.bytes().await.map_err(|e| Error::from_transport("get_token", e))?;
+        if !status.is_success() {
+            if let Ok(body) = serde_json::from_slice::<types::AuthErrorResponse>(&bytes) {
+                return Err(Error::Authentication {
+                    status: Some(status.as_u16()),
+                    messages: AuthMessage::from_body(body),
+                });
+            }
+            return Err(Error::unexpected(
+                "get_token",
+                status.as_u16(),
+                content_type,
+                &bytes,
+                "not the /auth error shape",
+            ));
+        }
+        let token: types::AuthToken = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::unexpected("get_token", status.as_u16(), content_type.clone(), &bytes, &format!("not a token: {e}"))
+        })?;
+        let lifetime = remaining_lifetime(&token.expiry, server_date.as_deref(), self.clock.now_utc());
+        let (deadline, refresh_at) = match lifetime {
+            Some(lifetime) => {
+                let margin = self.policy.margin.min(lifetime / 2);
+                let jitter_cap = self.policy.jitter.min(lifetime.saturating_sub(margin) / 2);
+                let jitter = jitter_cap.mul_f64(fastrand::f64());
+                (Some(started + lifetime), Some(started + lifetime - margin - jitter))
+            }
+            None => (None, None),
+        };
+        tracing::info!(
+            target: "multicard::auth",
+            generation,
+            lifetime_secs = lifetime.map(|l| l.as_secs()),
+            date_header = server_date.is_some(),
+            "token refreshed"
+        );
+        Ok(Token { value: Arc::new(SecretString::from(token.token)), generation, deadline, refresh_at })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetime_is_measured_against_the_date_header() {
+        // expiry 2025-03-07 23:12:15 GMT+5 = 18:12:15 UTC
+        let date = "Fri, 07 Mar 2025 17:12:15 GMT";
+        let wrong_local = "2025-03-07T15:12:15Z".parse().unwrap(); // two hours behind
+        let lifetime = remaining_lifetime("2025-03-07 23:12:15", Some(date), wrong_local).unwrap();
+        assert_eq!(lifetime, Duration::from_secs(3600));
+        let lifetime = remaining_lifetime("2025-03-07 23:12:15", None, wrong_local).unwrap();
+        assert_eq!(lifetime, Duration::from_secs(3 * 3600), "without Date, the local clock is all there is");
+    }
+
+    #[test]
+    fn an_unusable_expiry_gives_no_lifetime() {
+        let now = "2025-03-07T18:12:15Z".parse().unwrap();
+        assert_eq!(remaining_lifetime("tomorrow", None, now), None);
+        assert_eq!(remaining_lifetime("2025-03-07 23:12:15", None, now), None, "expiring now is past");
+        assert_eq!(remaining_lifetime("2025-03-07 20:00:00", None, now), None, "past");
+        assert_eq!(remaining_lifetime("2025-03-07T23:12:15+05:00", None, now), None, "not the vendor format");
+    }
+}

@@ -1,0 +1,66 @@
+//! What ties a generated operation to the executor: its id, its success
+//! envelope and its error body. The impls for the 31 operations are
+//! generated from the spec (`multicard_glue.rs`).
+
+use std::future::Future;
+
+use progenitor_client::ResponseValue;
+use serde::de::DeserializeOwned;
+
+use crate::error::{AuthMessage, Error};
+use crate::types;
+
+/// A generated request builder, ready to send.
+pub trait Operation: Sized + Send {
+    /// The `operationId`.
+    const ID: &'static str;
+    /// The success body.
+    type Success: Envelope + DeserializeOwned + Send;
+    /// The documented error body.
+    type Failure: FailureBody + DeserializeOwned + Send;
+    /// Sends the request (the builder's own `send`).
+    fn send_request(
+        self,
+    ) -> impl Future<Output = Result<ResponseValue<Self::Success>, progenitor_client::Error<Self::Failure>>> + Send;
+}
+
+/// A success body: Multicard's `{success, data}` envelope, or the bare
+/// token of `/auth`.
+pub trait Envelope {
+    /// The payload.
+    type Data;
+    /// The body's `success` flag.
+    fn success(&self) -> bool;
+    /// The payload, unwrapped.
+    fn into_data(self) -> Self::Data;
+}
+
+/// A documented error body.
+pub trait FailureBody {
+    /// The SDK error it means.
+    fn into_error(self, operation: &'static str, status: u16) -> Error;
+}
+
+impl FailureBody for types::ErrorResponse {
+    fn into_error(self, operation: &'static str, status: u16) -> Error {
+        Error::from_envelope(operation, status, self)
+    }
+}
+
+impl FailureBody for types::AuthErrorResponse {
+    fn into_error(self, _operation: &'static str, status: u16) -> Error {
+        Error::Authentication { status: Some(status), messages: AuthMessage::from_body(self) }
+    }
+}
+
+impl Envelope for types::AuthToken {
+    type Data = types::AuthToken;
+    fn success(&self) -> bool {
+        true
+    }
+    fn into_data(self) -> Self::Data {
+        self
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/multicard_glue.rs"));

@@ -1,0 +1,240 @@
+//! [`Multicard`]: the authenticated client, and the executor every
+//! operation goes through.
+
+use std::sync::Arc;
+
+use tracing::Instrument;
+
+use crate::auth::TokenCache;
+use crate::call::{Envelope, FailureBody, Operation};
+use crate::config::Config;
+use crate::error::Error;
+use crate::hooks::{ATTEMPT, Attempt, ClientState};
+use crate::{Client, operations};
+
+/// The Multicard client: tokens, envelope and errors handled.
+///
+/// Cloning is cheap; clones share one connection pool and one token.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), multicard_api::Error> {
+/// use multicard_api::{Config, Environment, Multicard};
+/// let multicard = Multicard::new(Config::new("my_app", "my-secret", Environment::Sandbox))?;
+/// let payment = multicard.send(|api| api.get_payment().uuid("a81b7b62-6d86-11f0-9a1b-00505680eaf6")).await?;
+/// println!("{} tiyin, {}", payment.payment_amount, payment.status);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Multicard {
+    api: Client,
+    tokens: Arc<TokenCache>,
+}
+
+impl Multicard {
+    /// A client for `config`. Fails only on a configuration that cannot
+    /// work (empty credentials, a base URL that is not http(s)).
+    pub fn new(config: Config) -> Result<Self, Error> {
+        config.validate()?;
+        let http = match &config.http {
+            Some(http) => http.clone(),
+            None => reqwest::Client::builder()
+                .timeout(config.timeout)
+                .connect_timeout(config.connect_timeout)
+                .user_agent(concat!("multicard-api-rust/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| Error::InvalidConfiguration { message: format!("cannot build the HTTP client: {e}") })?,
+        };
+        let tokens = Arc::new(TokenCache::new(
+            http.clone(),
+            config.base_url(),
+            config.application_id.clone(),
+            config.secret.clone(),
+            config.refresh.clone(),
+            config.clock.clone(),
+        ));
+        let api = Client::new_with_client(config.base_url(), http, ClientState::with_token_cache(tokens.clone()));
+        Ok(Self { api, tokens })
+    }
+
+    /// A client configured from `MULTICARD_*` environment variables; see
+    /// [`Config::from_env`].
+    pub fn from_env() -> Result<Self, Error> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// The generated client, for calls where the raw response is wanted.
+    /// It carries the same token cache.
+    pub fn api(&self) -> &Client {
+        &self.api
+    }
+
+    /// The token cache.
+    pub fn tokens(&self) -> &Arc<TokenCache> {
+        &self.tokens
+    }
+
+    /// Runs one operation: `build` makes the request from the generated
+    /// client's builder (typed arguments), and the result is the `data`
+    /// payload, unwrapped, or an [`Error`].
+    ///
+    /// The token is taken (or refreshed) first. If the server answers 401,
+    /// the token is dropped (unless another call already replaced it) and
+    /// the request is sent once more with a fresh one; a second 401 is
+    /// [`Error::Unauthorized`]. Nothing else is ever sent twice.
+    pub async fn send<O, F>(&self, build: F) -> Result<<O::Success as Envelope>::Data, Error>
+    where
+        O: Operation,
+        F: Fn(&Client) -> O,
+    {
+        let info = operations::find(O::ID);
+        let span = tracing::info_span!(
+            "multicard.call",
+            operation = O::ID,
+            method = info.map(|i| i.method),
+            path = info.map(|i| i.path),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        let requires_token = info.is_none_or(|i| i.requires_token);
+        async move {
+            let mut attempts = 0u32;
+            loop {
+                attempts += 1;
+                let token = if requires_token { Some(self.tokens.get().await?) } else { None };
+                let attempt = Arc::new(Attempt { token: token.clone(), ..Default::default() });
+                let result = ATTEMPT.scope(attempt.clone(), build(&self.api).send_request()).await;
+                let observed = attempt.observed.lock().ok().and_then(|o| o.clone());
+                let span = tracing::Span::current();
+                span.record("attempts", attempts);
+                if let Some((status, _)) = &observed {
+                    span.record("status", status);
+                }
+                match interpret::<O>(result, observed).await {
+                    Outcome::Done(result) => {
+                        if let Err(error) = &result {
+                            tracing::debug!(error = %error, "call failed");
+                        }
+                        return result;
+                    }
+                    Outcome::Unauthorized => match &token {
+                        Some(token) if attempts == 1 => {
+                            let wiped = self.tokens.invalidate(token);
+                            tracing::info!(wiped, "HTTP 401: replaying once with a fresh token");
+                        }
+                        _ => return Err(Error::Unauthorized { operation: O::ID }),
+                    },
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+enum Outcome<T> {
+    Done(Result<T, Error>),
+    Unauthorized,
+}
+
+/// Turns what the generated client returned into data or an [`Error`],
+/// deciding by the body's `success` flag rather than the HTTP status.
+async fn interpret<O: Operation>(
+    result: Result<progenitor_client::ResponseValue<O::Success>, progenitor_client::Error<O::Failure>>,
+    observed: Option<(u16, Option<String>)>,
+) -> Outcome<<O::Success as Envelope>::Data> {
+    use progenitor_client::Error as E;
+    let (observed_status, observed_type) = match observed {
+        Some((status, content_type)) => (Some(status), content_type),
+        None => (None, None),
+    };
+    let done = |r| Outcome::Done(r);
+    match result {
+        Ok(value) => {
+            let status = value.status().as_u16();
+            let body = value.into_inner();
+            if body.success() {
+                done(Ok(body.into_data()))
+            } else {
+                done(Err(Error::unexpected(
+                    O::ID,
+                    status,
+                    observed_type,
+                    b"",
+                    "`success` is false but no error was given",
+                )))
+            }
+        }
+        Err(E::ErrorResponse(value)) => {
+            let status = value.status().as_u16();
+            if status == 401 {
+                return Outcome::Unauthorized;
+            }
+            done(Err(value.into_inner().into_error(O::ID, status)))
+        }
+        Err(E::UnexpectedResponse(response)) => {
+            let status = response.status().as_u16();
+            if status == 401 {
+                return Outcome::Unauthorized;
+            }
+            let content_type =
+                response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+            match response.bytes().await {
+                Ok(bytes) => done(decode_body::<O>(status, content_type, &bytes, "undocumented status")),
+                Err(e) => done(Err(Error::from_transport(O::ID, e))),
+            }
+        }
+        Err(E::InvalidResponsePayload(bytes, error)) => {
+            let status = observed_status.unwrap_or(0);
+            if status == 401 {
+                return Outcome::Unauthorized;
+            }
+            done(decode_body::<O>(status, observed_type, &bytes, &error.to_string()))
+        }
+        Err(E::CommunicationError(e)) | Err(E::ResponseBodyError(e)) => done(Err(Error::from_transport(O::ID, e))),
+        Err(E::InvalidRequest(message)) | Err(E::Custom(message)) => {
+            done(Err(Error::InvalidRequest { operation: O::ID, message }))
+        }
+        Err(_) => done(Err(Error::unexpected(
+            O::ID,
+            observed_status.unwrap_or(0),
+            observed_type,
+            b"",
+            "the connection was upgraded, which no Multicard operation does",
+        ))),
+    }
+}
+
+/// A body the generated code could not take as it came: the error envelope
+/// (under any status), the success envelope under an unusual status, or
+/// something else entirely.
+fn decode_body<O: Operation>(
+    status: u16,
+    content_type: Option<String>,
+    bytes: &[u8],
+    reason: &str,
+) -> Result<<O::Success as Envelope>::Data, Error> {
+    if let Ok(envelope) = serde_json::from_slice::<crate::types::ErrorResponse>(bytes) {
+        if !envelope.success {
+            return Err(Error::from_envelope(O::ID, status, envelope));
+        }
+    }
+    if let Ok(failure) = serde_json::from_slice::<O::Failure>(bytes) {
+        if status >= 400 {
+            return Err(failure.into_error(O::ID, status));
+        }
+    }
+    if (200..300).contains(&status) {
+        if let Ok(success) = serde_json::from_slice::<O::Success>(bytes) {
+            if success.success() {
+                return Ok(success.into_data());
+            }
+        }
+    }
+    Err(Error::unexpected(O::ID, status, content_type, bytes, reason))
+}
+
+impl FailureBody for () {
+    fn into_error(self, operation: &'static str, status: u16) -> Error {
+        Error::unexpected(operation, status, None, b"", "no error body is documented for this operation")
+    }
+}

@@ -1,0 +1,187 @@
+//! Configuration: credentials, environment, timeouts, and the optional
+//! caller-supplied `reqwest::Client`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::auth::{Clock, RefreshPolicy, SystemClock};
+use crate::error::Error;
+
+/// Where the API lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Environment {
+    /// `https://mesh.multicard.uz`
+    Production,
+    /// `https://dev-mesh.multicard.uz`
+    Sandbox,
+    /// Any other base URL (a local sandbox, a proxy).
+    Custom(String),
+}
+
+impl Environment {
+    /// The production base URL.
+    pub const PRODUCTION_URL: &'static str = "https://mesh.multicard.uz";
+    /// The sandbox base URL.
+    pub const SANDBOX_URL: &'static str = "https://dev-mesh.multicard.uz";
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        match self {
+            Environment::Production => Self::PRODUCTION_URL,
+            Environment::Sandbox => Self::SANDBOX_URL,
+            Environment::Custom(url) => url.trim_end_matches('/'),
+        }
+    }
+}
+
+/// Everything a [`Multicard`](crate::Multicard) client needs.
+///
+/// ```
+/// use multicard_api::{Config, Environment};
+/// let config = Config::new("my_app", "my-secret", Environment::Sandbox)
+///     .with_timeout(std::time::Duration::from_secs(20));
+/// assert!(!format!("{config:?}").contains("my-secret"));
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) application_id: String,
+    pub(crate) secret: SecretString,
+    pub(crate) environment: Environment,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) refresh: RefreshPolicy,
+    pub(crate) http: Option<reqwest::Client>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("application_id", &self.application_id)
+            .field("secret", &"<redacted>")
+            .field("environment", &self.environment)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("refresh", &self.refresh)
+            .field("custom_http_client", &self.http.is_some())
+            .finish()
+    }
+}
+
+/// The default total timeout of one call.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Config {
+    /// Credentials and environment; everything else has defaults.
+    pub fn new(application_id: impl Into<String>, secret: impl Into<String>, environment: Environment) -> Self {
+        Self {
+            application_id: application_id.into(),
+            secret: SecretString::from(secret.into()),
+            environment,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            refresh: RefreshPolicy::default(),
+            http: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// From the environment: `MULTICARD_APPLICATION_ID`, `MULTICARD_SECRET`,
+    /// and `MULTICARD_BASE_URL` or `MULTICARD_ENV` (`sandbox` or
+    /// `production`). A missing variable is an error that names it.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_env`] over any source of variables.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let required = |name: &str| {
+            lookup(name).filter(|v| !v.trim().is_empty()).ok_or_else(|| Error::InvalidConfiguration {
+                message: format!("the environment variable {name} is not set"),
+            })
+        };
+        let application_id = required("MULTICARD_APPLICATION_ID")?;
+        let secret = required("MULTICARD_SECRET")?;
+        let environment = match (lookup("MULTICARD_BASE_URL").filter(|v| !v.trim().is_empty()), lookup("MULTICARD_ENV"))
+        {
+            (Some(url), _) => Environment::Custom(url),
+            (None, Some(env)) => match env.trim().to_ascii_lowercase().as_str() {
+                "sandbox" | "dev" | "test" => Environment::Sandbox,
+                "production" | "prod" => Environment::Production,
+                other => {
+                    return Err(Error::InvalidConfiguration {
+                        message: format!("MULTICARD_ENV is `{other}`; expected `sandbox` or `production`"),
+                    });
+                }
+            },
+            (None, None) => {
+                return Err(Error::InvalidConfiguration {
+                    message: "neither MULTICARD_BASE_URL nor MULTICARD_ENV is set".into(),
+                });
+            }
+        };
+        Ok(Self::new(application_id, secret, environment))
+    }
+
+    /// The total timeout of one call (default 30 s). Ignored when a
+    /// `reqwest::Client` is supplied: its own settings apply.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The connect timeout (default 10 s). Ignored with a supplied client.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How the token is refreshed: margin before expiry, jitter, and the
+    /// timeout of `/auth` (defaults: 60 s, 30 s, 10 s).
+    pub fn with_refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+        self.refresh = policy;
+        self
+    }
+
+    /// Use this `reqwest::Client` (it must have a TLS backend for https).
+    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Use these clocks for token deadlines (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.environment.base_url()
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let fail = |message: String| Err(Error::InvalidConfiguration { message });
+        if self.application_id.trim().is_empty() {
+            return fail("application_id is empty".into());
+        }
+        if secrecy::ExposeSecret::expose_secret(&self.secret).is_empty() {
+            return fail("secret is empty".into());
+        }
+        match reqwest::Url::parse(self.base_url()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
+            Ok(url) => return fail(format!("the base URL must be http or https with a host, not `{}`", url.scheme())),
+            Err(e) => return fail(format!("the base URL `{}` is not a URL: {e}", self.base_url())),
+        }
+        if self.timeout.is_zero() || self.connect_timeout.is_zero() || self.refresh.auth_timeout.is_zero() {
+            return fail("timeouts must be greater than zero".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,240 @@
+//! The one error type of the SDK.
+//!
+//! Success is decided by the body's `success` flag, not the HTTP status:
+//! Multicard sends error envelopes under HTTP 200, and a `{success: true}`
+//! under an unusual 2xx is a success. No error holds the secret or a token:
+//! bodies are cut to a short snippet, and URLs are never kept (the
+//! operation id and its path template say where).
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::types::{self, ErrorCode};
+
+/// One message of a `/auth` error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthMessage {
+    /// What is wrong, e.g. `Invalid Credentials`.
+    pub message: String,
+    /// The request field it is about (`application_id`, `secret`), if any.
+    pub field: Option<String>,
+}
+
+impl AuthMessage {
+    pub(crate) fn from_body(body: types::AuthErrorResponse) -> Vec<Self> {
+        body.errors
+            .into_iter()
+            .flat_map(|e| e.message)
+            .map(|m| AuthMessage { message: m.message, field: m.field })
+            .collect()
+    }
+}
+
+/// Why a call could not reach an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The connection could not be made: the request never left.
+    Connect,
+    /// The call timed out; the request may have reached the server.
+    Timeout,
+    /// The connection failed during the exchange; the request may have
+    /// reached the server.
+    Interrupted,
+    /// Anything else reqwest reports (redirects, bodies, builders).
+    Other,
+}
+
+/// Every way a call can fail.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// Multicard answered with its error envelope
+    /// `{success: false, error: {code, details}}`, under any HTTP status.
+    Api {
+        /// The operation, e.g. `create_payment`.
+        operation: &'static str,
+        /// The HTTP status it came with (200 included).
+        status: u16,
+        /// The error code; unknown codes are kept as `ErrorCode::Unknown`.
+        code: ErrorCode,
+        /// The vendor's message, usually in Russian.
+        details: String,
+    },
+    /// `/auth` refused the credentials or the request (bad or missing
+    /// fields), or a token could not be obtained.
+    Authentication {
+        /// The HTTP status, when there was an answer.
+        status: Option<u16>,
+        /// The messages `/auth` gave, with the fields they name.
+        messages: Vec<AuthMessage>,
+    },
+    /// The server kept refusing the token (HTTP 401) after one fresh one.
+    Unauthorized {
+        /// The operation.
+        operation: &'static str,
+    },
+    /// No answer: connection, timeout or I/O failure.
+    Transport {
+        /// The operation.
+        operation: &'static str,
+        /// What kind of failure.
+        kind: TransportKind,
+        /// reqwest's description, without the URL.
+        message: String,
+        /// The underlying error.
+        source: Option<Arc<reqwest::Error>>,
+    },
+    /// An answer that is neither the operation's success nor Multicard's
+    /// error envelope: an HTML page from a proxy, a plain-text
+    /// `403 RBAC: access denied`, malformed JSON, a wrong type.
+    UnexpectedResponse {
+        /// The operation.
+        operation: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type`, if any.
+        content_type: Option<String>,
+        /// The start of the body (at most 256 characters, control
+        /// characters replaced).
+        snippet: String,
+        /// Why it does not decode.
+        reason: String,
+    },
+    /// The request could not be built (a builder argument was invalid).
+    InvalidRequest {
+        /// The operation.
+        operation: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The client's configuration is unusable.
+    InvalidConfiguration {
+        /// What is wrong, naming the setting or variable.
+        message: String,
+    },
+}
+
+/// How much of a body an error keeps.
+pub const SNIPPET_CHARS: usize = 256;
+
+fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: String =
+        text.chars().take(SNIPPET_CHARS).map(|c| if c.is_control() && c != ' ' { ' ' } else { c }).collect();
+    if text.chars().count() > SNIPPET_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+impl Error {
+    pub(crate) fn unexpected(
+        operation: &'static str,
+        status: u16,
+        content_type: Option<String>,
+        body: &[u8],
+        reason: &str,
+    ) -> Self {
+        Error::UnexpectedResponse {
+            operation,
+            status,
+            content_type,
+            snippet: snippet(body),
+            reason: reason.to_string(),
+        }
+    }
+
+    pub(crate) fn from_transport(operation: &'static str, error: reqwest::Error) -> Self {
+        let kind = if error.is_connect() {
+            TransportKind::Connect
+        } else if error.is_timeout() {
+            TransportKind::Timeout
+        } else if error.is_request() || error.is_body() || error.is_decode() {
+            TransportKind::Interrupted
+        } else {
+            TransportKind::Other
+        };
+        let error = error.without_url();
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(inner) = source {
+            message.push_str(": ");
+            message.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        Error::Transport { operation, kind, message, source: Some(Arc::new(error)) }
+    }
+
+    pub(crate) fn from_envelope(operation: &'static str, status: u16, body: types::ErrorResponse) -> Self {
+        Error::Api { operation, status, code: body.error.code, details: body.error.details.unwrap_or_default() }
+    }
+
+    /// The error code, for an [`Error::Api`].
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            Error::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when there was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } => Some(*status),
+            Error::Authentication { status, .. } => *status,
+            Error::Unauthorized { .. } => Some(401),
+            _ => None,
+        }
+    }
+
+    /// `true` when the request provably never reached the server (the
+    /// connection could not be made).
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Transport { kind: TransportKind::Connect, .. })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api { operation, status, code, details } => {
+                write!(f, "{operation}: Multicard answered {code} (HTTP {status}): {details}")
+            }
+            Error::Authentication { status, messages } => {
+                write!(f, "authentication failed")?;
+                if let Some(status) = status {
+                    write!(f, " (HTTP {status})")?;
+                }
+                for (i, m) in messages.iter().enumerate() {
+                    f.write_str(if i == 0 { ": " } else { "; " })?;
+                    match &m.field {
+                        Some(field) => write!(f, "{} [{field}]", m.message)?,
+                        None => f.write_str(&m.message)?,
+                    }
+                }
+                Ok(())
+            }
+            Error::Unauthorized { operation } => {
+                write!(f, "{operation}: the server refused a freshly issued token (HTTP 401)")
+            }
+            Error::Transport { operation, kind, message, .. } => write!(f, "{operation}: {kind:?} error: {message}"),
+            Error::UnexpectedResponse { operation, status, content_type, snippet, reason } => write!(
+                f,
+                "{operation}: unexpected response (HTTP {status}, {}): {reason}; body starts: {snippet}",
+                content_type.as_deref().unwrap_or("no content type")
+            ),
+            Error::InvalidRequest { operation, message } => write!(f, "{operation}: invalid request: {message}"),
+            Error::InvalidConfiguration { message } => write!(f, "invalid configuration: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport { source: Some(source), .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
