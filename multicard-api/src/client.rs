@@ -81,10 +81,10 @@ impl Multicard {
     /// the token is dropped (unless another call already replaced it) and
     /// the request is sent once more with a fresh one; a second 401 is
     /// [`Error::Unauthorized`]. Nothing else is ever sent twice.
-    pub async fn send<O, F>(&self, build: F) -> Result<<O::Success as Envelope>::Data, Error>
+    pub async fn send<'c, O, F>(&'c self, build: F) -> Result<<O::Success as Envelope>::Data, Error>
     where
-        O: Operation,
-        F: Fn(&Client) -> O,
+        O: Operation + 'c,
+        F: Fn(&'c Client) -> O,
     {
         let info = operations::find(O::ID);
         let span = tracing::info_span!(

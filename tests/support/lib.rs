@@ -172,3 +172,105 @@ fn visit_strings(value: &Value, f: &mut dyn FnMut(&str)) {
         _ => {}
     }
 }
+
+/// A loopback stand-in for Multicard's `/auth` and a few API answers, for
+/// the hand-written layer's tests.
+pub mod fake {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use chrono::{Duration as ChronoDuration, Utc};
+    use multicard_api::{Config, Environment, Multicard};
+    use serde_json::json;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+    /// The credentials the fake accepts.
+    pub const APPLICATION_ID: &str = "rhmt_test";
+    /// The secret the fake accepts.
+    pub const SECRET: &str = "Pw18axeBFo8V7NamKHXX";
+
+    /// `expiry` as Multicard writes it: now + `lifetime`, GMT+5, no offset.
+    pub fn expiry_in(lifetime: ChronoDuration) -> String {
+        (Utc::now() + lifetime + ChronoDuration::hours(5)).format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+
+    /// Issues `tok-1`, `tok-2`, ... with an `expiry` from `expiry`.
+    pub struct IssueTokens {
+        /// How many tokens were issued.
+        pub issued: Arc<AtomicUsize>,
+        /// Makes the `expiry` of each token.
+        pub expiry: Box<dyn Fn() -> String + Send + Sync>,
+        /// Delay before answering.
+        pub delay: Duration,
+    }
+
+    impl Respond for IssueTokens {
+        fn respond(&self, request: &Request) -> ResponseTemplate {
+            let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+            if body["application_id"] != APPLICATION_ID || body["secret"] != SECRET {
+                return ResponseTemplate::new(400)
+                    .set_body_json(json!({"errors": [{"message": [{"message": "Invalid Credentials"}]}]}));
+            }
+            let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"token": format!("tok-{n}"), "role": "dev", "expiry": (self.expiry)()}))
+                .set_delay(self.delay)
+        }
+    }
+
+    /// A fake with `/auth` issuing day-long tokens; returns the server and
+    /// the counter of issued tokens.
+    pub async fn server_with_auth(lifetime: ChronoDuration, delay: Duration) -> (MockServer, Arc<AtomicUsize>) {
+        let server = MockServer::start().await;
+        let issued = Arc::new(AtomicUsize::new(0));
+        Mock::given(method("POST"))
+            .and(path("/auth"))
+            .respond_with(IssueTokens { issued: issued.clone(), expiry: Box::new(move || expiry_in(lifetime)), delay })
+            .mount(&server)
+            .await;
+        (server, issued)
+    }
+
+    /// A `Config` for the fake at `server`.
+    pub fn config(server: &MockServer) -> Config {
+        Config::new(APPLICATION_ID, SECRET, Environment::Custom(server.uri()))
+    }
+
+    /// A client for the fake at `server`.
+    pub fn client(server: &MockServer) -> Multicard {
+        Multicard::new(config(server)).expect("valid configuration")
+    }
+
+    /// The success body of `get_application`.
+    pub fn application_body() -> serde_json::Value {
+        json!({"success": true, "data": {"id": 1, "application_id": APPLICATION_ID, "wallet_sum": 0, "wallet_overdraft": 0,
+            "otp_required": 1, "allow_bank_transaction": 0, "otp_length": 6, "official_name": "Test",
+            "added_on": "2025-01-01 10:00:00", "updated_on": "2025-01-01 10:00:00"}})
+    }
+
+    /// How many requests `server` received on `path`.
+    pub async fn count(server: &MockServer, path: &str) -> usize {
+        server.received_requests().await.unwrap_or_default().iter().filter(|r| r.url.path() == path).count()
+    }
+
+    /// The bearer tokens `server` saw on `path`, in order.
+    pub async fn bearers(server: &MockServer, path: &str) -> Vec<String> {
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == path)
+            .map(|r| {
+                r.headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .trim_start_matches("Bearer ")
+                    .to_string()
+            })
+            .collect()
+    }
+}
