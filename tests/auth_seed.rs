@@ -3,7 +3,7 @@
 
 use multicard_api::hooks::ClientState;
 use multicard_api::types;
-use multicard_api::{Client, Error};
+use multicard_api::{Client, RawError as Error};
 use multicard_api_tests::{operations, response_examples, spec};
 use serde_json::Value;
 use wiremock::matchers::{method, path};

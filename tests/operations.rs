@@ -9,7 +9,7 @@ use std::pin::Pin;
 
 use multicard_api::hooks::ClientState;
 use multicard_api::types;
-use multicard_api::{Client, Error, ResponseValue};
+use multicard_api::{Client, RawError as Error, ResponseValue};
 use multicard_api_tests::{
     ExampleBody, ResponseExample, example_body, operations, request_examples, response_examples, spec,
 };

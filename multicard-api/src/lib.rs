@@ -31,6 +31,8 @@ pub use generated::Client;
 /// The generated request builders, one per operation.
 pub use generated::builder;
 pub use progenitor_client::ResponseValue;
+/// The generated client's own error, for callers of [`Client`] directly.
+pub use progenitor_client::Error as RawError;
 
 pub mod types {
     //! Request and response types of every operation, generated from the spec.
