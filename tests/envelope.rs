@@ -45,8 +45,9 @@ async fn a_success_envelope_is_unwrapped_to_its_data() {
 async fn an_error_envelope_under_http_200_is_an_error() {
     let (_server, client) = answering(
         ("GET", "/payment/invoice/a81b7b62-6d86-11f0-9a1b-00505680eaf6"),
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"success": false, "error": {"code": "ERROR_NOT_FOUND", "details": "Объект не найден"}})),
+        ResponseTemplate::new(200).set_body_json(
+            json!({"success": false, "error": {"code": "ERROR_NOT_FOUND", "details": "Объект не найден"}}),
+        ),
     )
     .await;
     let error = client.send(|api| api.get_invoice().uuid(UUID)).await.expect_err("an error under 200");
@@ -64,8 +65,9 @@ async fn an_error_envelope_under_http_200_is_an_error() {
 async fn a_documented_error_status_is_an_api_error_with_its_code() {
     let (_server, client) = answering(
         ("DELETE", "/payment/hold/a81b7b62-6d86-11f0-9a1b-00505680eaf6"),
-        ResponseTemplate::new(403)
-            .set_body_json(json!({"success": false, "error": {"code": "ERROR_PAYMENT_APPLIED", "details": "Холд не активен"}})),
+        ResponseTemplate::new(403).set_body_json(
+            json!({"success": false, "error": {"code": "ERROR_PAYMENT_APPLIED", "details": "Холд не активен"}}),
+        ),
     )
     .await;
     let error = client.send(|api| api.cancel_hold().payment_uuid(UUID)).await.expect_err("403");
@@ -91,7 +93,8 @@ async fn an_error_under_an_undocumented_status_is_still_an_api_error() {
 async fn an_unknown_error_code_is_kept() {
     let (_server, client) = answering(
         ("GET", "/payment/application"),
-        ResponseTemplate::new(200).set_body_json(json!({"success": false, "error": {"code": "ERROR_NEW_THING", "details": "?"}})),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"success": false, "error": {"code": "ERROR_NEW_THING", "details": "?"}})),
     )
     .await;
     let error = client.send(|api| api.get_application()).await.expect_err("error");
@@ -102,11 +105,9 @@ async fn an_unknown_error_code_is_kept() {
 #[tokio::test]
 async fn success_under_an_unusual_2xx_is_a_success() {
     for status in [201, 202] {
-        let (_server, client) = answering(
-            ("GET", "/payment/application"),
-            ResponseTemplate::new(status).set_body_json(application_body()),
-        )
-        .await;
+        let (_server, client) =
+            answering(("GET", "/payment/application"), ResponseTemplate::new(status).set_body_json(application_body()))
+                .await;
         let application = client.send(|api| api.get_application()).await.unwrap_or_else(|e| panic!("{status}: {e}"));
         assert_eq!(application.application_id, fake::APPLICATION_ID);
     }
@@ -180,9 +181,13 @@ async fn a_connection_refused_is_a_transport_error_that_never_left() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let client = Multicard::new(Config::new("app", "secret", Environment::Custom(format!("http://127.0.0.1:{port}")))).unwrap();
+    let client =
+        Multicard::new(Config::new("app", "secret", Environment::Custom(format!("http://127.0.0.1:{port}")))).unwrap();
     let error = client.send(|api| api.get_application()).await.expect_err("nothing listens");
-    assert!(matches!(error, Error::Transport { operation: "get_token", kind: TransportKind::Connect, .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Transport { operation: "get_token", kind: TransportKind::Connect, .. }),
+        "{error:?}"
+    );
     assert!(error.is_connect());
 }
 
@@ -227,20 +232,33 @@ fn configuration_from_the_environment_names_the_missing_variable() {
     };
     let missing = Config::from_lookup(vars(&[("MULTICARD_SECRET", "s"), ("MULTICARD_ENV", "sandbox")])).unwrap_err();
     assert!(missing.to_string().contains("MULTICARD_APPLICATION_ID"), "{missing}");
-    let missing = Config::from_lookup(vars(&[("MULTICARD_APPLICATION_ID", "a"), ("MULTICARD_ENV", "sandbox")])).unwrap_err();
+    let missing =
+        Config::from_lookup(vars(&[("MULTICARD_APPLICATION_ID", "a"), ("MULTICARD_ENV", "sandbox")])).unwrap_err();
     assert!(missing.to_string().contains("MULTICARD_SECRET"), "{missing}");
-    let missing = Config::from_lookup(vars(&[("MULTICARD_APPLICATION_ID", "a"), ("MULTICARD_SECRET", "s")])).unwrap_err();
+    let missing =
+        Config::from_lookup(vars(&[("MULTICARD_APPLICATION_ID", "a"), ("MULTICARD_SECRET", "s")])).unwrap_err();
     assert!(missing.to_string().contains("MULTICARD_BASE_URL") && missing.to_string().contains("MULTICARD_ENV"));
-    let wrong = Config::from_lookup(vars(&[("MULTICARD_APPLICATION_ID", "a"), ("MULTICARD_SECRET", "s"), ("MULTICARD_ENV", "staging")]))
-        .unwrap_err();
+    let wrong = Config::from_lookup(vars(&[
+        ("MULTICARD_APPLICATION_ID", "a"),
+        ("MULTICARD_SECRET", "s"),
+        ("MULTICARD_ENV", "staging"),
+    ]))
+    .unwrap_err();
     assert!(wrong.to_string().contains("staging"), "{wrong}");
 
-    let sandbox = Config::from_lookup(vars(&[("MULTICARD_APPLICATION_ID", "a"), ("MULTICARD_SECRET", "s"), ("MULTICARD_ENV", "sandbox")]))
-        .unwrap();
+    let sandbox = Config::from_lookup(vars(&[
+        ("MULTICARD_APPLICATION_ID", "a"),
+        ("MULTICARD_SECRET", "s"),
+        ("MULTICARD_ENV", "sandbox"),
+    ]))
+    .unwrap();
     assert_eq!(sandbox.base_url(), "https://dev-mesh.multicard.uz");
-    let production =
-        Config::from_lookup(vars(&[("MULTICARD_APPLICATION_ID", "a"), ("MULTICARD_SECRET", "s"), ("MULTICARD_ENV", "production")]))
-            .unwrap();
+    let production = Config::from_lookup(vars(&[
+        ("MULTICARD_APPLICATION_ID", "a"),
+        ("MULTICARD_SECRET", "s"),
+        ("MULTICARD_ENV", "production"),
+    ]))
+    .unwrap();
     assert_eq!(production.base_url(), "https://mesh.multicard.uz");
     let custom = Config::from_lookup(vars(&[
         ("MULTICARD_APPLICATION_ID", "a"),
@@ -276,7 +294,10 @@ async fn every_operation_is_reachable_through_the_client_with_its_typed_data() {
     let client = fake::client(&server);
     let card: types::CardCheck = client.send(|api| api.check_card_pan().pan("8600533364098829")).await.unwrap();
     assert_eq!(card.masked_pan, "860053******8829");
-    let request = serde_json::from_value::<types::CheckPinflRequest>(json!({"pan": "8600533364098829", "pinfl": "31105892514010"})).unwrap();
+    let request = serde_json::from_value::<types::CheckPinflRequest>(
+        json!({"pan": "8600533364098829", "pinfl": "31105892514010"}),
+    )
+    .unwrap();
     let unknown: types::PinflCheck = client.send(|api| api.check_card_pinfl().body(request.clone())).await.unwrap();
     assert_eq!(*unknown, None, "`null` means unknown");
     let cancelled: types::CancelledInvoice = client.send(|api| api.cancel_invoice().uuid(UUID)).await.unwrap();

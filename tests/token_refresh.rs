@@ -253,10 +253,13 @@ async fn auth_fails_once_with(answer: ResponseTemplate, policy: RefreshPolicy) -
     (error, server, client)
 }
 
+/// A failure of `/auth`: its name, the answer, and the error it must give.
+type AuthCase = (&'static str, ResponseTemplate, fn(&Error) -> bool);
+
 #[tokio::test]
 async fn every_kind_of_auth_failure_is_a_typed_error_and_the_next_call_tries_again() {
     let policy = RefreshPolicy { auth_timeout: Duration::from_millis(300), ..RefreshPolicy::default() };
-    let cases: Vec<(&str, ResponseTemplate, fn(&Error) -> bool)> = vec![
+    let cases: Vec<AuthCase> = vec![
         (
             "400 with missing fields",
             ResponseTemplate::new(400).set_body_json(json!({"errors": [{"message": [

@@ -111,8 +111,9 @@ impl Multicard {
                 }
                 match interpret::<O>(result, observed).await {
                     Outcome::Done(result) => {
-                        if let Err(error) = &result {
-                            tracing::debug!(error = %error, "call failed");
+                        match &result {
+                            Ok(_) => tracing::debug!("call succeeded"),
+                            Err(error) => tracing::debug!(error = %error, "call failed"),
                         }
                         return result;
                     }
@@ -213,22 +214,21 @@ fn decode_body<O: Operation>(
     bytes: &[u8],
     reason: &str,
 ) -> Result<<O::Success as Envelope>::Data, Error> {
-    if let Ok(envelope) = serde_json::from_slice::<crate::types::ErrorResponse>(bytes) {
-        if !envelope.success {
-            return Err(Error::from_envelope(O::ID, status, envelope));
-        }
+    if let Ok(envelope) = serde_json::from_slice::<crate::types::ErrorResponse>(bytes)
+        && !envelope.success
+    {
+        return Err(Error::from_envelope(O::ID, status, envelope));
     }
-    if let Ok(failure) = serde_json::from_slice::<O::Failure>(bytes) {
-        if status >= 400 {
-            return Err(failure.into_error(O::ID, status));
-        }
+    if let Ok(failure) = serde_json::from_slice::<O::Failure>(bytes)
+        && status >= 400
+    {
+        return Err(failure.into_error(O::ID, status));
     }
-    if (200..300).contains(&status) {
-        if let Ok(success) = serde_json::from_slice::<O::Success>(bytes) {
-            if success.success() {
-                return Ok(success.into_data());
-            }
-        }
+    if (200..300).contains(&status)
+        && let Ok(success) = serde_json::from_slice::<O::Success>(bytes)
+        && success.success()
+    {
+        return Ok(success.into_data());
     }
     Err(Error::unexpected(O::ID, status, content_type, bytes, reason))
 }

@@ -30,9 +30,9 @@ pub use error::Error;
 pub use generated::Client;
 /// The generated request builders, one per operation.
 pub use generated::builder;
-pub use progenitor_client::ResponseValue;
 /// The generated client's own error, for callers of [`Client`] directly.
 pub use progenitor_client::Error as RawError;
+pub use progenitor_client::ResponseValue;
 
 pub mod types {
     //! Request and response types of every operation, generated from the spec.
