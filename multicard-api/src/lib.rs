@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod call;
+pub mod callbacks;
 mod client;
 pub mod config;
 pub mod enums {

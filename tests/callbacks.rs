@@ -1,0 +1,411 @@
+//! Callbacks: signatures (known vectors and properties), malformed bodies,
+//! replies, confirmation against the API, and the axum extractors end to
+//! end on loopback.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::Duration as ChronoDuration;
+use multicard_api::callbacks::axum::{UnverifiedCardBinding, VerifiedSuccess, VerifiedWebhook};
+use multicard_api::callbacks::{
+    self, CallbackError, CallbackReply, ConfirmError, Verifier, success_signature, testing, webhook_signature,
+};
+use multicard_api::types::PaymentStatus;
+use multicard_api_tests::fake::{self, server_with_auth};
+use multicard_api_tests::{operations, spec};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+const SECRET: &str = "Pw18axeBFo8V7NamKHXX";
+const UUID: &str = "e60d8ebc-b9fe-11ef-b159-005056b4367d";
+
+fn body(value: &Value) -> Vec<u8> {
+    value.to_string().into_bytes()
+}
+
+fn success(store_id: Value, invoice_id: &str, amount: Value, sign: &str) -> Vec<u8> {
+    body(&json!({"store_id": store_id, "invoice_id": invoice_id, "amount": amount, "uuid": UUID, "sign": sign}))
+}
+
+#[test]
+fn known_vectors_computed_independently() {
+    // python3 -c "import hashlib; print(hashlib.md5(b'6order-42150000Pw18axeBFo8V7NamKHXX').hexdigest())"
+    assert_eq!(success_signature("6", "order-42", 150000, SECRET), "f6e4514c2bc9234b2b534903aed731e4");
+    // python3 -c "import hashlib; print(hashlib.md5(b'105'+'заказ-№7'.encode()+b'99900'+b'Pw18axeBFo8V7NamKHXX').hexdigest())"
+    assert_eq!(success_signature("105", "заказ-№7", 99900, SECRET), "2e8c04c6710f3a84852816e8c9f45306");
+    // python3 -c "import hashlib; print(hashlib.sha1(b'e60d8ebc-b9fe-11ef-b159-005056b4367dtest200000Pw18axeBFo8V7NamKHXX').hexdigest())"
+    assert_eq!(webhook_signature(UUID, "test", 200000, SECRET), "6a16ee89cf5f27a094846cd974963ff5de832e03");
+
+    let verifier = Verifier::new(SECRET);
+    let callback = verifier
+        .verify_success(&success(json!(6), "order-42", json!(150000), "f6e4514c2bc9234b2b534903aed731e4"))
+        .unwrap();
+    assert_eq!((callback.store_id, callback.amount, callback.invoice_id.as_str()), (6, 150000, "order-42"));
+    let webhook = verifier
+        .verify_webhook(&body(&json!({"uuid": UUID, "invoice_id": "test", "amount": 200000, "status": "progress",
+            "sign": "6a16ee89cf5f27a094846cd974963ff5de832e03"})))
+        .unwrap();
+    assert_eq!(webhook.status, PaymentStatus::Progress);
+}
+
+#[test]
+fn the_vendors_example_signatures_do_not_verify_with_the_sandbox_secret() {
+    // The documented `sign` values were made with an unknown secret: they
+    // must fail, and the payloads must still fit the types once re-signed.
+    let spec = spec();
+    let schemas = &spec["components"]["schemas"];
+    let verifier = Verifier::new(SECRET);
+    let example = schemas["PaymentSuccessCallback"]["example"].clone();
+    assert_eq!(verifier.verify_success(&body(&example)).unwrap_err(), CallbackError::SignatureMismatch);
+    let mut resigned = example.clone();
+    testing::sign_success(&mut resigned, SECRET);
+    let callback = verifier.verify_success(&body(&resigned)).expect("the vendor's payload fits the type");
+    assert_eq!(callback.amount, 20000);
+    assert_eq!(callback.payment_time.unwrap().to_string(), "2024-12-14 14:36:31");
+
+    let example = schemas["PaymentStatusWebhook"]["example"].clone();
+    assert_eq!(verifier.verify_webhook(&body(&example)).unwrap_err(), CallbackError::SignatureMismatch);
+    let mut resigned = example.clone();
+    testing::sign_webhook(&mut resigned, SECRET);
+    assert_eq!(verifier.verify_webhook(&body(&resigned)).unwrap().status, PaymentStatus::Progress);
+
+    let example = schemas["CardBindingCallback"]["example"].clone();
+    let card = verifier.parse_card_binding(&body(&example)).expect("the card-binding example decodes");
+    assert_eq!(card.payer_id, "688470c8060af");
+    assert!(operations(&spec).iter().all(|o| !o.path.is_empty()), "callbacks are schemas, not operations");
+}
+
+#[test]
+fn uppercase_hex_several_secrets_and_float_amounts_are_accepted() {
+    let sign = success_signature("6", "order-42", 150000, SECRET);
+    let verifier = Verifier::new(SECRET);
+    verifier
+        .verify_success(&success(json!(6), "order-42", json!(150000), &sign.to_uppercase()))
+        .expect("uppercase hex");
+    for amount in [json!(150000.0), json!("150000"), json!("150000.0"), json!("150000.00")] {
+        let callback = verifier
+            .verify_success(&success(json!(6), "order-42", amount.clone(), &sign))
+            .unwrap_or_else(|e| panic!("{amount}: {e}"));
+        assert_eq!(callback.amount, 150000, "{amount}");
+    }
+    verifier.verify_success(&success(json!("6"), "order-42", json!(150000), &sign)).expect("store_id as a string");
+
+    let rotating = Verifier::with_secrets(["old-secret", SECRET]).unwrap();
+    rotating.verify_success(&success(json!(6), "order-42", json!(150000), &sign)).expect("the new secret");
+    let old = success_signature("6", "order-42", 150000, "old-secret");
+    rotating.verify_success(&success(json!(6), "order-42", json!(150000), &old)).expect("the old secret");
+    let other = success_signature("6", "order-42", 150000, "third");
+    assert_eq!(
+        rotating.verify_success(&success(json!(6), "order-42", json!(150000), &other)).unwrap_err(),
+        CallbackError::SignatureMismatch
+    );
+    assert_eq!(Verifier::with_secrets(Vec::<String>::new()).unwrap_err(), CallbackError::NoSecret);
+    assert_eq!(Verifier::with_secrets([""]).unwrap_err(), CallbackError::NoSecret);
+}
+
+#[test]
+fn every_kind_of_malformed_body_is_a_typed_error() {
+    let verifier = Verifier::new(SECRET).with_max_body(4096);
+    let sign = success_signature("6", "order-42", 150000, SECRET);
+    let cases: Vec<(Vec<u8>, CallbackError)> = vec![
+        (b"not json".to_vec(), CallbackError::MalformedJson { message: String::new() }),
+        (b"".to_vec(), CallbackError::MalformedJson { message: String::new() }),
+        (vec![0xff, 0xfe, 0x00], CallbackError::MalformedJson { message: String::new() }),
+        (b"[1,2,3]".to_vec(), CallbackError::NotAnObject),
+        (b"\"a string\"".to_vec(), CallbackError::NotAnObject),
+        (
+            body(&json!({"store_id": 6, "invoice_id": "order-42", "amount": 150000})),
+            CallbackError::MissingField { field: "sign" },
+        ),
+        (
+            body(&json!({"store_id": 6, "invoice_id": "order-42", "sign": sign})),
+            CallbackError::MissingField { field: "amount" },
+        ),
+        (
+            body(&json!({"invoice_id": "order-42", "amount": 150000, "sign": sign})),
+            CallbackError::MissingField { field: "store_id" },
+        ),
+        (success(json!(null), "order-42", json!(150000), &sign), CallbackError::MissingField { field: "store_id" }),
+        (
+            success(json!({"id": 6}), "order-42", json!(150000), &sign),
+            CallbackError::WrongType { field: "store_id", expected: "an integer or a string" },
+        ),
+        (
+            success(json!(6), "order-42", json!(true), &sign),
+            CallbackError::WrongType { field: "amount", expected: "a number" },
+        ),
+        (
+            success(json!(6), "order-42", json!("150000.5"), &sign),
+            CallbackError::InvalidAmount { amount: "150000.5".into() },
+        ),
+        (success(json!(6), "order-42", json!(-5), &sign), CallbackError::InvalidAmount { amount: "-5".into() }),
+        (success(json!(6), "order-42", json!("1.5e5"), &sign), CallbackError::InvalidAmount { amount: "1.5e5".into() }),
+        (success(json!(6), "order-42", json!(1.5e4), &sign), CallbackError::SignatureMismatch),
+        (
+            body(&json!({"store_id": 6, "invoice_id": "order-42", "amount": 150000, "uuid": UUID, "sign": 12345})),
+            CallbackError::WrongType { field: "sign", expected: "a string" },
+        ),
+        (
+            success(json!(6), "order-42", json!(150000), ""),
+            CallbackError::BadSignatureFormat { expected_hex_digits: 32, received_chars: 0 },
+        ),
+        (
+            success(json!(6), "order-42", json!(150000), &sign[..31]),
+            CallbackError::BadSignatureFormat { expected_hex_digits: 32, received_chars: 31 },
+        ),
+        (
+            success(json!(6), "order-42", json!(150000), &format!("{}zz", &sign[..30])),
+            CallbackError::BadSignatureFormat { expected_hex_digits: 32, received_chars: 32 },
+        ),
+        (success(json!(6), "order-42", json!(150000), &"0".repeat(32)), CallbackError::SignatureMismatch),
+        (vec![b' '; 5000], CallbackError::BodyTooLarge { size: 5000, limit: 4096 }),
+    ];
+    for (input, expected) in cases {
+        let got = verifier.verify_success(&input).expect_err("refused");
+        match (&got, &expected) {
+            (CallbackError::MalformedJson { .. }, CallbackError::MalformedJson { .. }) => {}
+            (CallbackError::InvalidAmount { .. }, CallbackError::InvalidAmount { .. }) => {}
+            _ => assert_eq!(got, expected, "{}", String::from_utf8_lossy(&input)),
+        }
+        assert!(!got.to_string().contains(SECRET));
+    }
+    // A genuine signature over a payload whose informative field has the
+    // wrong type is a decode error, not a silent default.
+    let mut payload =
+        json!({"store_id": 6, "invoice_id": "order-42", "amount": 150000, "uuid": UUID, "phone": 998901234567u64});
+    testing::sign_success(&mut payload, SECRET);
+    assert!(matches!(verifier.verify_success(&body(&payload)), Err(CallbackError::Decode { .. })));
+}
+
+#[test]
+fn replies_say_what_multicard_will_do() {
+    assert_eq!(
+        (CallbackReply::accept().status(), CallbackReply::accept().body()),
+        (200, br#"{"success":true}"#.to_vec())
+    );
+    let refuse = CallbackReply::refuse_and_refund("Не найден инвойс");
+    assert_eq!(refuse.status(), 200);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&refuse.body()).unwrap(),
+        json!({"success": false, "message": "Не найден инвойс"})
+    );
+    assert_eq!(CallbackReply::rejected(&CallbackError::SignatureMismatch).status(), 403);
+    assert_eq!(CallbackReply::rejected(&CallbackError::NotAnObject).status(), 400);
+}
+
+fn signed_fields() -> impl Strategy<Value = (u32, String, u64, String, String)> {
+    (any::<u32>(), "\\PC{0,40}", 0u64..10_000_000_000_000, "[a-f0-9-]{1,36}", "\\PC{1,40}")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sign_then_verify_holds_for_any_payload((store, invoice, amount, uuid, secret) in signed_fields()) {
+        let amount = amount as i64;
+        let verifier = Verifier::new(secret.clone());
+        let sign = success_signature(&store.to_string(), &invoice, amount, &secret);
+        let body = body(&json!({"store_id": store, "invoice_id": invoice, "amount": amount, "uuid": uuid, "sign": sign}));
+        let callback = verifier.verify_success(&body).unwrap();
+        prop_assert_eq!(callback.amount, amount);
+        prop_assert_eq!(&callback.invoice_id, &invoice);
+        let webhook = testing::webhook_body(&uuid, &invoice, amount, "success", &secret);
+        prop_assert!(verifier.verify_webhook(&webhook).is_ok());
+    }
+
+    #[test]
+    fn changing_a_signed_field_the_secret_or_one_hex_digit_fails(
+        (store, invoice, amount, uuid, secret) in signed_fields(),
+        which in 0usize..5,
+        digit in 0usize..32,
+    ) {
+        let amount = amount as i64;
+        let sign = success_signature(&store.to_string(), &invoice, amount, &secret);
+        let mut payload = json!({"store_id": store, "invoice_id": invoice, "amount": amount, "uuid": uuid, "sign": sign});
+        let mut verifier = Verifier::new(secret.clone());
+        match which {
+            0 => payload["store_id"] = json!(store as u64 + 1),
+            1 => payload["invoice_id"] = json!(format!("{invoice}x")),
+            2 => payload["amount"] = json!(amount + 1),
+            3 => verifier = Verifier::new(format!("{secret}!")),
+            _ => {
+                let mut chars: Vec<char> = payload["sign"].as_str().unwrap().chars().collect();
+                chars[digit] = if chars[digit] == '0' { '1' } else { '0' };
+                payload["sign"] = json!(chars.into_iter().collect::<String>());
+            }
+        }
+        prop_assert_eq!(verifier.verify_success(&body(&payload)).unwrap_err(), CallbackError::SignatureMismatch);
+    }
+
+    #[test]
+    fn the_unsigned_uuid_can_change_without_the_signature_noticing((store, invoice, amount, uuid, secret) in signed_fields()) {
+        // This is why the confirm helpers exist.
+        let amount = amount as i64;
+        let sign = success_signature(&store.to_string(), &invoice, amount, &secret);
+        let payload = json!({"store_id": store, "invoice_id": invoice, "amount": amount, "uuid": format!("{uuid}-other"), "sign": sign});
+        prop_assert!(Verifier::new(secret).verify_success(&body(&payload)).is_ok());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let verifier = Verifier::new(SECRET);
+        let _ = verifier.verify_success(&bytes);
+        let _ = verifier.verify_webhook(&bytes);
+        let _ = verifier.parse_card_binding(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_json_objects_never_panic(
+        store in prop_oneof![any::<i64>().prop_map(Value::from), any::<f64>().prop_map(|f| json!(f)), "\\PC{0,8}".prop_map(Value::from), Just(Value::Null)],
+        amount in prop_oneof![any::<i64>().prop_map(Value::from), any::<f64>().prop_map(|f| json!(f)), "[0-9.eE+-]{0,12}".prop_map(Value::from), Just(json!([]))],
+        sign in "[0-9a-fA-Fz]{0,45}",
+    ) {
+        let payload = json!({"store_id": store, "invoice_id": "i", "amount": amount, "uuid": UUID, "sign": sign});
+        let verifier = Verifier::new(SECRET);
+        prop_assert!(verifier.verify_success(&body(&payload)).is_err());
+        let _ = verifier.verify_webhook(&body(&payload));
+    }
+}
+
+fn payment_json(amount: i64, invoice: &str, status: &str) -> Value {
+    json!({"success": true, "data": {"id": 1, "uuid": UUID, "store_id": 6, "payment_amount": amount,
+        "store_invoice_id": invoice, "status": status}})
+}
+
+#[tokio::test]
+async fn confirm_success_checks_the_callback_against_the_payment() {
+    let cases = [
+        (payment_json(150000, "order-42", "success"), None),
+        (payment_json(100, "order-42", "success"), Some("amount")),
+        (payment_json(150000, "order-43", "success"), Some("invoice_id")),
+        (payment_json(150000, "order-42", "draft"), Some("status")),
+    ];
+    let verifier = Verifier::new(SECRET);
+    let callback = verifier.verify_success(&testing::success_body(6, "order-42", 150000, UUID, SECRET)).unwrap();
+    for (answer, mismatch) in cases {
+        let (server, _) = server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
+        Mock::given(method("GET"))
+            .and(path(format!("/payment/{UUID}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .mount(&server)
+            .await;
+        let client = fake::client(&server);
+        match (callbacks::confirm_success(&client, &callback).await, mismatch) {
+            (Ok(confirmed), None) => {
+                assert_eq!(confirmed.current.payment_amount, 150000);
+                assert_eq!(confirmed.signed, ["store_id", "invoice_id", "amount"]);
+                assert!(confirmed.confirmed.contains(&"uuid"), "the unsigned uuid is confirmed by the API");
+                assert_eq!(
+                    confirmed.unsigned,
+                    ["card_pan", "card_token", "payment_time", "phone", "ps", "receipt_url"],
+                    "informative fields are reported as unsigned"
+                );
+            }
+            (Err(ConfirmError::Mismatch { field, .. }), Some(expected)) => assert_eq!(field, expected),
+            (other, expected) => panic!("expected {expected:?}, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn confirm_status_reports_the_current_status_and_card_binding_is_confirmed_by_session() {
+    let (server, _) = server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/payment/{UUID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(payment_json(200000, "test", "revert")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/payment/card/bind/688470c8060af"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "data": {
+            "card_token": "6225f3c93f7a880142782fa4", "status": "active", "card_pan": "986027******1519"}})))
+        .mount(&server)
+        .await;
+    let client = fake::client(&server);
+    let verifier = Verifier::new(SECRET);
+    let webhook = verifier.verify_webhook(&testing::webhook_body(UUID, "test", 200000, "success", SECRET)).unwrap();
+    let confirmed = callbacks::confirm_status(&client, &webhook).await.unwrap();
+    assert_eq!(confirmed.current.status, PaymentStatus::Revert, "the API's status is the truth, not the webhook's");
+    assert!(confirmed.unsigned.contains(&"status".to_string()), "the webhook's status is unsigned");
+
+    let card = verifier
+        .parse_card_binding(&body(
+            &json!({"payer_id": "688470c8060af", "card_token": "6225f3c93f7a880142782fa4", "status": "active"}),
+        ))
+        .unwrap();
+    callbacks::confirm_card_binding(&client, &card).await.expect("the binding agrees");
+    let forged = verifier
+        .parse_card_binding(&body(
+            &json!({"payer_id": "688470c8060af", "card_token": "ffffffffffffffffffffffff", "status": "active"}),
+        ))
+        .unwrap();
+    assert!(matches!(
+        callbacks::confirm_card_binding(&client, &forged).await,
+        Err(ConfirmError::Mismatch { field: "card_token", .. })
+    ));
+}
+
+#[tokio::test]
+async fn the_axum_extractors_verify_before_the_handler_runs() {
+    use axum::Router;
+    use axum::routing::post;
+
+    let handled = Arc::new(AtomicUsize::new(0));
+    let (h1, h2, h3) = (handled.clone(), handled.clone(), handled.clone());
+    let app = Router::new()
+        .route(
+            "/success",
+            post(move |VerifiedSuccess(cb): VerifiedSuccess| async move {
+                h1.fetch_add(1, Ordering::SeqCst);
+                assert_eq!(cb.amount, 150000);
+                CallbackReply::accept()
+            }),
+        )
+        .route(
+            "/webhook",
+            post(move |VerifiedWebhook(_): VerifiedWebhook| async move {
+                h2.fetch_add(1, Ordering::SeqCst);
+                CallbackReply::accept()
+            }),
+        )
+        .route(
+            "/card",
+            post(move |UnverifiedCardBinding(_): UnverifiedCardBinding| async move {
+                h3.fetch_add(1, Ordering::SeqCst);
+                CallbackReply::refuse_and_refund("no")
+            }),
+        )
+        .with_state(Verifier::new(SECRET).with_max_body(2048));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: Vec<u8>| http.post(format!("{url}{path}")).body(body).send();
+
+    let genuine = testing::success_body(6, "order-42", 150000, UUID, SECRET);
+    let response = post("/success", genuine).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({"success": true}));
+    assert_eq!(handled.load(Ordering::SeqCst), 1);
+
+    let forged = testing::success_body(6, "order-42", 150000, UUID, "guess");
+    let response = post("/success", forged).await.unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(response.json::<Value>().await.unwrap()["success"], json!(false));
+    let response = post("/success", b"{".to_vec()).await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let response = post("/success", vec![b' '; 4096]).await.unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+    assert_eq!(handled.load(Ordering::SeqCst), 1, "no refused body reached the handler");
+
+    let response = post("/webhook", testing::webhook_body(UUID, "order-42", 150000, "success", SECRET)).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let response = post("/card", body(&json!({"payer_id": "s", "card_token": "t", "status": "active"}))).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({"success": false, "message": "no"}));
+    assert_eq!(handled.load(Ordering::SeqCst), 3);
+}
