@@ -15,6 +15,8 @@ pub mod enums {
 pub mod error;
 pub mod hooks;
 pub mod operations;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod time;
 
 #[allow(clippy::all, missing_docs, rustdoc::all, unused_imports)]

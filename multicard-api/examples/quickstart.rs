@@ -1,0 +1,238 @@
+//! The whole payment story, step by step: authenticate, create an invoice,
+//! bind the test card with its OTP, pay by card token and confirm with the
+//! OTP, receive and verify the success callback, read the payment, refund
+//! part of it, list the store's payments.
+//!
+//! ```sh
+//! cargo run -p multicard-api --features sandbox --example quickstart
+//! ```
+//!
+//! With no configuration it runs against the embedded sandbox. With
+//! `MULTICARD_APPLICATION_ID`, `MULTICARD_SECRET` and `MULTICARD_ENV=sandbox`
+//! (or `MULTICARD_BASE_URL`) set, the same program runs against that
+//! Multicard instead (`MULTICARD_STORE_ID` picks the store, default 6); the
+//! callback step then needs a public `MULTICARD_CALLBACK_URL` and is skipped
+//! without one.
+
+use std::fmt::Display;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use multicard_api::callbacks::axum::VerifiedSuccess;
+use multicard_api::callbacks::{self, CallbackReply, PaymentSuccessCallback, Verifier};
+use multicard_api::sandbox::{Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
+use multicard_api::time::MulticardDateTime;
+use multicard_api::types;
+use multicard_api::{Config, Multicard};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+type Failure = Box<dyn std::error::Error>;
+
+/// Runs one step and prints it as one line: number, name, result, time.
+async fn step<T, F, D>(n: u32, name: &str, work: F, describe: impl FnOnce(&T) -> D) -> Result<T, Failure>
+where
+    F: Future<Output = Result<T, Failure>>,
+    D: Display,
+{
+    let started = Instant::now();
+    let result = work.await;
+    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+    match &result {
+        Ok(value) => println!("[{n}] {name:<40} ok    {:<58} {elapsed:>8.1} ms", describe(value).to_string()),
+        Err(error) => println!("[{n}] {name:<40} FAIL  {error} ({elapsed:.1} ms)"),
+    }
+    result
+}
+
+fn body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Failure> {
+    Ok(serde_json::from_value(value)?)
+}
+
+async fn receiver(verifier: Verifier) -> Result<(String, mpsc::Receiver<PaymentSuccessCallback>), Failure> {
+    let (tx, rx) = mpsc::channel(8);
+    async fn on_success(
+        State(tx): State<mpsc::Sender<PaymentSuccessCallback>>,
+        VerifiedSuccess(callback): VerifiedSuccess,
+    ) -> CallbackReply {
+        let _ = tx.send(callback).await;
+        CallbackReply::accept()
+    }
+    #[derive(Clone)]
+    struct App(Verifier, mpsc::Sender<PaymentSuccessCallback>);
+    impl axum::extract::FromRef<App> for Verifier {
+        fn from_ref(app: &App) -> Verifier {
+            app.0.clone()
+        }
+    }
+    impl axum::extract::FromRef<App> for mpsc::Sender<PaymentSuccessCallback> {
+        fn from_ref(app: &App) -> Self {
+            app.1.clone()
+        }
+    }
+    let app = Router::new().route("/callback", post(on_success)).with_state(App(verifier, tx));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/callback", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((url, rx))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Failure> {
+    let remote = Config::from_env().ok();
+    let sandbox = match remote {
+        Some(_) => None,
+        None => Some(Sandbox::start().await?),
+    };
+    let (config, secret, target) = match (&remote, &sandbox) {
+        (Some(config), _) => {
+            let secret = std::env::var("MULTICARD_SECRET").unwrap_or_default();
+            (config.clone(), secret, config.base_url().to_string())
+        }
+        (None, Some(sandbox)) => {
+            (sandbox.config(), sandbox.secret().to_string(), format!("embedded sandbox {}", sandbox.url()))
+        }
+        (None, None) => unreachable!("one of the two is set"),
+    };
+    let store_id: i64 = std::env::var("MULTICARD_STORE_ID").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
+    println!("Multicard quickstart against {target}\n");
+    let multicard = Multicard::new(config)?;
+    let (local_callback, mut callbacks) = receiver(Verifier::new(secret.clone())).await?;
+    let callback_url = match (&sandbox, std::env::var("MULTICARD_CALLBACK_URL")) {
+        (Some(_), _) => Some(local_callback),
+        (None, Ok(url)) => Some(url),
+        (None, Err(_)) => None,
+    };
+    let order = format!("order-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis());
+    let ofd = json!([{"qty": 1, "price": 150_000, "mxik": "06401004002000000", "total": 150_000, "package_code": "1506113", "name": "Кроссовки"}]);
+
+    let token = step(1, "authenticate (POST /auth)", async { Ok(multicard.tokens().get().await?) }, |t| {
+        format!("token #{} cached, refreshed before expiry", t.generation())
+    })
+    .await?;
+    let _ = token;
+
+    let invoice: types::Invoice = step(
+        2,
+        "create an invoice",
+        async {
+            let request = body::<types::CreateInvoiceRequest>(json!({"store_id": store_id, "amount": 150_000, "invoice_id": order,
+                "callback_url": callback_url.clone().unwrap_or_else(|| "https://example.invalid/callback".into()), "ofd": ofd}))?;
+            Ok(multicard.send(|api| api.create_invoice().body(request.clone())).await?)
+        },
+        |i| format!("{} tiyin, checkout {}", i.amount, i.checkout_url),
+    )
+    .await?;
+    let _ = invoice;
+
+    let card: types::BoundCard = step(
+        3,
+        "bind the test card, confirm its OTP",
+        async {
+            let request = body::<types::AddCardRequest>(
+                json!({"pan": TEST_CARD_PAN, "expiry": TEST_CARD_EXPIRY, "user_phone": "998901234567"}),
+            )?;
+            let draft = multicard.send(|api| api.add_card().body(request.clone())).await?;
+            let otp = body::<types::ConfirmCardRequest>(json!({"otp": TEST_OTP}))?;
+            Ok(multicard.send(|api| api.confirm_card().card_token(draft.card_token.as_str()).body(otp.clone())).await?)
+        },
+        |c| {
+            format!(
+                "{} {}, token {}",
+                c.card_pan.as_deref().unwrap_or("?"),
+                c.status.as_ref().map(|s| s.as_str()).unwrap_or("?"),
+                c.card_token
+            )
+        },
+    )
+    .await?;
+
+    let payment: types::PaymentModel = step(
+        4,
+        "pay by card token, confirm the OTP",
+        async {
+            let request =
+                body::<types::PaymentByTokenRequest>(json!({"card": {"token": card.card_token}, "amount": 150_000,
+                "store_id": store_id, "invoice_id": order, "callback_url": callback_url, "ofd": ofd}))?;
+            let created = multicard.send(|api| api.create_payment().body(request.clone())).await?;
+            let otp = body::<types::ConfirmPaymentRequest>(json!({"otp": TEST_OTP}))?;
+            Ok(multicard.send(|api| api.confirm_payment().uuid(created.uuid.as_str()).body(otp.clone())).await?)
+        },
+        |p| format!("{} tiyin, status {}", p.payment_amount, p.status),
+    )
+    .await?;
+
+    if callback_url.is_some() {
+        step(
+            5,
+            "receive and verify the success callback",
+            async {
+                let callback =
+                    tokio::time::timeout(Duration::from_secs(10), callbacks.recv()).await?.ok_or("no callback")?;
+                let confirmed = callbacks::confirm_success(&multicard, &callback).await?;
+                Ok((callback, confirmed))
+            },
+            |(c, confirmed)| {
+                format!("md5 signature valid, {} tiyin, confirmed by the API ({})", c.amount, confirmed.current.status)
+            },
+        )
+        .await?;
+    } else {
+        println!("[5] receive and verify the success callback  skipped: set MULTICARD_CALLBACK_URL to a public URL");
+    }
+
+    step(
+        6,
+        "read the payment",
+        async { Ok(multicard.send(|api| api.get_payment().uuid(payment.uuid.as_str())).await?) },
+        |p: &types::PaymentModel| {
+            format!("{} paid at {}", p.status, p.payment_time.map(|t| t.to_string()).unwrap_or_else(|| "?".into()))
+        },
+    )
+    .await?;
+
+    step(
+        7,
+        "refund part of it",
+        async {
+            let request = body::<types::PartialRefundRequest>(
+                json!({"refund_amount": 50_000, "ofd": [{"qty": 1, "price": 50_000,
+                "mxik": "06401004002000000", "total": 50_000, "package_code": "1506113", "name": "Кроссовки"}]}),
+            )?;
+            Ok(multicard
+                .send(|api| api.partial_refund_payment().uuid(payment.uuid.as_str()).body(request.clone()))
+                .await?)
+        },
+        |p: &types::PaymentModel| format!("50000 of {} tiyin refunded, status {}", p.payment_amount, p.status),
+    )
+    .await?;
+
+    step(
+        8,
+        "list the store's payments",
+        async {
+            let now = chrono::Utc::now();
+            let start = MulticardDateTime::from_utc(now - chrono::Duration::days(1)).to_string();
+            let end = MulticardDateTime::from_utc(now + chrono::Duration::minutes(5)).to_string();
+            let registry = multicard
+                .send(|api| {
+                    api.list_payments()
+                        .store_id(store_id.to_string())
+                        .offset(0)
+                        .limit(20)
+                        .start_date(start.as_str())
+                        .end_date(end.as_str())
+                })
+                .await?;
+            Ok::<_, Failure>(registry)
+        },
+        |r: &types::PaymentRegistry| format!("{} payment(s) in the last day", r.pagination.total),
+    )
+    .await?;
+
+    println!("\ndone: {} /auth request(s) for the whole story", multicard.tokens().auth_requests());
+    Ok(())
+}

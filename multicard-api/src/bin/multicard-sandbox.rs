@@ -1,0 +1,56 @@
+//! Serves the local Multicard sandbox, so services in any language can
+//! test against it.
+//!
+//! ```sh
+//! cargo run -p multicard-api --features sandbox --bin multicard-sandbox -- --port 8090
+//! ```
+//!
+//! Options: `--port N` (default 8090), `--host ADDR` (default 127.0.0.1),
+//! `--token-lifetime SECONDS` (default 86400), `--webhooks` (also send
+//! status webhooks). Credentials: application id `rhmt_test`, secret
+//! `Pw18axeBFo8V7NamKHXX`; test card 8600533364098829 / 2806, OTP 112233.
+
+use std::time::Duration;
+
+use multicard_api::sandbox::{Sandbox, SandboxConfig};
+
+fn usage(message: &str) -> ! {
+    eprintln!(
+        "{message}\nusage: multicard-sandbox [--host 127.0.0.1] [--port 8090] [--token-lifetime SECONDS] [--webhooks]"
+    );
+    std::process::exit(2)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let mut host = "127.0.0.1".to_string();
+    let mut port: u16 = 8090;
+    let mut config = SandboxConfig::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().unwrap_or_else(|| usage(&format!("{name} needs a value")));
+        match arg.as_str() {
+            "--host" => host = value("--host"),
+            "--port" => port = value("--port").parse().unwrap_or_else(|_| usage("--port takes a number")),
+            "--token-lifetime" => {
+                let seconds: u64 =
+                    value("--token-lifetime").parse().unwrap_or_else(|_| usage("--token-lifetime takes seconds"));
+                config.token_lifetime = Duration::from_secs(seconds);
+            }
+            "--webhooks" => config.status_webhooks = true,
+            "-h" | "--help" => usage("the local Multicard sandbox"),
+            other => usage(&format!("unknown argument `{other}`")),
+        }
+    }
+    let listener = match tokio::net::TcpListener::bind((host.as_str(), port)).await {
+        Ok(listener) => listener,
+        Err(error) => usage(&format!("cannot listen on {host}:{port}: {error}")),
+    };
+    let sandbox = match Sandbox::serve(listener, config).await {
+        Ok(sandbox) => sandbox,
+        Err(error) => usage(&format!("cannot start: {error}")),
+    };
+    println!("Multicard sandbox on {} (application_id rhmt_test, secret Pw18axeBFo8V7NamKHXX)", sandbox.url());
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.stop().await;
+}
