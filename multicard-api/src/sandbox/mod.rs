@@ -374,9 +374,9 @@ async fn handle(
         .query()
         .map(|q| {
             q.split('&')
-                .filter_map(|pair| {
+                .map(|pair| {
                     let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                    Some((percent_decode(k), percent_decode(&v.replace('+', " "))))
+                    (percent_decode(k), percent_decode(&v.replace('+', " ")))
                 })
                 .collect()
         })
