@@ -358,29 +358,29 @@ pub fn glue(spec: &OpenAPI) -> Result<String, BuildError> {
         });
     }
     let schemas = spec.components.as_ref().map(|c| &c.schemas);
+    let nullable = |name: &str| matches!(schemas.and_then(|s| s.get(name)), Some(ReferenceOr::Item(schema)) if schema.schema_data.nullable);
     for name in envelopes {
         let Some(ReferenceOr::Item(schema)) = schemas.and_then(|s| s.get(&name)) else { continue };
         let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else { continue };
-        let (Some(success), Some(ReferenceOr::Reference { reference })) =
-            (object.properties.get("success"), object.properties.get("data"))
+        let (Some(_), Some(ReferenceOr::Reference { reference }), Some(_)) =
+            (object.properties.get("success"), object.properties.get("data"), object.properties.get("error"))
         else {
             continue;
         };
-        let _ = success;
         let Some(data) = reference.strip_prefix("#/components/schemas/") else { continue };
-        if object.properties.len() != 2 {
-            continue;
-        }
         let wrapper = Ident::new(&name, Span::call_site());
-        let data = Ident::new(data, Span::call_site());
+        let data_ty = Ident::new(data, Span::call_site());
+        // A payload that may be null is still a payload when absent.
+        let data_expr = if nullable(data) {
+            quote!(self.data.or_else(|| ::serde_json::from_value(::serde_json::Value::Null).ok()))
+        } else {
+            quote!(self.data)
+        };
         items.push(quote! {
             impl Envelope for crate::types::#wrapper {
-                type Data = crate::types::#data;
-                fn success(&self) -> bool {
-                    self.success
-                }
-                fn into_data(self) -> Self::Data {
-                    self.data
+                type Data = crate::types::#data_ty;
+                fn into_parts(self) -> (bool, ::std::option::Option<Self::Data>, ::std::option::Option<crate::types::ErrorDetail>) {
+                    (self.success, #data_expr, self.error)
                 }
             }
         });

@@ -24,15 +24,14 @@ pub trait Operation: Sized + Send {
     ) -> impl Future<Output = Result<ResponseValue<Self::Success>, progenitor_client::Error<Self::Failure>>> + Send;
 }
 
-/// A success body: Multicard's `{success, data}` envelope, or the bare
-/// token of `/auth`.
+/// A body under a success status: Multicard's envelope (`data` when
+/// `success` is true, `error` when it is false), or the bare token of
+/// `/auth`.
 pub trait Envelope {
     /// The payload.
     type Data;
-    /// The body's `success` flag.
-    fn success(&self) -> bool;
-    /// The payload, unwrapped.
-    fn into_data(self) -> Self::Data;
+    /// The `success` flag, the payload and the error, as they came.
+    fn into_parts(self) -> (bool, Option<Self::Data>, Option<types::ErrorDetail>);
 }
 
 /// A documented error body.
@@ -55,11 +54,8 @@ impl FailureBody for types::AuthErrorResponse {
 
 impl Envelope for types::AuthToken {
     type Data = types::AuthToken;
-    fn success(&self) -> bool {
-        true
-    }
-    fn into_data(self) -> Self::Data {
-        self
+    fn into_parts(self) -> (bool, Option<Self::Data>, Option<types::ErrorDetail>) {
+        (true, Some(self), None)
     }
 }
 

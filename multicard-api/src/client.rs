@@ -152,18 +152,7 @@ async fn interpret<O: Operation>(
     match result {
         Ok(value) => {
             let status = value.status().as_u16();
-            let body = value.into_inner();
-            if body.success() {
-                done(Ok(body.into_data()))
-            } else {
-                done(Err(Error::unexpected(
-                    O::ID,
-                    status,
-                    observed_type,
-                    b"",
-                    "`success` is false but no error was given",
-                )))
-            }
+            done(unwrap_envelope::<O>(status, observed_type, value.into_inner(), b""))
         }
         Err(E::ErrorResponse(value)) => {
             let status = value.status().as_u16();
@@ -225,12 +214,32 @@ fn decode_body<O: Operation>(
         return Err(failure.into_error(O::ID, status));
     }
     if (200..300).contains(&status)
-        && let Ok(success) = serde_json::from_slice::<O::Success>(bytes)
-        && success.success()
+        && let Ok(body) = serde_json::from_slice::<O::Success>(bytes)
     {
-        return Ok(success.into_data());
+        return unwrap_envelope::<O>(status, content_type, body, bytes);
     }
     Err(Error::unexpected(O::ID, status, content_type, bytes, reason))
+}
+
+/// The payload of an envelope, or the error it carries: `success` decides.
+fn unwrap_envelope<O: Operation>(
+    status: u16,
+    content_type: Option<String>,
+    body: O::Success,
+    raw: &[u8],
+) -> Result<<O::Success as Envelope>::Data, Error> {
+    match body.into_parts() {
+        (true, Some(data), _) => Ok(data),
+        (true, None, _) => {
+            Err(Error::unexpected(O::ID, status, content_type, raw, "`success` is true but there is no `data`"))
+        }
+        (false, _, Some(error)) => {
+            Err(Error::Api { operation: O::ID, status, code: error.code, details: error.details.unwrap_or_default() })
+        }
+        (false, _, None) => {
+            Err(Error::unexpected(O::ID, status, content_type, raw, "`success` is false but there is no `error`"))
+        }
+    }
 }
 
 impl FailureBody for () {

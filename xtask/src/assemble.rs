@@ -13,6 +13,10 @@ use crate::generic;
 use crate::json::{escape_pointer, first_difference, pascal_case, semantic};
 use crate::vendor::Page;
 
+/// The common error envelope and its inner object, defined in the corrections.
+const ERROR_RESPONSE: &str = "ErrorResponse";
+const ERROR_DETAIL: &str = "ErrorDetail";
+
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// A component schema and the file it came from.
@@ -522,13 +526,19 @@ fn success_schema(
         }
     }
     let wrapper = format!("{data}Response");
+    // Multicard answers errors under HTTP 200 too, so the 200 body is
+    // either `{success: true, data}` or `{success: false, error}`.
     let envelope = json!({
         "type": "object",
-        "description": format!("The success envelope of Multicard around `{data}`."),
-        "required": ["success", "data"],
+        "description": format!(
+            "Multicard's envelope around `{data}`: `data` when `success` is true, `error` when it is false \
+             (the vendor documents error bodies under HTTP 200)."
+        ),
+        "required": ["success"],
         "properties": {
-            "success": {"type": "boolean", "description": "Always `true` on success."},
+            "success": {"type": "boolean", "description": "Whether the operation succeeded."},
             "data": reference(data),
+            "error": reference(ERROR_DETAIL),
         },
     });
     components.add(&wrapper, envelope, &PathBuf::from("spec/corrections.yaml"))?;
@@ -563,7 +573,7 @@ fn error_schema(
                     ));
                 }
             }
-            Ok(reference("ErrorResponse"))
+            Ok(reference(ERROR_RESPONSE))
         }
     }
 }
