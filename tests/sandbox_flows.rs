@@ -434,7 +434,9 @@ async fn tokens_expiring_mid_flow_are_refreshed_without_the_caller_noticing() {
 #[tokio::test]
 async fn injected_faults_reach_the_caller_as_typed_errors_and_are_counted() {
     let sandbox = Sandbox::start().await.unwrap();
-    let multicard = Multicard::new(sandbox.config()).unwrap();
+    // Retries off: each fault reaches the caller (the fault matrix covers retries).
+    let multicard =
+        Multicard::new(sandbox.config().with_retry_policy(multicard_api::retry::RetryPolicy::none())).unwrap();
     sandbox.inject("get_application", Fault::HtmlBadGateway, 1);
     sandbox.inject("get_application", Fault::RbacDenied, 1);
     sandbox.inject("get_application", Fault::MalformedJson, 1);

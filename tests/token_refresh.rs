@@ -248,7 +248,10 @@ async fn auth_fails_once_with(answer: ResponseTemplate, policy: RefreshPolicy) -
         .mount(&server)
         .await;
     mount_application(&server).await;
-    let client = Multicard::new(fake::config(&server).with_refresh_policy(policy)).unwrap();
+    // Retries off: each failure is seen as it is (retries have their own tests).
+    let config =
+        fake::config(&server).with_refresh_policy(policy).with_retry_policy(multicard_api::retry::RetryPolicy::none());
+    let client = Multicard::new(config).unwrap();
     let error = client.send(|api| api.get_application()).await.expect_err("the first /auth fails");
     (error, server, client)
 }

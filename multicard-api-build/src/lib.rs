@@ -258,8 +258,12 @@ pub fn operation_table(spec: &OpenAPI) -> Result<String, BuildError> {
         };
         let tag = operation.tags.first().cloned().unwrap_or_default();
         let method = method.to_uppercase();
+        let settled_by = match operation.extensions.get("x-settled-by").and_then(|v| v.as_str()) {
+            Some(read) => quote!(Some(#read)),
+            None => quote!(None),
+        };
         rows.push(quote! {
-            OperationInfo { id: #id, method: #method, path: #path, tag: #tag, requires_token: #secured },
+            OperationInfo { id: #id, method: #method, path: #path, tag: #tag, requires_token: #secured, settled_by: #settled_by },
         });
     }
     let count = rows.len();

@@ -151,6 +151,7 @@ pub struct TokenCache {
     clock: Arc<dyn Clock>,
     state: Mutex<State>,
     requests: std::sync::atomic::AtomicU64,
+    retry: crate::retry::RetryPolicy,
 }
 
 impl fmt::Debug for TokenCache {
@@ -187,7 +188,15 @@ impl TokenCache {
             clock,
             state: Mutex::new(State::default()),
             requests: std::sync::atomic::AtomicU64::new(0),
+            retry: crate::retry::RetryPolicy::none(),
         }
+    }
+
+    /// Retry `/auth` on transient failures with `policy` (a new cache
+    /// tries once).
+    pub fn with_retry_policy(mut self, policy: crate::retry::RetryPolicy) -> Self {
+        self.retry = policy;
+        self
     }
 
     /// How many `/auth` requests this cache has sent.
@@ -289,8 +298,25 @@ impl TokenCache {
         }
     }
 
-    /// One `/auth` request.
+    /// `/auth`, retried on transient failures (it changes nothing).
     async fn fetch(&self, generation: u64) -> Result<Token, Error> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut retry_after = None;
+            match self.fetch_once(generation, &mut retry_after).await {
+                Err(error) if crate::retry::is_transient(&error) && attempts < self.retry.max_attempts => {
+                    let delay = self.retry.backoff(attempts, retry_after);
+                    tracing::info!(target: "multicard::auth", error = %error, delay_ms = delay.as_millis() as u64, "retrying /auth");
+                    tokio::time::sleep(delay).await;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// One `/auth` request; notes the answer's `Retry-After`.
+    async fn fetch_once(&self, generation: u64, retry_after: &mut Option<Duration>) -> Result<Token, Error> {
         self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let started = self.clock.now();
         let body = types::AuthRequest {
@@ -306,6 +332,11 @@ impl TokenCache {
             .await
             .map_err(|e| Error::from_transport("get_token", e))?;
         let status = response.status();
+        *retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| crate::retry::parse_retry_after(v, Utc::now()));
         let server_date =
             response.headers().get(reqwest::header::DATE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let content_type =

@@ -2,6 +2,8 @@
 //! operation goes through.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tracing::Instrument;
 
@@ -10,6 +12,7 @@ use crate::call::{Envelope, FailureBody, Operation};
 use crate::config::Config;
 use crate::error::Error;
 use crate::hooks::{ATTEMPT, Attempt, ClientState};
+use crate::retry::{self, RetryPolicy};
 use crate::{Client, operations};
 
 /// The Multicard client: tokens, envelope and errors handled.
@@ -28,6 +31,27 @@ use crate::{Client, operations};
 pub struct Multicard {
     api: Client,
     tokens: Arc<TokenCache>,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
+}
+
+/// Settings for one call.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// The client's settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A total timeout for this call's request, instead of the client's.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
 }
 
 impl Multicard {
@@ -44,16 +68,19 @@ impl Multicard {
                 .build()
                 .map_err(|e| Error::InvalidConfiguration { message: format!("cannot build the HTTP client: {e}") })?,
         };
-        let tokens = Arc::new(TokenCache::new(
-            http.clone(),
-            config.base_url(),
-            config.application_id.clone(),
-            config.secret.clone(),
-            config.refresh.clone(),
-            config.clock.clone(),
-        ));
+        let tokens = Arc::new(
+            TokenCache::new(
+                http.clone(),
+                config.base_url(),
+                config.application_id.clone(),
+                config.secret.clone(),
+                config.refresh.clone(),
+                config.clock.clone(),
+            )
+            .with_retry_policy(config.retry.clone()),
+        );
         let api = Client::new_with_client(config.base_url(), http, ClientState::with_token_cache(tokens.clone()));
-        Ok(Self { api, tokens })
+        Ok(Self { api, tokens, retry: config.retry.clone(), max_response_bytes: config.max_response_bytes })
     }
 
     /// A client configured from `MULTICARD_*` environment variables; see
@@ -77,11 +104,27 @@ impl Multicard {
     /// client's builder (typed arguments), and the result is the `data`
     /// payload, unwrapped, or an [`Error`].
     ///
-    /// The token is taken (or refreshed) first. If the server answers 401,
-    /// the token is dropped (unless another call already replaced it) and
-    /// the request is sent once more with a fresh one; a second 401 is
-    /// [`Error::Unauthorized`]. Nothing else is ever sent twice.
+    /// The token is taken (or refreshed) first. Reads are retried on
+    /// transient failures; a write is never sent twice once it may have
+    /// reached the server (see [`crate::retry`]): then the error is
+    /// [`Error::OutcomeUnknown`], naming the read that settles it. If the
+    /// server answers 401, the token is dropped (unless another call already
+    /// replaced it) and the request is sent once more with a fresh one; a
+    /// second 401 is [`Error::Unauthorized`].
     pub async fn send<'c, O, F>(&'c self, build: F) -> Result<<O::Success as Envelope>::Data, Error>
+    where
+        O: Operation + 'c,
+        F: Fn(&'c Client) -> O,
+    {
+        self.send_with(CallOptions::default(), build).await
+    }
+
+    /// [`Multicard::send`] with settings for this call (a timeout).
+    pub async fn send_with<'c, O, F>(
+        &'c self,
+        options: CallOptions,
+        build: F,
+    ) -> Result<<O::Success as Envelope>::Data, Error>
     where
         O: Operation + 'c,
         F: Fn(&'c Client) -> O,
@@ -96,39 +139,142 @@ impl Multicard {
             attempts = tracing::field::Empty,
         );
         let requires_token = info.is_none_or(|i| i.requires_token);
+        let is_read = info.is_some_and(|i| i.is_read());
+        let settle_with = info.and_then(|i| i.settled_by);
         async move {
             let mut attempts = 0u32;
+            let mut replayed = false;
             loop {
                 attempts += 1;
                 let token = if requires_token { Some(self.tokens.get().await?) } else { None };
-                let attempt = Arc::new(Attempt { token: token.clone(), ..Default::default() });
+                let attempt = Arc::new(Attempt {
+                    token: token.clone(),
+                    timeout: options.timeout,
+                    max_body: Some(self.max_response_bytes),
+                    ..Default::default()
+                });
                 let result = ATTEMPT.scope(attempt.clone(), build(&self.api).send_request()).await;
                 let observed = attempt.observed.lock().ok().and_then(|o| o.clone());
+                let retry_after = attempt.retry_after.lock().ok().and_then(|r| *r);
                 let span = tracing::Span::current();
                 span.record("attempts", attempts);
                 if let Some((status, _)) = &observed {
                     span.record("status", status);
                 }
-                match interpret::<O>(result, observed).await {
-                    Outcome::Done(result) => {
-                        match &result {
-                            Ok(_) => tracing::debug!("call succeeded"),
-                            Err(error) => tracing::debug!(error = %error, "call failed"),
-                        }
-                        return result;
+                let outcome = if attempt.oversized.load(Ordering::Relaxed) {
+                    Outcome::Done(Err(Error::ResponseTooLarge { operation: O::ID, limit: self.max_response_bytes }))
+                } else {
+                    interpret::<O>(result, observed).await
+                };
+                let error = match outcome {
+                    Outcome::Done(Ok(data)) => {
+                        tracing::debug!("call succeeded");
+                        return Ok(data);
                     }
                     Outcome::Unauthorized => match &token {
-                        Some(token) if attempts == 1 => {
+                        Some(token) if !replayed => {
+                            replayed = true;
                             let wiped = self.tokens.invalidate(token);
                             tracing::info!(wiped, "HTTP 401: replaying once with a fresh token");
+                            continue;
                         }
-                        _ => return Err(Error::Unauthorized { operation: O::ID }),
+                        _ => Error::Unauthorized { operation: O::ID },
                     },
+                    Outcome::Done(Err(error)) => error,
+                };
+                // Reads may be sent again; anything only when it never left.
+                let retryable = error.is_connect() || (is_read && retry::is_transient(&error));
+                if retryable && attempts < self.retry.max_attempts {
+                    let delay = self.retry.backoff(attempts, retry_after);
+                    tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "retrying");
+                    tokio::time::sleep(delay).await;
+                    continue;
                 }
+                let error = if !is_read && retry::may_have_reached(&error) {
+                    Error::OutcomeUnknown { operation: O::ID, settle_with, cause: Box::new(error) }
+                } else {
+                    error
+                };
+                tracing::debug!(error = %error, "call failed");
+                return Err(error);
             }
         }
         .instrument(span)
         .await
+    }
+
+    /// Reads payment `uuid` until its status is final (`success`, `error`
+    /// or `revert`), with backoff, for at most `within`. Use it after
+    /// [`Error::OutcomeUnknown`] on a confirm, charge, scanpay or refund.
+    pub async fn settle_payment(&self, uuid: &str, within: Duration) -> Result<crate::types::PaymentModel, Error> {
+        use crate::types::PaymentStatus as S;
+        self.settle(
+            "get_payment",
+            within,
+            |p: &crate::types::PaymentModel| {
+                (matches!(p.status, S::Success | S::Error | S::Revert), p.status.to_string())
+            },
+            || self.send(|api| api.get_payment().uuid(uuid)),
+        )
+        .await
+    }
+
+    /// Reads payout `uuid` until its status is final (`success` or `error`).
+    pub async fn settle_payout(&self, uuid: &str, within: Duration) -> Result<crate::types::Payout, Error> {
+        use crate::types::PaymentStatus as S;
+        self.settle(
+            "get_payout",
+            within,
+            |p: &crate::types::Payout| (matches!(p.status, S::Success | S::Error | S::Revert), p.status.to_string()),
+            || self.send(|api| api.get_payout().payment_uuid(uuid)),
+        )
+        .await
+    }
+
+    /// Reads hold `key` (its payment uuid or id) until it has left `draft`
+    /// and its payment is not in progress.
+    pub async fn settle_hold(&self, key: &str, within: Duration) -> Result<crate::types::HoldModel, Error> {
+        use crate::types::{HoldStatus, PaymentStatus as S};
+        let done = |h: &crate::types::HoldModel| {
+            let moving = h.payment.as_ref().is_some_and(|p| matches!(p.status, S::Progress | S::Billing));
+            (h.status != HoldStatus::Draft && !moving, h.status.to_string())
+        };
+        self.settle("get_hold", within, done, || self.send(|api| api.get_hold().payment_uuid(key))).await
+    }
+
+    async fn settle<T, R, Fut>(
+        &self,
+        operation: &'static str,
+        within: Duration,
+        is_final: impl Fn(&T) -> (bool, String),
+        read: R,
+    ) -> Result<T, Error>
+    where
+        R: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut polls = 0u32;
+        loop {
+            polls += 1;
+            let last = match read().await {
+                Ok(value) => {
+                    let (done, status) = is_final(&value);
+                    if done {
+                        return Ok(value);
+                    }
+                    status
+                }
+                // A read that keeps failing is reported as it is.
+                Err(error) if tokio::time::Instant::now() >= deadline => return Err(error),
+                Err(error) => format!("unreadable ({error})"),
+            };
+            let pause = self.retry.backoff(polls, None).max(self.retry.base_delay);
+            if tokio::time::Instant::now() + pause > deadline {
+                return Err(Error::NotSettled { operation, last_status: last });
+            }
+            tokio::time::sleep(pause).await;
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 
 use crate::auth::{Clock, RefreshPolicy, SystemClock};
 use crate::error::Error;
+use crate::retry::RetryPolicy;
 
 /// Where the API lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,8 @@ pub struct Config {
     pub(crate) refresh: RefreshPolicy,
     pub(crate) http: Option<reqwest::Client>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_bytes: usize,
 }
 
 impl fmt::Debug for Config {
@@ -68,6 +71,8 @@ impl fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("refresh", &self.refresh)
             .field("custom_http_client", &self.http.is_some())
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -76,6 +81,9 @@ impl fmt::Debug for Config {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default limit on a response body (16 MiB; a registry page of 10,000
+/// rows is about 5 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 impl Config {
     /// Credentials and environment; everything else has defaults.
@@ -89,6 +97,8 @@ impl Config {
             refresh: RefreshPolicy::default(),
             http: None,
             clock: Arc::new(SystemClock),
+            retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -149,6 +159,19 @@ impl Config {
         self
     }
 
+    /// How calls are retried (see [`crate::retry`]).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The largest response body read (default 16 MiB); a larger one is
+    /// [`Error::ResponseTooLarge`].
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
     /// Use this `reqwest::Client` (it must have a TLS backend for https).
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
@@ -181,6 +204,12 @@ impl Config {
         }
         if self.timeout.is_zero() || self.connect_timeout.is_zero() || self.refresh.auth_timeout.is_zero() {
             return fail("timeouts must be greater than zero".into());
+        }
+        if self.retry.max_attempts == 0 {
+            return fail("retry.max_attempts must be at least 1".into());
+        }
+        if self.max_response_bytes == 0 {
+            return fail("max_response_bytes must be greater than zero".into());
         }
         Ok(())
     }

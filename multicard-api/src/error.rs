@@ -101,6 +101,34 @@ pub enum Error {
         /// Why it does not decode.
         reason: String,
     },
+    /// A request that changes state may or may not have taken effect: the
+    /// answer was lost (timeout, broken connection, HTTP 5xx) or Multicard
+    /// said the outcome is unknown (`ERROR_DEBIT_UNKNOWN`,
+    /// `ERROR_CALLBACK_TIMEOUT`, `ERROR_UNKNOWN`). It was **not** sent again.
+    /// Read `settle_with` (or use `Multicard::settle_payment` and its
+    /// siblings) until the status is final before doing anything else.
+    OutcomeUnknown {
+        /// The operation.
+        operation: &'static str,
+        /// The read that settles it, e.g. `get_payment`.
+        settle_with: Option<&'static str>,
+        /// What happened.
+        cause: Box<Error>,
+    },
+    /// The answer was larger than the configured limit; it was not read.
+    ResponseTooLarge {
+        /// The operation.
+        operation: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A status did not become final before the deadline.
+    NotSettled {
+        /// The read that was polled.
+        operation: &'static str,
+        /// The last status seen.
+        last_status: String,
+    },
     /// The request could not be built (a builder argument was invalid).
     InvalidRequest {
         /// The operation.
@@ -170,17 +198,26 @@ impl Error {
         Error::Api { operation, status, code: body.error.code, details: body.error.details.unwrap_or_default() }
     }
 
-    /// The error code, for an [`Error::Api`].
+    /// The error code, for an [`Error::Api`] (also inside
+    /// [`Error::OutcomeUnknown`]).
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
             Error::Api { code, .. } => Some(code),
+            Error::OutcomeUnknown { cause, .. } => cause.code(),
             _ => None,
         }
+    }
+
+    /// `true` when a request that changes state may or may not have taken
+    /// effect: see [`Error::OutcomeUnknown`].
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown { .. })
     }
 
     /// The HTTP status, when there was an answer.
     pub fn status(&self) -> Option<u16> {
         match self {
+            Error::OutcomeUnknown { cause, .. } => cause.status(),
             Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } => Some(*status),
             Error::Authentication { status, .. } => *status,
             Error::Unauthorized { .. } => Some(401),
@@ -224,6 +261,19 @@ impl fmt::Display for Error {
                 "{operation}: unexpected response (HTTP {status}, {}): {reason}; body starts: {snippet}",
                 content_type.as_deref().unwrap_or("no content type")
             ),
+            Error::OutcomeUnknown { operation, settle_with, cause } => {
+                write!(f, "{operation}: outcome unknown, not sent again ({cause})")?;
+                match settle_with {
+                    Some(read) => write!(f, "; read `{read}` until the status is final"),
+                    None => Ok(()),
+                }
+            }
+            Error::ResponseTooLarge { operation, limit } => {
+                write!(f, "{operation}: the response is larger than the {limit}-byte limit")
+            }
+            Error::NotSettled { operation, last_status } => {
+                write!(f, "{operation}: the status is still `{last_status}` at the deadline")
+            }
             Error::InvalidRequest { operation, message } => write!(f, "{operation}: invalid request: {message}"),
             Error::InvalidConfiguration { message } => write!(f, "invalid configuration: {message}"),
         }
@@ -234,6 +284,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport { source: Some(source), .. } => Some(source.as_ref()),
+            Error::OutcomeUnknown { cause, .. } => Some(cause.as_ref()),
             _ => None,
         }
     }

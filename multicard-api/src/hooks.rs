@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo as ProgenitorOperation};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
 use crate::auth::{Token, TokenCache};
 use crate::operations;
@@ -100,8 +100,16 @@ impl ClientState {
 pub(crate) struct Attempt {
     /// The token the executor took for this attempt.
     pub token: Option<Token>,
+    /// The timeout of this call, if it overrides the client's.
+    pub timeout: Option<std::time::Duration>,
+    /// The largest body to read.
+    pub max_body: Option<usize>,
+    /// Set when the body was over `max_body` (and was not read).
+    pub oversized: std::sync::atomic::AtomicBool,
     /// The status and content type of the answer, recorded by the post hook.
     pub observed: Mutex<Option<(u16, Option<String>)>>,
+    /// `Retry-After`, if the answer had one.
+    pub retry_after: Mutex<Option<std::time::Duration>>,
 }
 
 tokio::task_local! {
@@ -114,6 +122,9 @@ impl ClientHooks<ClientState> for crate::Client {
         request: &mut reqwest::Request,
         info: &ProgenitorOperation,
     ) -> Result<(), progenitor_client::Error<E>> {
+        if let Ok(Some(timeout)) = ATTEMPT.try_with(|attempt| attempt.timeout) {
+            *request.timeout_mut() = Some(timeout);
+        }
         let needs_token = operations::find(info.operation_id).is_none_or(|op| op.requires_token);
         if !needs_token {
             return Ok(());
@@ -144,12 +155,49 @@ impl ClientHooks<ClientState> for crate::Client {
         if let Ok(response) = result {
             let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
             let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| crate::retry::parse_retry_after(v, chrono::Utc::now()));
             let _ = ATTEMPT.try_with(|attempt| {
                 if let Ok(mut observed) = attempt.observed.lock() {
                     *observed = Some((status, content_type));
                 }
+                if let Ok(mut slot) = attempt.retry_after.lock() {
+                    *slot = retry_after;
+                }
             });
         }
         Ok(())
+    }
+
+    /// Sends the request and reads the body with a limit: a runaway body
+    /// is cut off (and reported) instead of filling memory.
+    async fn exec(&self, request: reqwest::Request, _info: &ProgenitorOperation) -> reqwest::Result<reqwest::Response> {
+        let mut response = self.client().execute(request).await?;
+        let Some(limit) = ATTEMPT.try_with(|attempt| attempt.max_body).ok().flatten() else {
+            return Ok(response);
+        };
+        let oversized = || {
+            let _ = ATTEMPT.try_with(|attempt| attempt.oversized.store(true, std::sync::atomic::Ordering::Relaxed));
+        };
+        let mut head = http::Response::builder().status(response.status()).version(response.version());
+        if let Some(headers) = head.headers_mut() {
+            headers.extend(response.headers().iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        if response.content_length().is_some_and(|length| length > limit as u64) {
+            oversized();
+            return Ok(reqwest::Response::from(head.body(Vec::new()).unwrap_or_default()));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > limit {
+                oversized();
+                return Ok(reqwest::Response::from(head.body(Vec::new()).unwrap_or_default()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(reqwest::Response::from(head.body(body).unwrap_or_default()))
     }
 }

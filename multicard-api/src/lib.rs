@@ -1,4 +1,10 @@
-#![doc = include_str!("../../README.md")]
+// The README is the crate's documentation; its examples use the sandbox, so
+// it is included (and its examples compiled) when that feature is on.
+#![cfg_attr(all(feature = "sandbox", feature = "axum"), doc = include_str!("../../README.md"))]
+#![cfg_attr(
+    not(all(feature = "sandbox", feature = "axum")),
+    doc = "Typed Rust client for the Multicard payment gateway. Start with [`Multicard`] and [`Config`]; the README (shown here when the `sandbox` feature is on) has the whole story."
+)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -15,6 +21,7 @@ pub mod enums {
 pub mod error;
 pub mod hooks;
 pub mod operations;
+pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod time;
@@ -24,7 +31,7 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/multicard_client.rs"));
 }
 
-pub use client::Multicard;
+pub use client::{CallOptions, Multicard};
 pub use config::{Config, Environment};
 pub use error::Error;
 /// The generated client: one method per operation, returning raw

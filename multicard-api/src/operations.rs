@@ -16,6 +16,16 @@ pub struct OperationInfo {
     pub tag: &'static str,
     /// `false` only for `get_token`, which issues the token.
     pub requires_token: bool,
+    /// For an operation that changes state: the read that settles it when
+    /// its answer is lost (`x-settled-by` in the spec).
+    pub settled_by: Option<&'static str>,
+}
+
+impl OperationInfo {
+    /// `true` for an operation that only reads (`GET`): safe to send again.
+    pub fn is_read(&self) -> bool {
+        self.method == "GET"
+    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/multicard_operations.rs"));

@@ -17,6 +17,10 @@ use crate::vendor::Page;
 const ERROR_RESPONSE: &str = "ErrorResponse";
 const ERROR_DETAIL: &str = "ErrorDetail";
 
+/// The one extension the normalized document carries: on an operation that
+/// changes state, the read that settles it when its answer is lost.
+pub const SETTLED_BY: &str = "x-settled-by";
+
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// A component schema and the file it came from.
@@ -489,6 +493,9 @@ fn build_operation(
     if correction.security.as_deref() == Some("none") {
         op.insert("security".into(), json!([]));
     }
+    if let Some(read) = &correction.settled_by {
+        op.insert(SETTLED_BY.into(), json!(read));
+    }
     Ok((first.path.clone(), first.method.clone(), Value::Object(op)))
 }
 
@@ -799,7 +806,7 @@ fn check(doc: &Value, corrections: &Corrections) -> Result<()> {
             return;
         }
         for key in map.keys() {
-            if key.starts_with("x-") {
+            if key.starts_with("x-") && key != SETTLED_BY {
                 problem = Some((pointer.to_string(), format!("extension `{key}` left in the document")));
             }
         }

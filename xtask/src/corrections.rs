@@ -89,6 +89,10 @@ pub struct Operation {
     /// `none` for the one operation that needs no token.
     #[serde(default)]
     pub security: Option<String>,
+    /// For an operation that changes state: the read that tells whether it
+    /// happened when its answer was lost (`x-settled-by` in the document).
+    #[serde(default)]
+    pub settled_by: Option<String>,
 }
 
 /// A parameter to drop wherever it appears.
@@ -203,6 +207,14 @@ impl Corrections {
             if op.replace_vendor_data.is_some() && op.data.is_none() {
                 return Err(RegenError::new(format!(
                     "operation `{}` replaces the vendor's data but names no `data` schema",
+                    op.id
+                )));
+            }
+            if let Some(read) = &op.settled_by
+                && !self.operations.iter().any(|o| &o.id == read)
+            {
+                return Err(RegenError::new(format!(
+                    "operation `{}` is settled by `{read}`, which is not an operation",
                     op.id
                 )));
             }

@@ -128,6 +128,7 @@ fn compare_operation(id: &str, old: &Value, new: &Value, out: &mut Vec<Change>) 
     if old == new {
         return;
     }
+    let before = out.len();
     let params = |op: &Value| -> Vec<(String, bool)> {
         op.get("parameters")
             .and_then(Value::as_array)
