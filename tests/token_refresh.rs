@@ -332,10 +332,11 @@ async fn a_still_valid_token_survives_a_failed_early_refresh() {
         .await;
     mount_application(&server).await;
     let clock = ManualClock::new(ChronoDuration::zero());
-    let client = Multicard::new(
-        fake::config(&server).with_clock(clock.clone()).with_refresh_policy(no_jitter(Duration::from_secs(60))),
-    )
-    .unwrap();
+    let config = fake::config(&server)
+        .with_clock(clock.clone())
+        .with_refresh_policy(no_jitter(Duration::from_secs(60)))
+        .with_retry_policy(multicard_api::retry::RetryPolicy::none());
+    let client = Multicard::new(config).unwrap();
     client.send(|api| api.get_application()).await.unwrap();
     clock.advance(Duration::from_secs(3600 - 30)); // inside the margin
     client.send(|api| api.get_application()).await.expect("served by the valid token");
