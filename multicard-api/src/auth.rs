@@ -138,6 +138,9 @@ struct State {
     early_retry_at: Option<Instant>,
 }
 
+/// The largest `/auth` answer read (a token is a few hundred bytes).
+pub const AUTH_RESPONSE_LIMIT: usize = 64 * 1024;
+
 /// How long a failed early refresh waits before the next early attempt.
 const EARLY_RETRY_DELAY: Duration = Duration::from_secs(2);
 
@@ -341,7 +344,18 @@ impl TokenCache {
             response.headers().get(reqwest::header::DATE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let content_type =
             response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let bytes = response.bytes().await.map_err(|e| Error::from_transport("get_token", e))?;
+        // A token answer is small: anything past the limit is cut off.
+        if response.content_length().is_some_and(|length| length > AUTH_RESPONSE_LIMIT as u64) {
+            return Err(Error::ResponseTooLarge { operation: "get_token", limit: AUTH_RESPONSE_LIMIT });
+        }
+        let mut response = response;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| Error::from_transport("get_token", e))? {
+            if bytes.len() + chunk.len() > AUTH_RESPONSE_LIMIT {
+                return Err(Error::ResponseTooLarge { operation: "get_token", limit: AUTH_RESPONSE_LIMIT });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         if !status.is_success() {
             if let Ok(body) = serde_json::from_slice::<types::AuthErrorResponse>(&bytes) {
                 return Err(Error::Authentication {

@@ -36,8 +36,11 @@ pub enum Fault {
         /// The error code.
         code: String,
     },
-    /// Wait, then handle the request normally (the operation is done).
+    /// Wait, then handle the request normally.
     Delay(Duration),
+    /// Handle the request (the operation is done), then wait before
+    /// answering: the answer a client that timed out never sees.
+    DelayAnswer(Duration),
     /// Wait, then answer 504 without doing the operation.
     Hang(Duration),
     /// Do not answer: the response starts and the connection is cut.
@@ -82,6 +85,7 @@ impl Fault {
                 tokio::time::sleep(*delay).await;
                 None
             }
+            Fault::DelayAnswer(_) => None,
             Fault::Hang(delay) => {
                 tokio::time::sleep(*delay).await;
                 text(504, "text/html", "<html><body>504 Gateway Time-out</body></html>".into())

@@ -365,10 +365,13 @@ async fn handle(
         let mut faults = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
         faults.get_mut(op.id).and_then(|queue| (!queue.is_empty()).then(|| queue.remove(0)))
     };
-    if let Some(fault) = fault
-        && let Some(response) = fault.respond().await
-    {
-        return response;
+    let mut answer_delay = None;
+    if let Some(fault) = fault {
+        if let Fault::DelayAnswer(delay) = fault {
+            answer_delay = Some(delay);
+        } else if let Some(response) = fault.respond().await {
+            return response;
+        }
     }
     let query: BTreeMap<String, String> = uri
         .query()
@@ -401,7 +404,11 @@ async fn handle(
         Ok(body) => body,
         Err(message) => return Answer::fields(&format!("Неверный формат запроса: {message}")).into_response(),
     };
-    state::dispatch(&shared, op.id, &params, &query, body).into_response()
+    let response = state::dispatch(&shared, op.id, &params, &query, body).into_response();
+    if let Some(delay) = answer_delay {
+        tokio::time::sleep(delay).await;
+    }
+    response
 }
 
 /// Checks a request body against the operation's request type, as the
