@@ -173,8 +173,8 @@ async fn every_fault_against_every_kind_of_call() {
             [Recovered(2), Fails("OutcomeUnknown", 1), Recovered(1)],
         ),
         (
-            "oversized body (20 MiB)",
-            Fault::Oversized { size: 20 << 20 },
+            "oversized body (3 MiB, limit 1 MiB)",
+            Fault::Oversized { size: 3 << 20 },
             [Fails("ResponseTooLarge", 1), Fails("OutcomeUnknown", 1), Fails("ResponseTooLarge", 1)],
         ),
     ];
