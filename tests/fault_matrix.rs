@@ -42,7 +42,7 @@ fn config(sandbox: &Sandbox) -> multicard_api::Config {
     sandbox
         .config()
         .with_retry_policy(policy())
-        .with_timeout(Duration::from_millis(600))
+        .with_timeout(Duration::from_millis(1000))
         .with_max_response_bytes(1 << 20)
 }
 
@@ -140,7 +140,7 @@ async fn every_fault_against_every_kind_of_call() {
         ),
         (
             "delay past the timeout",
-            Fault::Hang(Duration::from_millis(1500)),
+            Fault::Hang(Duration::from_millis(2500)),
             [Recovered(2), Fails("OutcomeUnknown", 1), Recovered(2)],
         ),
         (
@@ -169,7 +169,7 @@ async fn every_fault_against_every_kind_of_call() {
         // (/auth has its own 10 s timeout: it waits the 1.5 s out.)
         (
             "answer lost after the work was done",
-            Fault::DelayAnswer(Duration::from_millis(1500)),
+            Fault::DelayAnswer(Duration::from_millis(2500)),
             [Recovered(2), Fails("OutcomeUnknown", 1), Recovered(1)],
         ),
         (
@@ -317,7 +317,7 @@ async fn settle_payment_polls_until_the_status_is_final() {
         other => panic!("{other:?}"),
     }
     // The confirm's answer is lost; the payment went through; settle finds it.
-    sandbox.inject("confirm_payment", Fault::DelayAnswer(Duration::from_millis(1200)), 1);
+    sandbox.inject("confirm_payment", Fault::DelayAnswer(Duration::from_millis(2000)), 1);
     let otp: types::ConfirmPaymentRequest = body(json!({"otp": TEST_OTP}));
     let error = client.send(|api| api.confirm_payment().uuid(uuid.as_str()).body(otp.clone())).await.unwrap_err();
     assert!(error.is_outcome_unknown(), "{error}");
