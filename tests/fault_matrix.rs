@@ -214,10 +214,10 @@ async fn every_fault_against_every_kind_of_call() {
             if name.contains("Retry-After: 1") && kind != Kind::Write && elapsed < Duration::from_millis(950) {
                 failures.push(format!("{name} / {kind:?}: Retry-After not honoured ({elapsed:?})"));
             }
-            if let (Kind::Write, Err(Error::OutcomeUnknown { settle_with, .. })) = (kind, &result) {
-                if *settle_with != Some("get_payment") {
-                    failures.push(format!("{name}: the error names {settle_with:?}, not get_payment"));
-                }
+            if let (Kind::Write, Err(Error::OutcomeUnknown { settle_with, .. })) = (kind, &result)
+                && *settle_with != Some("get_payment")
+            {
+                failures.push(format!("{name}: the error names {settle_with:?}, not get_payment"));
             }
         }
         table.push(format!("| {name} | {} |", cells.join(" | ")));

@@ -110,11 +110,10 @@ async fn thousands_of_calls_with_expiring_tokens_and_random_faults() {
                     sandbox.inject("get_payment", f.clone(), 1);
                 }
                 calls.fetch_add(1, Ordering::SeqCst);
-                if let Ok(read) = client.send(|api| api.get_payment().uuid(created.uuid.as_str())).await {
-                    if read.uuid != created.uuid || read.payment_amount != amount {
+                if let Ok(read) = client.send(|api| api.get_payment().uuid(created.uuid.as_str())).await
+                    && (read.uuid != created.uuid || read.payment_amount != amount) {
                         wrong_reads.fetch_add(1, Ordering::SeqCst);
                     }
-                }
             });
         }
         join_all(tasks).await;

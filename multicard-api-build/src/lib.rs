@@ -389,6 +389,33 @@ pub fn glue(spec: &OpenAPI) -> Result<String, BuildError> {
             }
         });
     }
+    // One decoder per generated response type, for the fuzz targets.
+    let mut response_types: Vec<String> = Vec::new();
+    for (_, _, operation) in spec.operations() {
+        for response in operation.responses.responses.values() {
+            if let Some(name) = ref_name(response, spec)
+                && !response_types.contains(&name)
+            {
+                response_types.push(name);
+            }
+        }
+    }
+    let decoders = response_types.iter().map(|name| {
+        let ty = Ident::new(name, Span::call_site());
+        quote!(decoded += usize::from(::serde_json::from_slice::<crate::types::#ty>(bytes).is_ok());)
+    });
+    let count = response_types.len();
+    items.push(quote! {
+        /// How many response types there are.
+        pub const RESPONSE_TYPES: usize = #count;
+        /// Decodes `bytes` as every response type of the spec; returns how
+        /// many accepted it.
+        pub fn decode_every_response(bytes: &[u8]) -> usize {
+            let mut decoded = 0;
+            #(#decoders)*
+            decoded
+        }
+    });
     format_tokens(quote!(#(#items)*)).map_err(|e| BuildError::new(format!("generated glue does not parse: {e}")))
 }
 

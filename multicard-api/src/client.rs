@@ -343,7 +343,7 @@ async fn interpret<O: Operation>(
 /// A body the generated code could not take as it came: the error envelope
 /// (under any status), the success envelope under an unusual status, or
 /// something else entirely.
-fn decode_body<O: Operation>(
+pub(crate) fn decode_body<O: Operation>(
     status: u16,
     content_type: Option<String>,
     bytes: &[u8],

@@ -11,7 +11,7 @@
 pub mod auth;
 pub mod call;
 pub mod callbacks;
-mod client;
+pub(crate) mod client;
 pub mod config;
 pub mod enums {
     //! Open enums: every status, payment system and error code of the spec.
@@ -19,6 +19,8 @@ pub mod enums {
     include!(concat!(env!("OUT_DIR"), "/multicard_enums.rs"));
 }
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hooks;
 pub mod operations;
 pub mod retry;

@@ -193,6 +193,9 @@ fn compare_operation(id: &str, old: &Value, new: &Value, out: &mut Vec<Change>) 
     {
         out.push(Change { breaking: false, what: format!("`{id}`: request examples changed") });
     }
+    if out.len() == before {
+        out.push(Change { breaking: false, what: format!("`{id}`: other fields changed") });
+    }
 }
 
 fn compare_schema(name: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
