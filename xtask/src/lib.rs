@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod assemble;
+pub mod bench;
 pub mod corrections;
 pub mod error;
 pub mod generic;

@@ -5,18 +5,47 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask regen [--check] [--spec-dir DIR]
+       cargo xtask bench-report
+       cargo xtask build-bench
 
   regen           rebuild spec/multicard.yaml from spec/vendor/ and spec/corrections.yaml,
                   and print what changed against the committed document
-  regen --check   write nothing; fail when the committed document is not what regen makes";
+  regen --check   write nothing; fail when the committed document is not what regen makes
+  bench-report    the table of criterion medians and ratios (after `cargo bench -p multicard-api-tests --bench sdk`)
+  build-bench     clean build of multicard-api against a bare crate, the build script's time, no-op rebuild";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut check = false;
     let mut spec_dir: Option<PathBuf> = None;
     let mut iter = args.iter();
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     match iter.next().map(String::as_str) {
         Some("regen") => {}
+        Some("bench-report") => {
+            return match xtask::bench::report(&workspace.join("target")) {
+                Ok(table) => {
+                    print!("{table}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some("build-bench") => {
+            return match xtask::bench::build_bench(&workspace) {
+                Ok(table) => {
+                    print!("{table}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,0 +1,166 @@
+//! `cargo xtask bench-report` and `cargo xtask build-bench`: the figures of
+//! BENCHMARKS.md, with their baselines and ratios.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::error::{RegenError, Result};
+
+/// One measured figure and the baseline it is compared with.
+struct Pair {
+    what: &'static str,
+    subject: &'static str,
+    baseline: Option<&'static str>,
+}
+
+const PAIRS: &[Pair] = &[
+    Pair {
+        what: "get_payment, warm token: SDK vs raw reqwest + serde_json",
+        subject: "call/get_payment/sdk",
+        baseline: Some("call/get_payment/raw"),
+    },
+    Pair {
+        what: "list_payments 10,000 rows: SDK vs raw",
+        subject: "call/list_payments_10k/sdk",
+        baseline: Some("call/list_payments_10k/raw"),
+    },
+    Pair {
+        what: "decode 10,000-row registry: generated types vs serde_json::Value",
+        subject: "decode/registry_10k/typed",
+        baseline: Some("decode/registry_10k/value"),
+    },
+    Pair { what: "cached token (first poll, no executor)", subject: "token/cached", baseline: None },
+    Pair { what: "cached token (inside the runtime)", subject: "token/cached_in_runtime", baseline: None },
+    Pair {
+        what: "expiry: 1000 concurrent callers vs 1 caller (one /auth each)",
+        subject: "token/expiry_1000_callers",
+        baseline: Some("token/expiry_1_callers"),
+    },
+    Pair { what: "verify a success callback", subject: "callbacks/verify_success", baseline: None },
+    Pair { what: "reject a forged callback", subject: "callbacks/reject_forged", baseline: None },
+];
+
+fn median_ns(criterion: &Path, id: &str) -> Option<f64> {
+    let path = criterion.join(id.replace('/', std::path::MAIN_SEPARATOR_STR)).join("new").join("estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let value: Value = serde_json::from_str(&text).ok()?;
+    value.pointer("/median/point_estimate")?.as_f64()
+}
+
+fn human(ns: f64) -> String {
+    match ns {
+        n if n < 1_000.0 => format!("{n:.0} ns"),
+        n if n < 1_000_000.0 => format!("{:.2} µs", n / 1_000.0),
+        n if n < 1_000_000_000.0 => format!("{:.2} ms", n / 1_000_000.0),
+        n => format!("{:.2} s", n / 1_000_000_000.0),
+    }
+}
+
+/// The table of criterion medians in `target/criterion`, as markdown.
+pub fn report(target: &Path) -> Result<String> {
+    let criterion = target.join("criterion");
+    let mut out = String::from("| figure | median | baseline | ratio |\n|---|---|---|---|\n");
+    let mut found = 0;
+    for pair in PAIRS {
+        let Some(subject) = median_ns(&criterion, pair.subject) else { continue };
+        found += 1;
+        let (baseline, ratio) = match pair.baseline.and_then(|b| median_ns(&criterion, b)) {
+            Some(base) => (human(base), format!("{:.3}x", subject / base)),
+            None => ("—".into(), "—".into()),
+        };
+        let extra = if pair.subject == "callbacks/verify_success" {
+            format!(" ({:.0} per second)", 1e9 / subject)
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("| {} | {}{extra} | {baseline} | {ratio} |\n", pair.what, human(subject)));
+    }
+    if found == 0 {
+        return Err(RegenError::new(format!(
+            "no criterion results under {}: run `cargo bench -p multicard-api-tests --bench sdk` first",
+            criterion.display()
+        )));
+    }
+    Ok(out)
+}
+
+fn run(command: &mut Command) -> Result<(Duration, String)> {
+    let started = Instant::now();
+    let output = command.output().map_err(|e| RegenError::new(format!("cannot run {command:?}: {e}")))?;
+    let elapsed = started.elapsed();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    if !output.status.success() {
+        return Err(RegenError::new(format!("{command:?} failed:\n{text}")));
+    }
+    Ok((elapsed, text))
+}
+
+/// Clean builds of `multicard-api` and of a bare crate with the same
+/// reqwest, serde and tokio features, the build script's own time, and
+/// whether a no-op rebuild reruns it.
+pub fn build_bench(workspace: &Path) -> Result<String> {
+    let scratch = std::env::temp_dir().join(format!("multicard-build-bench-{}", std::process::id()));
+    let bare = scratch.join("bare");
+    std::fs::create_dir_all(bare.join("src")).map_err(|e| RegenError::new(format!("scratch folder: {e}")))?;
+    let manifest = r#"[package]
+name = "bare"
+version = "0.0.0"
+edition = "2024"
+
+[dependencies]
+reqwest = { version = "0.13", default-features = false, features = ["json", "query", "rustls", "http2"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+tokio = { version = "1", features = ["rt", "macros", "net", "time", "sync"] }
+chrono = { version = "0.4", default-features = false, features = ["std", "clock", "serde"] }
+
+[workspace]
+"#;
+    std::fs::write(bare.join("Cargo.toml"), manifest).map_err(|e| RegenError::new(e.to_string()))?;
+    std::fs::write(bare.join("src/lib.rs"), "pub use reqwest; pub use serde_json; pub use tokio; pub use chrono;\n")
+        .map_err(|e| RegenError::new(e.to_string()))?;
+    // The bare crate resolves the same versions as the workspace.
+    std::fs::copy(workspace.join("Cargo.lock"), bare.join("Cargo.lock")).map_err(|e| RegenError::new(e.to_string()))?;
+
+    let sdk_target: PathBuf = scratch.join("sdk-target");
+    let bare_target: PathBuf = scratch.join("bare-target");
+    let (sdk_time, _) = run(Command::new("cargo")
+        .args(["build", "-p", "multicard-api", "--timings"])
+        .env("CARGO_TARGET_DIR", &sdk_target)
+        .current_dir(workspace))?;
+    let (bare_time, _) =
+        run(Command::new("cargo").args(["build"]).env("CARGO_TARGET_DIR", &bare_target).current_dir(&bare))?;
+    let script = build_script_seconds(&sdk_target).unwrap_or(f64::NAN);
+    let (_, noop) = run(Command::new("cargo")
+        .args(["build", "-p", "multicard-api", "-v"])
+        .env("CARGO_TARGET_DIR", &sdk_target)
+        .current_dir(workspace))?;
+    let reran = noop.lines().any(|l| l.contains("build-script-build") && l.contains("Running"));
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(format!(
+        "| figure | value | baseline | ratio |\n|---|---|---|---|\n\
+         | clean build of multicard-api (debug, all dependencies) | {:.1} s | bare crate, same reqwest/serde/tokio features: {:.1} s | {:.2}x |\n\
+         | the build script (spec → progenitor → formatted code) | {script:.2} s | — | — |\n\
+         | no-op rebuild reruns the build script | {} | — | — |\n",
+        sdk_time.as_secs_f64(),
+        bare_time.as_secs_f64(),
+        sdk_time.as_secs_f64() / bare_time.as_secs_f64(),
+        if reran { "yes" } else { "no" },
+    ))
+}
+
+/// The duration of multicard-api's build-script run, from cargo's timings.
+fn build_script_seconds(target: &Path) -> Option<f64> {
+    let html = std::fs::read_to_string(target.join("cargo-timings").join("cargo-timing.html")).ok()?;
+    let start = html.find("const UNIT_DATA = ")? + "const UNIT_DATA = ".len();
+    let end = start + html[start..].find(";\n")?;
+    let units: Value = serde_json::from_str(&html[start..end]).ok()?;
+    units.as_array()?.iter().find_map(|unit| {
+        let is_run =
+            unit.get("name")?.as_str()? == "multicard-api" && unit.get("mode")?.as_str()? == "run-custom-build";
+        if is_run { unit.get("duration")?.as_f64() } else { None }
+    })
+}
