@@ -182,14 +182,23 @@ impl ClientHooks<ClientState> for crate::Client {
         let oversized = || {
             let _ = ATTEMPT.try_with(|attempt| attempt.oversized.store(true, std::sync::atomic::Ordering::Relaxed));
         };
-        let mut head = http::Response::builder().status(response.status()).version(response.version());
-        if let Some(headers) = head.headers_mut() {
-            headers.extend(response.headers().iter().map(|(k, v)| (k.clone(), v.clone())));
+        let head_of = |response: &reqwest::Response| {
+            let mut head = http::Response::builder().status(response.status()).version(response.version());
+            if let Some(headers) = head.headers_mut() {
+                headers.extend(response.headers().iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            head
+        };
+        match response.content_length() {
+            Some(length) if length > limit as u64 => {
+                oversized();
+                return Ok(reqwest::Response::from(head_of(&response).body(Vec::new()).unwrap_or_default()));
+            }
+            // hyper holds the body to its declared length: nothing to cut.
+            Some(_) => return Ok(response),
+            None => {}
         }
-        if response.content_length().is_some_and(|length| length > limit as u64) {
-            oversized();
-            return Ok(reqwest::Response::from(head.body(Vec::new()).unwrap_or_default()));
-        }
+        let head = head_of(&response);
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await? {
             if body.len() + chunk.len() > limit {

@@ -44,7 +44,10 @@ const PAIRS: &[Pair] = &[
 ];
 
 fn median_ns(criterion: &Path, id: &str) -> Option<f64> {
-    let path = criterion.join(id.replace('/', std::path::MAIN_SEPARATOR_STR)).join("new").join("estimates.json");
+    // criterion keeps the group as a folder and writes `/` in a function
+    // name as `_`.
+    let (group, function) = id.split_once('/')?;
+    let path = criterion.join(group).join(function.replace('/', "_")).join("new").join("estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let value: Value = serde_json::from_str(&text).ok()?;
     value.pointer("/median/point_estimate")?.as_f64()
