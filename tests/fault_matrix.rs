@@ -144,7 +144,7 @@ async fn every_fault_against_every_kind_of_call() {
             [Recovered(2), Fails("OutcomeUnknown", 1), Recovered(2)],
         ),
         (
-            "connection cut after the request",
+            "connection cut after the request (truncated body)",
             Fault::DropConnection,
             [Recovered(2), Fails("OutcomeUnknown", 1), Recovered(2)],
         ),

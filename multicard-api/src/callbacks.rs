@@ -505,6 +505,41 @@ fn mismatch(field: &'static str, callback: impl ToString, api: impl ToString) ->
     ConfirmError::Mismatch { field, callback: callback.to_string(), api: api.to_string() }
 }
 
+/// Reads payment `uuid` and checks that it is the payment the callback
+/// describes: same uuid, amount and invoice id.
+async fn read_payment(
+    multicard: &Multicard,
+    uuid: &str,
+    amount: i64,
+    invoice_id: &str,
+) -> Result<crate::types::PaymentModel, ConfirmError> {
+    let payment = multicard.send(|api| api.get_payment().uuid(uuid)).await.map_err(ConfirmError::Api)?;
+    if payment.uuid != uuid {
+        return Err(mismatch("uuid", uuid, &payment.uuid));
+    }
+    if payment.payment_amount != amount {
+        return Err(mismatch("amount", amount, payment.payment_amount));
+    }
+    if payment.store_invoice_id.as_deref() != Some(invoice_id) {
+        return Err(mismatch("invoice_id", invoice_id, payment.store_invoice_id.as_deref().unwrap_or("none")));
+    }
+    Ok(payment)
+}
+
+/// The confirmation of `callback`, with the fields neither the signature
+/// nor the API covered.
+fn confirmed<T>(
+    current: T,
+    callback: &impl serde::Serialize,
+    signed: &'static [&'static str],
+    confirmed: &'static [&'static str],
+) -> Confirmed<T> {
+    let mut covered: Vec<&str> = signed.iter().chain(confirmed).copied().collect();
+    covered.push("sign");
+    let unsigned = unsigned_fields(&serde_json::to_value(callback).unwrap_or_default(), &covered);
+    Confirmed { current, signed, confirmed, unsigned }
+}
+
 /// Confirms a verified success callback: reads the payment by its `uuid`
 /// (which the signature does not cover) and checks that amount, invoice id
 /// and store agree and that the payment succeeded. Grant value only after
@@ -513,33 +548,16 @@ pub async fn confirm_success(
     multicard: &Multicard,
     callback: &PaymentSuccessCallback,
 ) -> Result<Confirmed<crate::types::PaymentModel>, ConfirmError> {
-    let payment =
-        multicard.send(|api| api.get_payment().uuid(callback.uuid.as_str())).await.map_err(ConfirmError::Api)?;
-    if payment.uuid != callback.uuid {
-        return Err(mismatch("uuid", &callback.uuid, &payment.uuid));
-    }
-    if payment.payment_amount != callback.amount {
-        return Err(mismatch("amount", callback.amount, payment.payment_amount));
-    }
-    if payment.store_invoice_id.as_deref() != Some(callback.invoice_id.as_str()) {
-        return Err(mismatch(
-            "invoice_id",
-            &callback.invoice_id,
-            payment.store_invoice_id.as_deref().unwrap_or("none"),
-        ));
-    }
-    if payment.store_id.is_some_and(|id| id != callback.store_id) {
-        return Err(mismatch("store_id", callback.store_id, payment.store_id.unwrap_or_default()));
+    let payment = read_payment(multicard, &callback.uuid, callback.amount, &callback.invoice_id).await?;
+    if let Some(store) = payment.store_id.filter(|id| *id != callback.store_id) {
+        return Err(mismatch("store_id", callback.store_id, store));
     }
     if payment.status != PaymentStatus::Success {
         return Err(mismatch("status", "success", &payment.status));
     }
     const SIGNED: &[&str] = &["store_id", "invoice_id", "amount"];
     const CONFIRMED: &[&str] = &["uuid", "amount", "invoice_id", "store_id", "status"];
-    let mut covered: Vec<&str> = SIGNED.iter().chain(CONFIRMED).copied().collect();
-    covered.push("sign");
-    let unsigned = unsigned_fields(&serde_json::to_value(callback).unwrap_or_default(), &covered);
-    Ok(Confirmed { current: payment, signed: SIGNED, confirmed: CONFIRMED, unsigned })
+    Ok(confirmed(payment, callback, SIGNED, CONFIRMED))
 }
 
 /// Confirms a verified status webhook: reads the payment by its `uuid` and
@@ -549,23 +567,8 @@ pub async fn confirm_status(
     multicard: &Multicard,
     webhook: &PaymentStatusWebhook,
 ) -> Result<Confirmed<crate::types::PaymentModel>, ConfirmError> {
-    let payment =
-        multicard.send(|api| api.get_payment().uuid(webhook.uuid.as_str())).await.map_err(ConfirmError::Api)?;
-    if payment.uuid != webhook.uuid {
-        return Err(mismatch("uuid", &webhook.uuid, &payment.uuid));
-    }
-    if payment.payment_amount != webhook.amount {
-        return Err(mismatch("amount", webhook.amount, payment.payment_amount));
-    }
-    if payment.store_invoice_id.as_deref() != Some(webhook.invoice_id.as_str()) {
-        return Err(mismatch("invoice_id", &webhook.invoice_id, payment.store_invoice_id.as_deref().unwrap_or("none")));
-    }
-    const SIGNED: &[&str] = &["uuid", "invoice_id", "amount"];
-    const CONFIRMED: &[&str] = &["uuid", "amount", "invoice_id"];
-    let mut covered: Vec<&str> = SIGNED.iter().chain(CONFIRMED).copied().collect();
-    covered.push("sign");
-    let unsigned = unsigned_fields(&serde_json::to_value(webhook).unwrap_or_default(), &covered);
-    Ok(Confirmed { current: payment, signed: SIGNED, confirmed: CONFIRMED, unsigned })
+    let payment = read_payment(multicard, &webhook.uuid, webhook.amount, &webhook.invoice_id).await?;
+    Ok(confirmed(payment, webhook, &["uuid", "invoice_id", "amount"], &["uuid", "amount", "invoice_id"]))
 }
 
 /// Confirms an (unsigned) card-binding callback: reads the binding by its
@@ -586,9 +589,7 @@ pub async fn confirm_card_binding(
         let status = card.status.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "none".into());
         return Err(mismatch("status", "active", status));
     }
-    const CONFIRMED: &[&str] = &["payer_id", "card_token", "status"];
-    let unsigned = unsigned_fields(&serde_json::to_value(callback).unwrap_or_default(), CONFIRMED);
-    Ok(Confirmed { current: card, signed: &[], confirmed: CONFIRMED, unsigned })
+    Ok(confirmed(card, callback, &[], &["payer_id", "card_token", "status"]))
 }
 
 pub mod testing {

@@ -14,6 +14,20 @@ const USAGE: &str = "usage: cargo xtask regen [--check] [--spec-dir DIR]
   bench-report    the table of criterion medians and ratios (after `cargo bench -p multicard-api-tests --bench sdk`)
   build-bench     clean build of multicard-api against a bare crate, the build script's time, no-op rebuild";
 
+/// Prints a table, or the error that kept it from being made.
+fn print_table(table: xtask::Result<String>) -> ExitCode {
+    match table {
+        Ok(table) => {
+            print!("{table}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut check = false;
@@ -22,30 +36,8 @@ fn main() -> ExitCode {
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     match iter.next().map(String::as_str) {
         Some("regen") => {}
-        Some("bench-report") => {
-            return match xtask::bench::report(&workspace.join("target")) {
-                Ok(table) => {
-                    print!("{table}");
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
-        Some("build-bench") => {
-            return match xtask::bench::build_bench(&workspace) {
-                Ok(table) => {
-                    print!("{table}");
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
+        Some("bench-report") => return print_table(xtask::bench::report(&workspace.join("target"))),
+        Some("build-bench") => return print_table(xtask::bench::build_bench(&workspace)),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

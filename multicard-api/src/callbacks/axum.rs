@@ -72,44 +72,26 @@ pub struct VerifiedWebhook(pub PaymentStatusWebhook);
 #[derive(Debug, Clone)]
 pub struct UnverifiedCardBinding(pub CardBindingCallback);
 
-impl<S> FromRequest<S> for VerifiedSuccess
-where
-    Verifier: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = Rejection;
+/// `FromRequest` for an extractor: read the body (with the verifier's
+/// limit), then check it with one of the verifier's methods.
+macro_rules! extractor {
+    ($extractor:ident, $check:ident) => {
+        impl<S> FromRequest<S> for $extractor
+        where
+            Verifier: FromRef<S>,
+            S: Send + Sync,
+        {
+            type Rejection = Rejection;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::from_ref(state);
-        let bytes = body(request, state, verifier.max_body()).await?;
-        verifier.verify_success(&bytes).map(VerifiedSuccess).map_err(Rejection)
-    }
+            async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+                let verifier = Verifier::from_ref(state);
+                let bytes = body(request, state, verifier.max_body()).await?;
+                verifier.$check(&bytes).map($extractor).map_err(Rejection)
+            }
+        }
+    };
 }
 
-impl<S> FromRequest<S> for VerifiedWebhook
-where
-    Verifier: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = Rejection;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::from_ref(state);
-        let bytes = body(request, state, verifier.max_body()).await?;
-        verifier.verify_webhook(&bytes).map(VerifiedWebhook).map_err(Rejection)
-    }
-}
-
-impl<S> FromRequest<S> for UnverifiedCardBinding
-where
-    Verifier: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = Rejection;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::from_ref(state);
-        let bytes = body(request, state, verifier.max_body()).await?;
-        verifier.parse_card_binding(&bytes).map(UnverifiedCardBinding).map_err(Rejection)
-    }
-}
+extractor!(VerifiedSuccess, verify_success);
+extractor!(VerifiedWebhook, verify_webhook);
+extractor!(UnverifiedCardBinding, parse_card_binding);
