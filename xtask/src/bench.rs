@@ -81,6 +81,17 @@ pub fn report(target: &Path) -> Result<String> {
         };
         out.push_str(&format!("| {} | {}{extra} | {baseline} | {ratio} |\n", pair.what, human(subject)));
     }
+    if let Ok(text) = std::fs::read_to_string(criterion.join("paired_get_payment.json"))
+        && let Ok(paired) = serde_json::from_str::<Value>(&text)
+        && let (Some(sdk), Some(raw)) = (paired["sdk_ns"].as_f64(), paired["raw_ns"].as_f64())
+    {
+        out.push_str(&format!(
+            "| get_payment, warm token, paired (SDK and raw interleaved, 4000 pairs) | {} | {} | {:.3}x |\n",
+            human(sdk),
+            human(raw),
+            sdk / raw
+        ));
+    }
     if found == 0 {
         return Err(RegenError::new(format!(
             "no criterion results under {}: run `cargo bench -p multicard-api-tests --bench sdk` first",
