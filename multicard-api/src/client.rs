@@ -153,7 +153,8 @@ impl Multicard {
                     max_body: Some(self.max_response_bytes),
                     ..Default::default()
                 });
-                let result = ATTEMPT.scope(attempt.clone(), build(&self.api).send_request()).await;
+                // Boxed: the request future is large, and the scope would move it whole.
+                let result = ATTEMPT.scope(attempt.clone(), Box::pin(build(&self.api).send_request())).await;
                 let observed = attempt.observed.lock().ok().and_then(|o| o.clone());
                 let retry_after = attempt.retry_after.lock().ok().and_then(|r| *r);
                 let span = tracing::Span::current();
