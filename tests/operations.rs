@@ -501,26 +501,8 @@ fn every_vendor_request_example_decodes_into_its_request_type_or_is_listed() {
 }
 
 fn decode_request(id: &str, value: Value) -> Result<(), String> {
-    fn d<T: serde::de::DeserializeOwned>(value: Value) -> Result<(), String> {
-        serde_json::from_value::<T>(value).map(|_| ()).map_err(|e| e.to_string())
-    }
-    match id {
-        "get_token" => d::<types::AuthRequest>(value),
-        "create_invoice" => d::<types::CreateInvoiceRequest>(value),
-        "scanpay_invoice" => d::<types::ScanpayRequest>(value),
-        "create_card_binding" => d::<types::CardBindingRequest>(value),
-        "check_card_pinfl" => d::<types::CheckPinflRequest>(value),
-        "add_card" => d::<types::AddCardRequest>(value),
-        "confirm_card" => d::<types::ConfirmCardRequest>(value),
-        "create_payment" => d::<types::CreatePaymentRequest>(value),
-        "confirm_payment" => d::<types::ConfirmPaymentRequest>(value),
-        "send_fiscal_link" => d::<types::FiscalLinkRequest>(value),
-        "partial_refund_payment" => d::<types::PartialRefundRequest>(value),
-        "create_hold" => d::<types::CreateHoldRequest>(value),
-        "confirm_hold" => d::<types::ConfirmHoldRequest>(value),
-        "charge_hold" => d::<types::ChargeHoldRequest>(value),
-        "create_payout" => d::<types::CreatePayoutRequest>(value),
-        "confirm_payout" => d::<types::ConfirmPayoutRequest>(value),
-        other => Err(format!("`{other}` has a request example but no request type here")),
+    match multicard_api::call::decode_request(id, value) {
+        Some(result) => result.map(|_| ()),
+        None => Err(format!("`{id}` has a request example but no request type")),
     }
 }

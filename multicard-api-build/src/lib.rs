@@ -389,6 +389,38 @@ pub fn glue(spec: &OpenAPI) -> Result<String, BuildError> {
             }
         });
     }
+    // The request body type of each operation, from the spec: one table
+    // for the sandbox (which validates bodies with it) and for the tests.
+    let mut request_arms = Vec::new();
+    for (_, _, operation) in spec.operations() {
+        let Some(id) = operation.operation_id.clone() else { continue };
+        let Some(ReferenceOr::Item(body)) = &operation.request_body else { continue };
+        let Some(ReferenceOr::Reference { reference }) =
+            body.content.get("application/json").and_then(|m| m.schema.as_ref())
+        else {
+            continue;
+        };
+        let Some(name) = reference.strip_prefix("#/components/schemas/") else { continue };
+        let ty = Ident::new(name, Span::call_site());
+        request_arms.push(quote!(#id => Some(typed::<crate::types::#ty>(body)),));
+    }
+    items.push(quote! {
+        /// Decodes `body` as the request type of `operation` and writes it
+        /// back as that type would (optional nulls and unknown fields
+        /// dropped). `None` for an operation without a body.
+        pub fn decode_request(operation: &str, body: ::serde_json::Value) -> Option<::std::result::Result<::serde_json::Value, ::std::string::String>> {
+            fn typed<T: ::serde::de::DeserializeOwned + ::serde::Serialize>(
+                body: ::serde_json::Value,
+            ) -> ::std::result::Result<::serde_json::Value, ::std::string::String> {
+                let typed = ::serde_json::from_value::<T>(body).map_err(|e| e.to_string())?;
+                ::serde_json::to_value(typed).map_err(|e| e.to_string())
+            }
+            match operation {
+                #(#request_arms)*
+                _ => None,
+            }
+        }
+    });
     // One decoder per generated response type, for the fuzz targets.
     let mut response_types: Vec<String> = Vec::new();
     for (_, _, operation) in spec.operations() {
