@@ -24,6 +24,9 @@ use proc_macro2::{Ident, Span, TokenStream};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 
+mod prune;
+pub use prune::{PruneReport, prune_builders};
+
 /// The file names written to `OUT_DIR`.
 pub const CLIENT_FILE: &str = "multicard_client.rs";
 /// The open enums, included by `multicard-api` as `crate::enums`.
@@ -183,7 +186,10 @@ pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildErr
             None => format!("progenitor failed: {message}"),
         })
     })?;
-    let client = format_tokens(tokens).map_err(|e| BuildError::new(format!("generated client does not parse: {e}")))?;
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| BuildError::new(format!("generated client does not parse: {e}")))?;
+    prune::prune_builders(&mut file).map_err(|e| BuildError::new(format!("pruning the struct builders: {e}")))?;
+    let client = prettyplease::unparse(&file);
     let enum_tokens = enums.iter().map(open_enum_tokens).collect::<Result<TokenStream, _>>()?;
     let enums_code =
         format_tokens(enum_tokens).map_err(|e| BuildError::new(format!("generated enums do not parse: {e}")))?;
@@ -407,7 +413,10 @@ pub fn glue(spec: &OpenAPI) -> Result<String, BuildError> {
     items.push(quote! {
         /// Decodes `body` as the request type of `operation` and writes it
         /// back as that type would (optional nulls and unknown fields
-        /// dropped). `None` for an operation without a body.
+        /// dropped). `None` for an operation without a body. The sandbox's
+        /// body check; compiled with it only, as it instantiates every
+        /// request type's decoder for `serde_json::Value`.
+        #[cfg(feature = "sandbox")]
         pub fn decode_request(operation: &str, body: ::serde_json::Value) -> Option<::std::result::Result<::serde_json::Value, ::std::string::String>> {
             fn typed<T: ::serde::de::DeserializeOwned + ::serde::Serialize>(
                 body: ::serde_json::Value,

@@ -22,6 +22,13 @@ fn the_committed_spec_generates_all_31_operations() {
     let enums = std::fs::read_to_string(&generated.enums).expect("enums written");
     assert!(enums.contains("pub enum PaymentStatus"));
     assert!(enums.contains("Unknown(::std::string::String)"), "enums are open");
+    // Builders exist for what callers write (request bodies and their
+    // parts), not for what only the API writes.
+    for kept in ["pub struct CreateInvoiceRequest {", "pub struct OfdItemsItem {", "pub struct CreatePayoutRequestCard {"] {
+        assert_eq!(client.matches(kept).count(), 2, "the type and its builder: {kept}");
+    }
+    assert_eq!(client.matches("pub struct PaymentModel {").count(), 1, "a response type has no builder");
+    assert!(!client.contains("builder::PaymentModel"));
 }
 
 #[test]
