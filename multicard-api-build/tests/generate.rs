@@ -24,7 +24,9 @@ fn the_committed_spec_generates_all_31_operations() {
     assert!(enums.contains("Unknown(::std::string::String)"), "enums are open");
     // Builders exist for what callers write (request bodies and their
     // parts), not for what only the API writes.
-    for kept in ["pub struct CreateInvoiceRequest {", "pub struct OfdItemsItem {", "pub struct CreatePayoutRequestCard {"] {
+    for kept in
+        ["pub struct CreateInvoiceRequest {", "pub struct OfdItemsItem {", "pub struct CreatePayoutRequestCard {"]
+    {
         assert_eq!(client.matches(kept).count(), 2, "the type and its builder: {kept}");
     }
     assert_eq!(client.matches("pub struct PaymentModel {").count(), 1, "a response type has no builder");

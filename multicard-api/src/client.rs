@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
-use crate::auth::TokenCache;
+use crate::auth::{Token, TokenCache};
 use crate::call::{Envelope, FailureBody, Operation};
 use crate::config::Config;
 use crate::error::Error;
@@ -147,61 +147,82 @@ impl Multicard {
             loop {
                 attempts += 1;
                 let token = if requires_token { Some(self.tokens.get().await?) } else { None };
-                let attempt = Arc::new(Attempt {
-                    token: token.clone(),
-                    timeout: options.timeout,
-                    max_body: Some(self.max_response_bytes),
-                    ..Default::default()
-                });
-                // Boxed: the request future is large, and the scope would move it whole.
-                let result = ATTEMPT.scope(attempt.clone(), Box::pin(build(&self.api).send_request())).await;
-                let observed = attempt.observed.lock().ok().and_then(|o| o.clone());
-                let retry_after = attempt.retry_after.lock().ok().and_then(|r| *r);
-                let span = tracing::Span::current();
-                span.record("attempts", attempts);
-                if let Some((status, _)) = &observed {
-                    span.record("status", status);
-                }
-                let outcome = if attempt.oversized.load(Ordering::Relaxed) {
-                    Outcome::Done(Err(Error::ResponseTooLarge { operation: O::ID, limit: self.max_response_bytes }))
-                } else {
-                    interpret::<O>(result, observed).await
-                };
-                let error = match outcome {
-                    Outcome::Done(Ok(data)) => {
-                        tracing::debug!("call succeeded");
-                        return Ok(data);
+                // The block ends before the backoff's await, so the attempt's
+                // large values (the envelope is kilobytes) never become part
+                // of this future: it stays small however big the types are.
+                let delay = {
+                    // Boxed: the request future is large, and awaiting it in
+                    // place would copy it into this one.
+                    let seen = Box::pin(self.attempt(&build, token.clone(), options.timeout)).await;
+                    let span = tracing::Span::current();
+                    span.record("attempts", attempts);
+                    if let Some(status) = seen.status {
+                        span.record("status", status);
                     }
-                    Outcome::Unauthorized => match &token {
-                        Some(token) if !replayed => {
-                            replayed = true;
-                            let wiped = self.tokens.invalidate(token);
-                            tracing::info!(wiped, "HTTP 401: replaying once with a fresh token");
-                            continue;
+                    let error = match seen.outcome {
+                        Outcome::Done(Ok(data)) => {
+                            tracing::debug!("call succeeded");
+                            return Ok(data);
                         }
-                        _ => Error::Unauthorized { operation: O::ID },
-                    },
-                    Outcome::Done(Err(error)) => error,
-                };
-                // Reads may be sent again; anything only when it never left.
-                let retryable = error.is_connect() || (is_read && retry::is_transient(&error));
-                if retryable && attempts < self.retry.max_attempts {
-                    let delay = self.retry.backoff(attempts, retry_after);
+                        Outcome::Unauthorized => match &token {
+                            Some(token) if !replayed => {
+                                replayed = true;
+                                let wiped = self.tokens.invalidate(token);
+                                tracing::info!(wiped, "HTTP 401: replaying once with a fresh token");
+                                continue;
+                            }
+                            _ => Error::Unauthorized { operation: O::ID },
+                        },
+                        Outcome::Done(Err(error)) => error,
+                    };
+                    // Reads may be sent again; anything only when it never left.
+                    let retryable = error.is_connect() || (is_read && retry::is_transient(&error));
+                    if !(retryable && attempts < self.retry.max_attempts) {
+                        let error = if !is_read && retry::may_have_reached(&error) {
+                            Error::OutcomeUnknown { operation: O::ID, settle_with, cause: Box::new(error) }
+                        } else {
+                            error
+                        };
+                        tracing::debug!(error = %error, "call failed");
+                        return Err(error);
+                    }
+                    let delay = self.retry.backoff(attempts, seen.retry_after);
                     tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "retrying");
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
-                let error = if !is_read && retry::may_have_reached(&error) {
-                    Error::OutcomeUnknown { operation: O::ID, settle_with, cause: Box::new(error) }
-                } else {
-                    error
+                    delay
                 };
-                tracing::debug!(error = %error, "call failed");
-                return Err(error);
+                tokio::time::sleep(delay).await;
             }
         }
         .instrument(span)
         .await
+        .map(|data| *data)
+    }
+
+    /// One attempt of a call: sends the request with `token` (through the
+    /// hooks, which read it from the task-local) and interprets the answer.
+    async fn attempt<'c, O, F>(&'c self, build: &F, token: Option<Token>, timeout: Option<Duration>) -> Seen<O>
+    where
+        O: Operation + 'c,
+        F: Fn(&'c Client) -> O,
+    {
+        let attempt =
+            Arc::new(Attempt { token, timeout, max_body: Some(self.max_response_bytes), ..Default::default() });
+        // The answer is boxed where it is made: the wrappers between here and
+        // the generated future copy their output on every poll, and a
+        // decoded envelope is kilobytes.
+        let result = ATTEMPT.scope(attempt.clone(), async { Box::new(build(&self.api).send_request().await) }).await;
+        let observed = attempt.observed.lock().ok().and_then(|o| o.clone());
+        let retry_after = attempt.retry_after.lock().ok().and_then(|r| *r);
+        let status = observed.as_ref().map(|(status, _)| *status);
+        let outcome = if attempt.oversized.load(Ordering::Relaxed) {
+            Outcome::Done(Err(Error::ResponseTooLarge { operation: O::ID, limit: self.max_response_bytes }))
+        } else {
+            match interpret::<O>(*result, observed) {
+                Interpreted::Outcome(outcome) => outcome,
+                Interpreted::ReadBody(response) => read_undocumented::<O>(response).await,
+            }
+        };
+        Seen { outcome, status, retry_after }
     }
 
     /// Reads payment `uuid` until its status is final (`success`, `error`
@@ -279,53 +300,63 @@ impl Multicard {
     }
 }
 
+/// What one attempt came to, and what it saw of the answer. The data is
+/// boxed: a decoded payload is kilobytes (typify puts nested objects inline),
+/// and it would otherwise be copied through every layer of the call.
+struct Seen<O: Operation> {
+    outcome: Outcome<Box<<O::Success as Envelope>::Data>>,
+    status: Option<u16>,
+    retry_after: Option<Duration>,
+}
+
 enum Outcome<T> {
     Done(Result<T, Error>),
     Unauthorized,
 }
 
+/// What [`interpret`] made of an attempt: an outcome, or a response under
+/// an undocumented status whose body is still to be read.
+enum Interpreted<T> {
+    Outcome(Outcome<T>),
+    ReadBody(reqwest::Response),
+}
+
 /// Turns what the generated client returned into data or an [`Error`],
 /// deciding by the body's `success` flag rather than the HTTP status.
-async fn interpret<O: Operation>(
+///
+/// Not async, so the large values it handles (a decoded envelope is a few
+/// kilobytes) are never held across an await of the call's future: only
+/// the rare undocumented status, whose body progenitor left unread, goes on
+/// to [`read_undocumented`].
+fn interpret<O: Operation>(
     result: Result<progenitor_client::ResponseValue<O::Success>, progenitor_client::Error<O::Failure>>,
     observed: Option<(u16, Option<String>)>,
-) -> Outcome<<O::Success as Envelope>::Data> {
+) -> Interpreted<Box<<O::Success as Envelope>::Data>> {
     use progenitor_client::Error as E;
     let (observed_status, observed_type) = match observed {
         Some((status, content_type)) => (Some(status), content_type),
         None => (None, None),
     };
-    let done = |r| Outcome::Done(r);
+    let done = |r| Interpreted::Outcome(Outcome::Done(r));
     match result {
         Ok(value) => {
             let status = value.status().as_u16();
-            done(unwrap_envelope::<O>(status, observed_type, value.into_inner(), b""))
+            done(unwrap_envelope::<O>(status, observed_type, value.into_inner(), b"").map(Box::new))
         }
         Err(E::ErrorResponse(value)) => {
             let status = value.status().as_u16();
             if status == 401 {
-                return Outcome::Unauthorized;
+                return Interpreted::Outcome(Outcome::Unauthorized);
             }
             done(Err(value.into_inner().into_error(O::ID, status)))
         }
-        Err(E::UnexpectedResponse(response)) => {
-            let status = response.status().as_u16();
-            if status == 401 {
-                return Outcome::Unauthorized;
-            }
-            let content_type =
-                response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-            match response.bytes().await {
-                Ok(bytes) => done(decode_body::<O>(status, content_type, &bytes, "undocumented status")),
-                Err(e) => done(Err(Error::from_transport(O::ID, e))),
-            }
-        }
+        Err(E::UnexpectedResponse(response)) => Interpreted::ReadBody(response),
         Err(E::InvalidResponsePayload(bytes, error)) => {
             let status = observed_status.unwrap_or(0);
             if status == 401 {
-                return Outcome::Unauthorized;
+                return Interpreted::Outcome(Outcome::Unauthorized);
             }
-            done(decode_body::<O>(status, observed_type, &bytes, &error.to_string()))
+            done(decode_body::<O>(status, observed_type, &bytes, &error.to_string()).map(Box::new))
         }
         Err(E::CommunicationError(e)) | Err(E::ResponseBodyError(e)) => done(Err(Error::from_transport(O::ID, e))),
         Err(E::InvalidRequest(message)) | Err(E::Custom(message)) => {
@@ -339,6 +370,20 @@ async fn interpret<O: Operation>(
             "the connection was upgraded, which no Multicard operation does",
         ))),
     }
+}
+
+/// The outcome of a response under a status the spec does not document.
+async fn read_undocumented<O: Operation>(response: reqwest::Response) -> Outcome<Box<<O::Success as Envelope>::Data>> {
+    let status = response.status().as_u16();
+    if status == 401 {
+        return Outcome::Unauthorized;
+    }
+    let content_type =
+        response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    Outcome::Done(match response.bytes().await {
+        Ok(bytes) => decode_body::<O>(status, content_type, &bytes, "undocumented status").map(Box::new),
+        Err(e) => Err(Error::from_transport(O::ID, e)),
+    })
 }
 
 /// A body the generated code could not take as it came: the error envelope

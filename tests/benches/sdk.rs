@@ -6,96 +6,23 @@
 //! callback verification. `cargo xtask bench-report` turns the medians into
 //! the table of BENCHMARKS.md.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::header;
-use axum::routing::{get, post};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::FutureExt;
 use futures_util::future::join_all;
 use multicard_api::auth::{RefreshPolicy, SystemClock, TokenCache};
 use multicard_api::callbacks::{Verifier, testing};
-use multicard_api::time::MulticardDateTime;
 use multicard_api::types;
 use multicard_api::{Config, Environment, Multicard};
 use serde_json::{Value, json};
 
-const UUID: &str = "a81b7b62-6d86-11f0-9a1b-00505680eaf6";
-const TOKEN: &str = "bench-token";
-
-fn payment(i: usize) -> Value {
-    json!({"id": 11351395 + i, "uuid": UUID, "store_id": 6, "payment_amount": 10000 + i, "commission_type": "up",
-        "commission_amount": 0, "total_amount": 10000 + i, "store_invoice_id": format!("order-{i}"), "status": "success",
-        "callback_url": "https://shop.example/cb", "billing_id": null, "phone": "998901234567", "ps": "uzcard",
-        "receipt_url": format!("https://checkout.multicard.uz/check/{UUID}"), "card_token": "6225f3c93f7a880142782fa4",
-        "card_pan": "860053******8829", "payment_time": "2025-07-31 01:51:12", "refund_time": null, "otp_hash": null,
-        "added_on": "2025-07-31 01:49:16", "ps_uniq_id": "521120956011", "merchant_id": "01200000119700D", "terminal_id": "186368T6"})
-}
-
-/// The small body: one payment.
-fn small_body() -> Vec<u8> {
-    json!({"success": true, "data": payment(0)}).to_string().into_bytes()
-}
-
-/// The large body: a registry page of 10,000 rows.
-fn registry_body() -> Vec<u8> {
-    let list: Vec<Value> = (0..10_000)
-        .map(|i| {
-            json!({"id": 11351395 + i, "uuid": UUID, "status": "success", "ps": "uzcard", "store_invoice_id": format!("order-{i}"),
-                "payment_amount": 10000 + i, "commission_amount": 0, "card_token": "6225f3c93f7a880142782fa4",
-                "added_on": "2025-07-31 01:49:16", "billing_id": "b", "payment_time": "2025-07-31 01:51:12",
-                "card_pan": "860053******8829", "ps_uniq_id": "521120956011", "refund_time": "2025-08-01 10:00:00"})
-        })
-        .collect();
-    json!({"success": true, "data": {"pagination": {"total": 10_000, "offset": 0, "limit": 10_000},
-        "stat": [{"status": "success", "ps": "uzcard", "payment_amount": 100_000_000}], "list": list}})
-    .to_string()
-    .into_bytes()
-}
-
-struct Server {
-    address: SocketAddr,
-    auth_requests: Arc<AtomicU64>,
-}
-
-/// A plain loopback server with canned answers, the same for the SDK and
-/// for raw reqwest.
-async fn server(small: Bytes, large: Bytes) -> Server {
-    let auth_requests = Arc::new(AtomicU64::new(0));
-    let counter = auth_requests.clone();
-    let expiry = MulticardDateTime::from_utc(chrono::Utc::now() + chrono::Duration::hours(24)).to_string();
-    let auth = Bytes::from(json!({"token": TOKEN, "role": "dev", "expiry": expiry}).to_string());
-    let json_answer = |bytes: Bytes| {
-        move || {
-            let bytes = bytes.clone();
-            async move { ([(header::CONTENT_TYPE, "application/json")], bytes) }
-        }
-    };
-    let app = Router::new()
-        .route(
-            "/auth",
-            post(move || {
-                counter.fetch_add(1, Ordering::Relaxed);
-                let auth = auth.clone();
-                async move {
-                    // A token round trip takes a little while on a real server.
-                    tokio::time::sleep(Duration::from_millis(2)).await;
-                    ([(header::CONTENT_TYPE, "application/json")], auth)
-                }
-            }),
-        )
-        .route("/payment/{uuid}", get(json_answer(small)))
-        .route("/payment/store/{store}/history", get(json_answer(large)));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Server { address, auth_requests }
-}
+mod loopback;
+use loopback::{TOKEN, UUID, registry_body, server, small_body};
 
 fn benches(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -110,50 +37,57 @@ fn benches(c: &mut Criterion) {
     .unwrap();
     runtime.block_on(sdk.tokens().get()).unwrap();
 
-    // Paired: SDK and raw calls interleaved (order alternating), so both
-    // see the same machine at the same moment; on a shared 2-core VM the
-    // separate criterion runs below drift by ±10-20% between runs.
-    let raw_call = || async {
-        let response = http.get(format!("{base}/payment/{UUID}")).bearer_auth(TOKEN).send().await.unwrap();
-        let body: types::PaymentModelResponse = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-        body.data.unwrap()
+    // Paired: the variants called in turn (the order rotating), so all see
+    // the same machine at the same moment; on a shared 2-core VM separate
+    // criterion runs drift by ±10-20% between runs. Besides the SDK and the
+    // floor, two steps between them split the SDK's cost: the floor with
+    // the two headers the generated request adds (`accept`, `api-version`),
+    // and the generated client alone (its hooks, no executor).
+    let raw_call = |extra_headers: bool| {
+        let mut request = http.get(format!("{base}/payment/{UUID}")).bearer_auth(TOKEN);
+        if extra_headers {
+            request = request.header(header::ACCEPT, "application/json").header("api-version", "1.0.0");
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let body: types::PaymentModelResponse = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+            body.data.unwrap()
+        }
     };
-    let (mut sdk_times, mut raw_times) = (Vec::new(), Vec::new());
+    const PAIRS: usize = 4000;
+    let names = ["sdk", "raw", "raw_with_headers", "generated"];
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(PAIRS); names.len()];
     runtime.block_on(async {
-        for i in 0..4000 {
-            let measure_sdk = async {
+        for i in 0..PAIRS {
+            for k in 0..names.len() {
+                let variant = (i + k) % names.len();
                 let started = Instant::now();
-                sdk.send(|api| api.get_payment().uuid(UUID)).await.unwrap();
-                started.elapsed()
-            };
-            let measure_raw = async {
-                let started = Instant::now();
-                raw_call().await;
-                started.elapsed()
-            };
-            if i % 2 == 0 {
-                sdk_times.push(measure_sdk.await);
-                raw_times.push(measure_raw.await);
-            } else {
-                raw_times.push(measure_raw.await);
-                sdk_times.push(measure_sdk.await);
+                match variant {
+                    0 => drop(sdk.send(|api| api.get_payment().uuid(UUID)).await.unwrap()),
+                    1 => drop(raw_call(false).await),
+                    2 => drop(raw_call(true).await),
+                    _ => drop(sdk.api().get_payment().uuid(UUID).send().await.unwrap().into_inner()),
+                }
+                times[variant].push(started.elapsed());
             }
         }
     });
-    let median = |times: &mut Vec<Duration>| {
-        times.sort();
-        times[times.len() / 2].as_nanos() as f64
-    };
-    let (sdk_median, raw_median) = (median(&mut sdk_times), median(&mut raw_times));
-    println!(
-        "paired get_payment (4000 pairs): sdk {:.1} µs, raw {:.1} µs, ratio {:.3}",
-        sdk_median / 1e3,
-        raw_median / 1e3,
-        sdk_median / raw_median
-    );
-    let paired = json!({"sdk_ns": sdk_median, "raw_ns": raw_median, "pairs": 4000});
+    let medians: Vec<f64> = times
+        .iter_mut()
+        .map(|times| {
+            times.sort();
+            times[times.len() / 2].as_nanos() as f64
+        })
+        .collect();
+    let raw_median = medians[1];
+    let mut paired = serde_json::Map::new();
+    for (name, median) in names.iter().zip(&medians) {
+        println!("paired get_payment ({PAIRS} rounds): {name} {:.1} µs, {:.3}x raw", median / 1e3, median / raw_median);
+        paired.insert(format!("{name}_ns"), json!(median));
+    }
+    paired.insert("pairs".into(), json!(PAIRS));
     let _ = std::fs::create_dir_all("../target/criterion");
-    let _ = std::fs::write("../target/criterion/paired_get_payment.json", paired.to_string());
+    let _ = std::fs::write("../target/criterion/paired_get_payment.json", Value::Object(paired).to_string());
 
     // Per call: the SDK with a warm token against raw reqwest + serde_json.
     let mut group = c.benchmark_group("call");

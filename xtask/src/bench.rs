@@ -83,14 +83,39 @@ pub fn report(target: &Path) -> Result<String> {
     }
     if let Ok(text) = std::fs::read_to_string(criterion.join("paired_get_payment.json"))
         && let Ok(paired) = serde_json::from_str::<Value>(&text)
-        && let (Some(sdk), Some(raw)) = (paired["sdk_ns"].as_f64(), paired["raw_ns"].as_f64())
+        && let Some(raw) = paired["raw_ns"].as_f64()
     {
-        out.push_str(&format!(
-            "| get_payment, warm token, paired (SDK and raw interleaved, 4000 pairs) | {} | {} | {:.3}x |\n",
-            human(sdk),
-            human(raw),
-            sdk / raw
-        ));
+        let rounds = paired["pairs"].as_u64().unwrap_or(0);
+        for (key, what) in [
+            ("sdk_ns", "SDK"),
+            ("generated_ns", "generated client alone (hooks, no executor)"),
+            ("raw_with_headers_ns", "raw plus the two headers the generated request adds"),
+        ] {
+            if let Some(subject) = paired[key].as_f64() {
+                out.push_str(&format!(
+                    "| get_payment, warm token, paired ({rounds} interleaved rounds): {what} vs raw | {} | {} | {:.3}x |\n",
+                    human(subject),
+                    human(raw),
+                    subject / raw
+                ));
+            }
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string(criterion.join("call_instructions.json"))
+        && let Ok(counts) = serde_json::from_str::<Value>(&text)
+        && let Some(raw) = counts["raw"].as_f64()
+    {
+        if let Some(bytes) = counts["send_future_bytes"].as_u64() {
+            out.push_str(&format!("| the future of one SDK call | {bytes} bytes | — | — |\n"));
+        }
+        for (key, what) in [("sdk", "SDK"), ("generated", "generated client alone")] {
+            if let Some(subject) = counts[key].as_f64() {
+                out.push_str(&format!(
+                    "| get_payment, instructions per call (callgrind): {what} vs raw | {subject:.0} | {raw:.0} | {:.3}x |\n",
+                    subject / raw
+                ));
+            }
+        }
     }
     if found == 0 {
         return Err(RegenError::new(format!(
