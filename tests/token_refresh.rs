@@ -11,6 +11,7 @@ use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use futures_util::future::join_all;
 use multicard_api::auth::{Clock, RefreshPolicy, TokenCache};
 use multicard_api::error::TransportKind;
+use multicard_api::time::MulticardDateTime;
 use multicard_api::{Error, Multicard};
 use multicard_api_tests::fake::{self, IssueTokens, application_body, bearers, count, server_with_auth};
 use secrecy::SecretString;
@@ -384,4 +385,29 @@ async fn a_token_with_an_unusable_expiry_is_used_once_and_never_cached() {
         assert_eq!(count(&server, "/auth").await, 2, "never cached as valid");
         assert_eq!(bearers(&server, "/payment/application").await, ["tok-1", "tok-2"]);
     }
+}
+
+#[tokio::test]
+async fn a_token_no_header_can_carry_is_a_clear_error_and_never_sent() {
+    let server = MockServer::start().await;
+    let expiry = MulticardDateTime::from_utc(Utc::now() + ChronoDuration::hours(1)).to_string();
+    Mock::given(method("POST"))
+        .and(path("/auth"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"token": "line\nbreak", "role": "dev", "expiry": expiry})),
+        )
+        .mount(&server)
+        .await;
+    mount_application(&server).await;
+    let client = fake::client(&server);
+    let error = client.send(|api| api.get_application()).await.expect_err("no header can carry it");
+    match &error {
+        Error::InvalidRequest { operation, message } => {
+            assert_eq!(*operation, "get_application");
+            assert!(message.contains("cannot appear in an HTTP header"), "{message}");
+        }
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+    assert!(!error.to_string().contains("line\nbreak"), "the token is not printed: {error}");
+    assert_eq!(count(&server, "/payment/application").await, 0, "nothing was sent");
 }

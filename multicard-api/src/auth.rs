@@ -75,6 +75,9 @@ impl Default for RefreshPolicy {
 #[derive(Clone)]
 pub struct Token {
     value: Arc<SecretString>,
+    /// `Bearer <token>`, made once per token rather than once per call;
+    /// `None` when the token holds characters a header cannot carry.
+    authorization: Option<reqwest::header::HeaderValue>,
     generation: u64,
     /// When it stops being valid, on the monotonic clock; `None` when its
     /// `expiry` could not be trusted (then it is used once, never cached).
@@ -92,6 +95,12 @@ impl Token {
     /// The token itself, for the `Authorization` header.
     pub fn expose(&self) -> &str {
         self.value.expose_secret()
+    }
+
+    /// The `Authorization` header value (`Bearer <token>`, marked
+    /// sensitive), or `None` when the token cannot appear in a header.
+    pub fn authorization(&self) -> Option<&reqwest::header::HeaderValue> {
+        self.authorization.as_ref()
     }
 
     /// Which refresh produced it: 1 for the first token, 2 for the next...
@@ -391,7 +400,8 @@ impl TokenCache {
             date_header = server_date.is_some(),
             "token refreshed"
         );
-        Ok(Token { value: Arc::new(SecretString::from(token.token)), generation, deadline, refresh_at })
+        let authorization = crate::hooks::bearer(&token.token).ok();
+        Ok(Token { value: Arc::new(SecretString::from(token.token)), authorization, generation, deadline, refresh_at })
     }
 }
 

@@ -60,7 +60,7 @@ impl fmt::Display for InvalidToken {
 
 impl std::error::Error for InvalidToken {}
 
-fn bearer(token: &str) -> Result<HeaderValue, InvalidToken> {
+pub(crate) fn bearer(token: &str) -> Result<HeaderValue, InvalidToken> {
     let mut value = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| InvalidToken)?;
     value.set_sensitive(true);
     Ok(value)
@@ -116,30 +116,46 @@ tokio::task_local! {
     pub(crate) static ATTEMPT: Arc<Attempt>;
 }
 
+/// The token's header value.
+fn header_of(token: &Token) -> Result<HeaderValue, InvalidToken> {
+    token.authorization().cloned().ok_or(InvalidToken)
+}
+
+fn refused<E>(error: impl fmt::Display) -> progenitor_client::Error<E> {
+    progenitor_client::Error::Custom(error.to_string())
+}
+
 impl ClientHooks<ClientState> for crate::Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         info: &ProgenitorOperation,
     ) -> Result<(), progenitor_client::Error<E>> {
-        if let Ok(Some(timeout)) = ATTEMPT.try_with(|attempt| attempt.timeout) {
-            *request.timeout_mut() = Some(timeout);
+        // Through the executor: it chose the token (or none, for `/auth`).
+        let chosen = ATTEMPT.try_with(|attempt| {
+            if let Some(timeout) = attempt.timeout {
+                *request.timeout_mut() = Some(timeout);
+            }
+            attempt.token.as_ref().map(header_of).transpose()
+        });
+        if let Ok(chosen) = chosen {
+            if let Some(value) = chosen.map_err(refused)? {
+                request.headers_mut().insert(AUTHORIZATION, value);
+            }
+            return Ok(());
         }
+        // The generated client used directly.
         let needs_token = operations::find(info.operation_id).is_none_or(|op| op.requires_token);
         if !needs_token {
             return Ok(());
         }
-        let chosen = ATTEMPT.try_with(|attempt| attempt.token.clone()).ok().flatten();
-        let value = match (chosen, &self.inner().source) {
-            (Some(token), _) => {
-                Some(bearer(token.expose()).map_err(|e| progenitor_client::Error::Custom(e.to_string()))?)
+        let value = match &self.inner().source {
+            TokenSource::Static(value) => Some(value.clone()),
+            TokenSource::Cache(cache) => {
+                let token = cache.get().await.map_err(refused)?;
+                Some(header_of(&token).map_err(refused)?)
             }
-            (None, TokenSource::Static(value)) => Some(value.clone()),
-            (None, TokenSource::Cache(cache)) => {
-                let token = cache.get().await.map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
-                Some(bearer(token.expose()).map_err(|e| progenitor_client::Error::Custom(e.to_string()))?)
-            }
-            (None, TokenSource::None) => None,
+            TokenSource::None => None,
         };
         if let Some(value) = value {
             request.headers_mut().insert(AUTHORIZATION, value);
@@ -152,18 +168,19 @@ impl ClientHooks<ClientState> for crate::Client {
         result: &reqwest::Result<reqwest::Response>,
         _info: &ProgenitorOperation,
     ) -> Result<(), progenitor_client::Error<E>> {
+        // What the executor reads after the call; nothing to record for
+        // the generated client used directly.
         if let Ok(response) = result {
-            let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-            let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| crate::retry::parse_retry_after(v, chrono::Utc::now()));
             let _ = ATTEMPT.try_with(|attempt| {
+                let headers = response.headers();
+                let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
                 if let Ok(mut observed) = attempt.observed.lock() {
-                    *observed = Some((status, content_type));
+                    *observed = Some((response.status().as_u16(), content_type));
                 }
+                let retry_after = headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| crate::retry::parse_retry_after(v, chrono::Utc::now()));
                 if let Ok(mut slot) = attempt.retry_after.lock() {
                     *slot = retry_after;
                 }
