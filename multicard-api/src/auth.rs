@@ -74,15 +74,21 @@ impl Default for RefreshPolicy {
 /// A bearer token. Never printed: `Debug` shows only its generation.
 #[derive(Clone)]
 pub struct Token {
-    value: Arc<SecretString>,
-    /// `Bearer <token>`, made once per token rather than once per call;
-    /// `None` when the token holds characters a header cannot carry.
-    authorization: Option<reqwest::header::HeaderValue>,
+    /// Shared by every clone: taking a cached token is one reference count.
+    secret: Arc<TokenSecret>,
     generation: u64,
     /// When it stops being valid, on the monotonic clock; `None` when its
     /// `expiry` could not be trusted (then it is used once, never cached).
     deadline: Option<Instant>,
     refresh_at: Option<Instant>,
+}
+
+/// The token and its header, made once per token.
+struct TokenSecret {
+    value: SecretString,
+    /// `Bearer <token>`, marked sensitive; `None` when the token holds
+    /// characters a header cannot carry.
+    authorization: Option<reqwest::header::HeaderValue>,
 }
 
 impl fmt::Debug for Token {
@@ -94,13 +100,13 @@ impl fmt::Debug for Token {
 impl Token {
     /// The token itself, for the `Authorization` header.
     pub fn expose(&self) -> &str {
-        self.value.expose_secret()
+        self.secret.value.expose_secret()
     }
 
     /// The `Authorization` header value (`Bearer <token>`, marked
     /// sensitive), or `None` when the token cannot appear in a header.
     pub fn authorization(&self) -> Option<&reqwest::header::HeaderValue> {
-        self.authorization.as_ref()
+        self.secret.authorization.as_ref()
     }
 
     /// Which refresh produced it: 1 for the first token, 2 for the next...
@@ -401,7 +407,8 @@ impl TokenCache {
             "token refreshed"
         );
         let authorization = crate::hooks::bearer(&token.token).ok();
-        Ok(Token { value: Arc::new(SecretString::from(token.token)), authorization, generation, deadline, refresh_at })
+        let secret = Arc::new(TokenSecret { value: SecretString::from(token.token), authorization });
+        Ok(Token { secret, generation, deadline, refresh_at })
     }
 }
 
