@@ -11,7 +11,7 @@
 //! - any request whose connection could not be made (it provably never
 //!   left) is retried the same way, whatever its method;
 //! - a write that may have reached the server fails with
-//!   [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown), which names the
+//!   [`Error::OutcomeUnknown`], which names the
 //!   read that settles it (`get_payment`, `get_hold`, `get_payout`,
 //!   `get_invoice`, ...); [`Multicard::settle_payment`](crate::Multicard::settle_payment)
 //!   and its siblings poll that read until the status is final;
