@@ -211,8 +211,9 @@ impl Multicard {
         // the generated future copy their output on every poll, and a
         // decoded envelope is kilobytes.
         let result = ATTEMPT.scope(attempt.clone(), async { Box::new(build(&self.api).send_request().await) }).await;
-        let observed = attempt.observed.lock().ok().and_then(|o| o.clone());
-        let retry_after = attempt.retry_after.lock().ok().and_then(|r| *r);
+        // The hooks are done with the attempt: take what they recorded.
+        let observed = attempt.observed.lock().ok().and_then(|mut o| o.take());
+        let retry_after = attempt.retry_after.lock().ok().and_then(|mut r| r.take());
         let status = observed.as_ref().map(|(status, _)| *status);
         let outcome = if attempt.oversized.load(Ordering::Relaxed) {
             Outcome::Done(Err(Error::ResponseTooLarge { operation: O::ID, limit: self.max_response_bytes }))
