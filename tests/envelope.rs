@@ -199,7 +199,7 @@ async fn a_slow_answer_is_a_timeout() {
         .respond_with(ResponseTemplate::new(200).set_body_json(application_body()).set_delay(Duration::from_secs(3)))
         .mount(&server)
         .await;
-    let client = Multicard::new(fake::config(&server).with_timeout(Duration::from_millis(300))).unwrap();
+    let client = Multicard::new(fake::config(&server).with_attempt_timeout(Duration::from_millis(300))).unwrap();
     let error = client.send(|api| api.get_application()).await.expect_err("timeout");
     assert!(
         matches!(error, Error::Transport { operation: "get_application", kind: TransportKind::Timeout, .. }),

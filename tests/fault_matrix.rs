@@ -42,7 +42,7 @@ fn config(sandbox: &Sandbox) -> multicard_api::Config {
     sandbox
         .config()
         .with_retry_policy(policy())
-        .with_timeout(Duration::from_millis(1000))
+        .with_attempt_timeout(Duration::from_millis(1000))
         .with_max_response_bytes(1 << 20)
 }
 

@@ -16,8 +16,13 @@
 //!   that failed: a token another task just refreshed stays.
 //! - `/auth` has its own timeout, and the refresh runs as its own task, so
 //!   cancelling a caller never wedges the cache.
-//! - A token whose `expiry` cannot be parsed or is already past is handed to
-//!   the callers of that refresh and never cached as valid.
+//! - A refresh whose task dies with its runtime (a service that calls from
+//!   a new runtime per request, or shuts one down mid-refresh) is noticed:
+//!   it is cleared, and its waiting callers and the next caller start a new
+//!   one on their own runtime.
+//! - A token whose `expiry` cannot be parsed or is already past is cached
+//!   for [`UNUSABLE_EXPIRY_LIFETIME`] only; if the server drops it sooner,
+//!   the 401 path replaces it.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -77,8 +82,9 @@ pub struct Token {
     /// Shared by every clone: taking a cached token is one reference count.
     secret: Arc<TokenSecret>,
     generation: u64,
-    /// When it stops being valid, on the monotonic clock; `None` when its
-    /// `expiry` could not be trusted (then it is used once, never cached).
+    /// When it stops being valid, on the monotonic clock (for a token whose
+    /// `expiry` could not be used, [`UNUSABLE_EXPIRY_LIFETIME`] after it was
+    /// issued).
     deadline: Option<Instant>,
     refresh_at: Option<Instant>,
 }
@@ -114,7 +120,9 @@ impl Token {
         self.generation
     }
 
-    /// When it stops being valid, if its `expiry` was usable.
+    /// When it stops being valid: from its `expiry`, or
+    /// [`UNUSABLE_EXPIRY_LIFETIME`] after it was issued when that was
+    /// unusable.
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
     }
@@ -141,12 +149,31 @@ pub fn remaining_lifetime(expiry: &str, server_date: Option<&str>, local_now: Da
     (expiry.to_utc() - issued_at).to_std().ok().filter(|d| !d.is_zero())
 }
 
-type Refresh = Shared<BoxFuture<'static, Result<Token, Error>>>;
+/// How a refresh ended, for the callers waiting on it.
+#[derive(Clone)]
+enum RefreshEnd {
+    /// `/auth` answered (or failed): the result to hand out.
+    Done(Result<Token, Error>),
+    /// The refresh task was cancelled (its runtime shut down) or panicked
+    /// before it finished: nothing was learned, start another.
+    Lost(String),
+}
+
+type Refresh = Shared<BoxFuture<'static, RefreshEnd>>;
+
+/// The refresh in flight.
+struct InFlight {
+    generation: u64,
+    refresh: Refresh,
+    /// Tells whether the task is over without polling it: a task that is
+    /// over but never stored its outcome died with its runtime.
+    task: tokio::task::AbortHandle,
+}
 
 #[derive(Default)]
 struct State {
     current: Option<Token>,
-    refreshing: Option<Refresh>,
+    refreshing: Option<InFlight>,
     generation: u64,
     /// After a failed refresh, no *early* refresh before this instant (the
     /// valid token keeps serving); an expired token still retries at once.
@@ -158,6 +185,16 @@ pub const AUTH_RESPONSE_LIMIT: usize = 64 * 1024;
 
 /// How long a failed early refresh waits before the next early attempt.
 const EARLY_RETRY_DELAY: Duration = Duration::from_secs(2);
+
+/// How long a token whose `expiry` cannot be used (not a timestamp, or not
+/// in the future) is cached. Multicard's tokens live for a day; should the
+/// server drop this one sooner, its 401 brings a fresh token at once.
+pub const UNUSABLE_EXPIRY_LIFETIME: Duration = Duration::from_secs(60);
+
+/// How many refreshes one caller starts when each dies with its runtime
+/// before giving up (each try runs on the caller's own runtime, so a second
+/// loss means that runtime itself is going away).
+const LOST_REFRESH_TRIES: u32 = 3;
 
 /// Fetches tokens from `/auth` and caches them.
 pub struct TokenCache {
@@ -217,6 +254,11 @@ impl TokenCache {
         self
     }
 
+    /// The application secret, to scrub from errors (the crate only).
+    pub(crate) fn secret(&self) -> &str {
+        self.secret.expose_secret()
+    }
+
     /// How many `/auth` requests this cache has sent.
     pub fn auth_requests(&self) -> u64 {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
@@ -225,24 +267,45 @@ impl TokenCache {
     /// A valid token: the cached one, or a fresh one from a refresh that
     /// this call starts or joins.
     pub async fn get(self: &Arc<Self>) -> Result<Token, Error> {
-        let refresh = {
-            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            let now = self.clock.now();
-            match &state.current {
-                Some(token) if token.is_valid_at(now) && !token.wants_refresh_at(now) => return Ok(token.clone()),
-                Some(token) if token.is_valid_at(now) => {
-                    // Early refresh: keep serving the valid token while one
-                    // refresh runs in the background.
-                    let token = token.clone();
-                    if state.early_retry_at.is_none_or(|at| now >= at) {
-                        drop(self.start_refresh(&mut state));
+        let mut lost = 0;
+        loop {
+            let (generation, refresh) = {
+                let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                let now = self.clock.now();
+                match &state.current {
+                    Some(token) if token.is_valid_at(now) && !token.wants_refresh_at(now) => {
+                        return Ok(token.clone());
                     }
-                    return Ok(token);
+                    Some(token) if token.is_valid_at(now) => {
+                        // Early refresh: keep serving the valid token while
+                        // one refresh runs in the background.
+                        let token = token.clone();
+                        if state.early_retry_at.is_none_or(|at| now >= at) {
+                            drop(self.start_refresh(&mut state));
+                        }
+                        return Ok(token);
+                    }
+                    _ => self.start_refresh(&mut state),
                 }
-                _ => self.start_refresh(&mut state),
+            };
+            match refresh.await {
+                RefreshEnd::Done(result) => return result,
+                RefreshEnd::Lost(why) => {
+                    self.forget_refresh(generation);
+                    lost += 1;
+                    tracing::warn!(target: "multicard::auth", generation, why = %why, "token refresh lost; starting another");
+                    if lost >= LOST_REFRESH_TRIES {
+                        return Err(Error::Authentication {
+                            status: None,
+                            messages: vec![AuthMessage {
+                                message: format!("the token refresh task was lost {lost} times in a row: {why}"),
+                                field: None,
+                            }],
+                        });
+                    }
+                }
             }
-        };
-        refresh.await
+        }
     }
 
     /// Forgets `failed` after the server refused it (a 401), unless the
@@ -258,56 +321,66 @@ impl TokenCache {
         }
     }
 
-    /// The refresh in flight, or a new one.
-    fn start_refresh(self: &Arc<Self>, state: &mut State) -> Refresh {
-        if let Some(refresh) = &state.refreshing {
-            return refresh.clone();
+    /// The refresh in flight (and its generation), or a new one.
+    fn start_refresh(self: &Arc<Self>, state: &mut State) -> (u64, Refresh) {
+        if let Some(in_flight) = &state.refreshing {
+            // A task stores its outcome before it ends, so one that is over
+            // and still here was cancelled with its runtime, or panicked.
+            if !in_flight.task.is_finished() {
+                return (in_flight.generation, in_flight.refresh.clone());
+            }
+            tracing::warn!(target: "multicard::auth", generation = in_flight.generation, "token refresh task died with its runtime; starting another");
+            state.refreshing = None;
         }
         state.generation += 1;
         let generation = state.generation;
         let cache = Arc::clone(self);
         // The refresh runs as its own task: a caller that is cancelled
         // stops waiting, the refresh goes on, and the cache is never left
-        // waiting for a future nobody polls.
+        // waiting for a future nobody polls. If the task itself dies (its
+        // runtime shuts down), its callers see `Lost` and the cache drops it.
         let task = tokio::spawn(async move {
             let result = cache.fetch(generation).await;
             cache.finish(generation, &result);
             result
         });
+        let abort = task.abort_handle();
         let refresh: Refresh = async move {
             match task.await {
-                Ok(result) => result,
-                Err(join) => Err(Error::Authentication {
-                    status: None,
-                    messages: vec![AuthMessage {
-                        message: format!("the token refresh task failed: {join}"),
-                        field: None,
-                    }],
-                }),
+                Ok(result) => RefreshEnd::Done(result),
+                Err(join) if join.is_cancelled() => {
+                    RefreshEnd::Lost("the task was cancelled (its runtime shut down)".into())
+                }
+                Err(_) => RefreshEnd::Lost("the task panicked".into()),
             }
         }
         .boxed()
         .shared();
-        state.refreshing = Some(refresh.clone());
-        refresh
+        state.refreshing = Some(InFlight { generation, refresh: refresh.clone(), task: abort });
+        (generation, refresh)
+    }
+
+    /// Drops refresh `generation` if it is still the one in flight.
+    fn forget_refresh(&self, generation: u64) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.refreshing.as_ref().is_some_and(|r| r.generation == generation) {
+            state.refreshing = None;
+        }
     }
 
     /// Stores the outcome of refresh `generation`.
     fn finish(&self, generation: u64, result: &Result<Token, Error>) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if state.generation == generation {
+        if state.refreshing.as_ref().is_some_and(|r| r.generation == generation) {
             state.refreshing = None;
         }
         match result {
-            Ok(token) if token.deadline.is_some() => {
+            Ok(token) => {
                 let newer = state.current.as_ref().is_some_and(|c| c.generation > token.generation);
                 if !newer {
                     state.current = Some(token.clone());
                     state.early_retry_at = None;
                 }
-            }
-            Ok(_) => {
-                tracing::warn!(target: "multicard::auth", generation, "token expiry unusable; the token is used for the waiting calls only");
             }
             Err(error) => {
                 state.early_retry_at = Some(self.clock.now() + EARLY_RETRY_DELAY);
@@ -371,38 +444,45 @@ impl TokenCache {
             }
             bytes.extend_from_slice(&chunk);
         }
+        // An `/auth` answer may echo the request, secret included: an error
+        // keeps its classification, never the body.
+        let secret = self.secret.expose_secret();
+        let unexpected = |reason: String| {
+            let mut error = Error::unexpected("get_token", status.as_u16(), content_type.clone(), b"", &reason);
+            error.redact(&[secret]);
+            error
+        };
         if !status.is_success() {
             if let Ok(body) = serde_json::from_slice::<types::AuthErrorResponse>(&bytes) {
-                return Err(Error::Authentication {
-                    status: Some(status.as_u16()),
-                    messages: AuthMessage::from_body(body),
-                });
+                let mut error =
+                    Error::Authentication { status: Some(status.as_u16()), messages: AuthMessage::from_body(body) };
+                error.redact(&[secret]);
+                return Err(error);
             }
-            return Err(Error::unexpected(
-                "get_token",
-                status.as_u16(),
-                content_type,
-                &bytes,
-                "not the /auth error shape",
-            ));
+            return Err(unexpected(format!("not the /auth error shape ({}; body not kept)", body_kind(&bytes))));
         }
         let token: types::AuthToken = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::unexpected("get_token", status.as_u16(), content_type.clone(), &bytes, &format!("not a token: {e}"))
+            unexpected(format!("not a token ({}; body not kept): {}", body_kind(&bytes), json_error_kind(&e)))
         })?;
-        let lifetime = remaining_lifetime(&token.expiry, server_date.as_deref(), self.clock.now_utc());
-        let (deadline, refresh_at) = match lifetime {
-            Some(lifetime) => {
-                let margin = self.policy.margin.min(lifetime / 2);
-                let jitter_cap = self.policy.jitter.min(lifetime.saturating_sub(margin) / 2);
-                let jitter = jitter_cap.mul_f64(fastrand::f64());
-                (Some(started + lifetime), Some(started + lifetime - margin - jitter))
-            }
-            None => (None, None),
-        };
+        let usable = remaining_lifetime(&token.expiry, server_date.as_deref(), self.clock.now_utc());
+        if usable.is_none() {
+            tracing::warn!(
+                target: "multicard::auth",
+                generation,
+                fallback_secs = UNUSABLE_EXPIRY_LIFETIME.as_secs(),
+                "token expiry unusable; the token is cached for the fallback lifetime"
+            );
+        }
+        let lifetime = usable.unwrap_or(UNUSABLE_EXPIRY_LIFETIME);
+        let margin = self.policy.margin.min(lifetime / 2);
+        let jitter_cap = self.policy.jitter.min(lifetime.saturating_sub(margin) / 2);
+        let jitter = jitter_cap.mul_f64(fastrand::f64());
+        let (deadline, refresh_at) = (Some(started + lifetime), Some(started + lifetime - margin - jitter));
         tracing::info!(
             target: "multicard::auth",
             generation,
-            lifetime_secs = lifetime.map(|l| l.as_secs()),
+            lifetime_secs = lifetime.as_secs(),
+            expiry_usable = usable.is_some(),
             date_header = server_date.is_some(),
             "token refreshed"
         );
@@ -410,6 +490,34 @@ impl TokenCache {
         let secret = Arc::new(TokenSecret { value: SecretString::from(token.token), authorization });
         Ok(Token { secret, generation, deadline, refresh_at })
     }
+}
+
+/// What an `/auth` body looked like, without a byte of it.
+fn body_kind(bytes: &[u8]) -> String {
+    let kind = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => "empty",
+        Some(b'<') => "markup, e.g. an HTML page",
+        Some(b'{' | b'[') if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => "JSON",
+        Some(b'{' | b'[') => "malformed JSON",
+        Some(_) => "text",
+    };
+    format!("{kind}, {} bytes", bytes.len())
+}
+
+/// A JSON error without the value it may quote (`invalid type: string
+/// "<the value>"`): a missing field is named, anything else classified.
+fn json_error_kind(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let kind = match error.classify() {
+        serde_json::error::Category::Data if message.starts_with("missing field") => {
+            message.split(" at line").next().unwrap_or("a missing field").to_string()
+        }
+        serde_json::error::Category::Data => "a field of the wrong type".into(),
+        serde_json::error::Category::Syntax => "malformed JSON".into(),
+        serde_json::error::Category::Eof => "the JSON ends early".into(),
+        serde_json::error::Category::Io => "an I/O error".into(),
+    };
+    format!("{kind} at line {} column {}", error.line(), error.column())
 }
 
 #[cfg(test)]

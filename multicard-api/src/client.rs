@@ -33,6 +33,8 @@ pub struct Multicard {
     tokens: Arc<TokenCache>,
     retry: RetryPolicy,
     max_response_bytes: usize,
+    timeout: Duration,
+    attempt_timeout: Option<Duration>,
 }
 
 /// Settings for one call.
@@ -47,7 +49,8 @@ impl CallOptions {
         Self::default()
     }
 
-    /// A total timeout for this call's request, instead of the client's.
+    /// A total timeout for this call, instead of the client's: it bounds
+    /// waiting for a token, every attempt and the pauses between them.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -61,10 +64,11 @@ impl Multicard {
         config.validate()?;
         let http = match &config.http {
             Some(http) => http.clone(),
-            None => reqwest::Client::builder()
+            None => crate::config::http_client_builder()
                 .timeout(config.timeout)
                 .connect_timeout(config.connect_timeout)
-                .user_agent(concat!("multicard-api-rust/", env!("CARGO_PKG_VERSION")))
+                // Only https for an https base URL (the vendor's always are).
+                .https_only(config.base_url().starts_with("https://"))
                 .build()
                 .map_err(|e| Error::InvalidConfiguration { message: format!("cannot build the HTTP client: {e}") })?,
         };
@@ -80,7 +84,14 @@ impl Multicard {
             .with_retry_policy(config.retry.clone()),
         );
         let api = Client::new_with_client(config.base_url(), http, ClientState::with_token_cache(tokens.clone()));
-        Ok(Self { api, tokens, retry: config.retry.clone(), max_response_bytes: config.max_response_bytes })
+        Ok(Self {
+            api,
+            tokens,
+            retry: config.retry.clone(),
+            max_response_bytes: config.max_response_bytes,
+            timeout: config.timeout,
+            attempt_timeout: config.attempt_timeout,
+        })
     }
 
     /// A client configured from `MULTICARD_*` environment variables; see
@@ -111,6 +122,13 @@ impl Multicard {
     /// server answers 401, the token is dropped (unless another call already
     /// replaced it) and the request is sent once more with a fresh one; a
     /// second 401 is [`Error::Unauthorized`].
+    ///
+    /// The call's timeout ([`Config::with_timeout`], or
+    /// [`CallOptions::timeout`]) bounds all of it. Run out while waiting
+    /// for a token, it is [`Error::Transport`] with
+    /// [`TransportKind::Timeout`](crate::error::TransportKind::Timeout) and
+    /// the request was never sent; run out during a write's request, it is
+    /// [`Error::OutcomeUnknown`].
     pub async fn send<'c, O, F>(&'c self, build: F) -> Result<<O::Success as Envelope>::Data, Error>
     where
         O: Operation + 'c,
@@ -141,19 +159,48 @@ impl Multicard {
         let requires_token = info.is_none_or(|i| i.requires_token);
         let is_read = info.is_some_and(|i| i.is_read());
         let settle_with = info.and_then(|i| i.settled_by);
+        let timeout = options.timeout.unwrap_or(self.timeout);
+        let deadline = tokio::time::Instant::now() + timeout;
         async move {
             let mut attempts = 0u32;
             let mut replayed = false;
             loop {
                 attempts += 1;
-                let token = if requires_token { Some(self.tokens.get().await?) } else { None };
+                let token = if requires_token {
+                    match tokio::time::timeout_at(deadline, self.tokens.get()).await {
+                        Ok(token) => Some(token?),
+                        Err(_) => {
+                            return Err(Error::Transport {
+                                operation: O::ID,
+                                kind: crate::error::TransportKind::Timeout,
+                                message: format!(
+                                    "the call's {} ms ran out waiting for a token; the request was not sent",
+                                    timeout.as_millis()
+                                ),
+                                source: None,
+                            });
+                        }
+                    }
+                } else {
+                    None
+                };
+                let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+                if remaining.is_zero() {
+                    return Err(Error::Transport {
+                        operation: O::ID,
+                        kind: crate::error::TransportKind::Timeout,
+                        message: format!("the call's {} ms ran out before the request was sent", timeout.as_millis()),
+                        source: None,
+                    });
+                }
                 // The block ends before the backoff's await, so the attempt's
                 // large values (the envelope is kilobytes) never become part
                 // of this future: it stays small however big the types are.
                 let delay = {
                     // Boxed: the request future is large, and awaiting it in
                     // place would copy it into this one.
-                    let seen = Box::pin(self.attempt(&build, token.clone(), options.timeout)).await;
+                    let limit = self.attempt_timeout.map_or(remaining, |t| t.min(remaining));
+                    let seen = Box::pin(self.attempt(&build, token.as_ref(), limit)).await;
                     let span = tracing::Span::current();
                     span.record("attempts", attempts);
                     if let Some(status) = seen.status {
@@ -173,11 +220,20 @@ impl Multicard {
                             }
                             _ => Error::Unauthorized { operation: O::ID },
                         },
-                        Outcome::Done(Err(error)) => error,
+                        Outcome::Done(Err(mut error)) => {
+                            // The vendor may echo the request: no secret or
+                            // token goes further than here.
+                            let token = token.as_ref().map(Token::expose).unwrap_or_default();
+                            error.redact(&[self.tokens.secret(), token]);
+                            error
+                        }
                     };
-                    // Reads may be sent again; anything only when it never left.
+                    // Reads may be sent again; anything only when it never left,
+                    // and only while the call's time lasts.
                     let retryable = error.is_connect() || (is_read && retry::is_transient(&error));
-                    if !(retryable && attempts < self.retry.max_attempts) {
+                    let delay = self.retry.backoff(attempts, seen.retry_after);
+                    let in_time = tokio::time::Instant::now() + delay < deadline;
+                    if !(retryable && in_time && attempts < self.retry.max_attempts) {
                         let error = if !is_read && retry::may_have_reached(&error) {
                             Error::OutcomeUnknown { operation: O::ID, settle_with, cause: Box::new(error) }
                         } else {
@@ -186,7 +242,6 @@ impl Multicard {
                         tracing::debug!(error = %error, "call failed");
                         return Err(error);
                     }
-                    let delay = self.retry.backoff(attempts, seen.retry_after);
                     tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "retrying");
                     delay
                 };
@@ -200,13 +255,17 @@ impl Multicard {
 
     /// One attempt of a call: sends the request with `token` (through the
     /// hooks, which read it from the task-local) and interprets the answer.
-    async fn attempt<'c, O, F>(&'c self, build: &F, token: Option<Token>, timeout: Option<Duration>) -> Seen<O>
+    async fn attempt<'c, O, F>(&'c self, build: &F, token: Option<&Token>, timeout: Duration) -> Seen<O>
     where
         O: Operation + 'c,
         F: Fn(&'c Client) -> O,
     {
-        let attempt =
-            Arc::new(Attempt { token, timeout, max_body: Some(self.max_response_bytes), ..Default::default() });
+        let attempt = Arc::new(Attempt {
+            token: token.cloned(),
+            timeout: Some(timeout),
+            max_body: Some(self.max_response_bytes),
+            ..Default::default()
+        });
         // The answer is boxed where it is made: the wrappers between here and
         // the generated future copy their output on every poll, and a
         // decoded envelope is kilobytes.
@@ -426,9 +485,7 @@ fn unwrap_envelope<O: Operation>(
         (true, None, _) => {
             Err(Error::unexpected(O::ID, status, content_type, raw, "`success` is true but there is no `data`"))
         }
-        (false, _, Some(error)) => {
-            Err(Error::Api { operation: O::ID, status, code: error.code, details: error.details.unwrap_or_default() })
-        }
+        (false, _, Some(error)) => Err(Error::api(O::ID, status, error.code, error.details)),
         (false, _, None) => {
             Err(Error::unexpected(O::ID, status, content_type, raw, "`success` is false but there is no `error`"))
         }

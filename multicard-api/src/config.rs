@@ -53,6 +53,7 @@ pub struct Config {
     pub(crate) secret: SecretString,
     pub(crate) environment: Environment,
     pub(crate) timeout: Duration,
+    pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) connect_timeout: Duration,
     pub(crate) refresh: RefreshPolicy,
     pub(crate) http: Option<reqwest::Client>,
@@ -68,6 +69,7 @@ impl fmt::Debug for Config {
             .field("secret", &"<redacted>")
             .field("environment", &self.environment)
             .field("timeout", &self.timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("refresh", &self.refresh)
             .field("custom_http_client", &self.http.is_some())
@@ -75,6 +77,38 @@ impl fmt::Debug for Config {
             .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
+}
+
+/// The hosts of Multicard's own environments, which are only ever spoken
+/// to over https.
+fn is_vendor_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "multicard.uz" || host.ends_with(".multicard.uz")
+}
+
+/// A `reqwest::ClientBuilder` with the settings the SDK's own client has:
+/// no redirects, no automatic resend, the SDK's user agent. Add timeouts,
+/// proxies or root certificates and pass the result to
+/// [`Config::with_http_client`].
+///
+/// ```
+/// let http = multicard_api::config::http_client_builder()
+///     .pool_max_idle_per_host(4)
+///     .build()
+///     .expect("a client");
+/// let config = multicard_api::Config::new("my_app", "my-secret", multicard_api::Environment::Sandbox)
+///     .with_http_client(http);
+/// # let _ = config;
+/// ```
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        // Multicard never redirects; following one would send the body
+        // (the secret, a PAN) wherever the `Location` points.
+        .redirect(reqwest::redirect::Policy::none())
+        // The SDK's retry policy is the only one: reqwest's own would
+        // resend a write the server may have received.
+        .retry(reqwest::retry::never())
+        .user_agent(concat!("multicard-api-rust/", env!("CARGO_PKG_VERSION")))
 }
 
 /// The default total timeout of one call.
@@ -93,6 +127,7 @@ impl Config {
             secret: SecretString::from(secret.into()),
             environment,
             timeout: DEFAULT_TIMEOUT,
+            attempt_timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             refresh: RefreshPolicy::default(),
             http: None,
@@ -139,10 +174,21 @@ impl Config {
         Ok(Self::new(application_id, secret, environment))
     }
 
-    /// The total timeout of one call (default 30 s). Ignored when a
-    /// `reqwest::Client` is supplied: its own settings apply.
+    /// The total timeout of one call (default 30 s): it bounds the whole of
+    /// [`Multicard::send`](crate::Multicard::send), waiting for a token,
+    /// every attempt and the pauses between them included.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// A timeout for each attempt (each request) of a call, within the
+    /// call's total timeout; off by default, so one attempt may use all of
+    /// the call's time. With it, a read whose answer is slow is cut off and
+    /// tried again while the call's time lasts; a write cut off is
+    /// [`Error::OutcomeUnknown`], so keep it generous where writes go.
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
         self
     }
 
@@ -173,6 +219,15 @@ impl Config {
     }
 
     /// Use this `reqwest::Client` (it must have a TLS backend for https).
+    ///
+    /// The SDK cannot read a client's settings, so build it from
+    /// [`http_client_builder`], which sets what money safety needs: **no
+    /// redirects** (a redirect would carry the secret or card data to
+    /// another host) and **no automatic resend** (reqwest resends requests
+    /// refused by an HTTP/2 server, writes included, by default; the SDK's
+    /// retry policy must be the only one). Timeouts set on it apply to each
+    /// request; the SDK's own call timeout ([`Config::with_timeout`]) still
+    /// bounds the whole call.
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -194,15 +249,25 @@ impl Config {
         if self.application_id.trim().is_empty() {
             return fail("application_id is empty".into());
         }
-        if secrecy::ExposeSecret::expose_secret(&self.secret).is_empty() {
-            return fail("secret is empty".into());
+        if secrecy::ExposeSecret::expose_secret(&self.secret).trim().is_empty() {
+            return fail("secret is empty or blank".into());
         }
         match reqwest::Url::parse(self.base_url()) {
+            Ok(url) if url.scheme() == "http" && url.host_str().is_some_and(is_vendor_host) => {
+                return fail(format!(
+                    "the base URL `{}` is Multicard's own host over plain http; it must be https",
+                    self.base_url()
+                ));
+            }
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
             Ok(url) => return fail(format!("the base URL must be http or https with a host, not `{}`", url.scheme())),
             Err(e) => return fail(format!("the base URL `{}` is not a URL: {e}", self.base_url())),
         }
-        if self.timeout.is_zero() || self.connect_timeout.is_zero() || self.refresh.auth_timeout.is_zero() {
+        if self.timeout.is_zero()
+            || self.connect_timeout.is_zero()
+            || self.refresh.auth_timeout.is_zero()
+            || self.attempt_timeout.is_some_and(|t| t.is_zero())
+        {
             return fail("timeouts must be greater than zero".into());
         }
         if self.retry.max_attempts == 0 {

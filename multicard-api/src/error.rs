@@ -2,13 +2,17 @@
 //!
 //! Success is decided by the body's `success` flag, not the HTTP status:
 //! Multicard sends error envelopes under HTTP 200, and a `{success: true}`
-//! under an unusual 2xx is a success. No error holds the secret or a token:
-//! bodies are cut to a short snippet, and URLs are never kept (the
-//! operation id and its path template say where).
+//! under an unusual 2xx is a success. No error holds the secret, a token or
+//! a card number: bodies are cut to a short snippet, text from the wire has
+//! card-number-shaped digit runs masked and the client's own secret and
+//! token removed (see `redact.rs`), nothing of an `/auth` answer's body is
+//! kept, and URLs are never kept (the operation id and its path template
+//! say where).
 
 use std::fmt;
 use std::sync::Arc;
 
+use crate::redact;
 use crate::types::{self, ErrorCode};
 
 /// One message of a `/auth` error.
@@ -25,7 +29,7 @@ impl AuthMessage {
         body.errors
             .into_iter()
             .flat_map(|e| e.message)
-            .map(|m| AuthMessage { message: m.message, field: m.field })
+            .map(|m| AuthMessage { message: redact::clean(&m.message), field: m.field })
             .collect()
     }
 }
@@ -148,6 +152,9 @@ pub const SNIPPET_CHARS: usize = 256;
 
 fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
+    // Masked before it is cut, so a card number across the cut is still
+    // seen whole (its tail would otherwise survive as a shorter run).
+    let text = redact::mask_pans(&text);
     let mut out: String =
         text.chars().take(SNIPPET_CHARS).map(|c| if c.is_control() && c != ' ' { ' ' } else { c }).collect();
     if text.chars().count() > SNIPPET_CHARS {
@@ -169,7 +176,33 @@ impl Error {
             status,
             content_type,
             snippet: snippet(body),
-            reason: reason.to_string(),
+            reason: redact::clean(reason),
+        }
+    }
+
+    /// Removes `secrets` (the client's secret and token) from every text of
+    /// the error that came from the wire: the vendor may echo a request.
+    pub(crate) fn redact(&mut self, secrets: &[&str]) {
+        match self {
+            Error::Api { details, .. } => redact::scrub_in_place(details, secrets),
+            Error::Authentication { messages, .. } => {
+                for m in messages {
+                    redact::scrub_in_place(&mut m.message, secrets);
+                }
+            }
+            Error::UnexpectedResponse { snippet, reason, content_type, .. } => {
+                redact::scrub_in_place(snippet, secrets);
+                redact::scrub_in_place(reason, secrets);
+                if let Some(content_type) = content_type {
+                    redact::scrub_in_place(content_type, secrets);
+                }
+            }
+            Error::InvalidRequest { message, .. } | Error::Transport { message, .. } => {
+                redact::scrub_in_place(message, secrets)
+            }
+            Error::OutcomeUnknown { cause, .. } => cause.redact(secrets),
+            Error::NotSettled { last_status, .. } => redact::scrub_in_place(last_status, secrets),
+            Error::Unauthorized { .. } | Error::ResponseTooLarge { .. } | Error::InvalidConfiguration { .. } => {}
         }
     }
 
@@ -195,7 +228,12 @@ impl Error {
     }
 
     pub(crate) fn from_envelope(operation: &'static str, status: u16, body: types::ErrorResponse) -> Self {
-        Error::Api { operation, status, code: body.error.code, details: body.error.details.unwrap_or_default() }
+        Error::api(operation, status, body.error.code, body.error.details)
+    }
+
+    /// Multicard's error envelope; card numbers in its message are masked.
+    pub(crate) fn api(operation: &'static str, status: u16, code: ErrorCode, details: Option<String>) -> Self {
+        Error::Api { operation, status, code, details: details.as_deref().map(redact::clean).unwrap_or_default() }
     }
 
     /// The error code, for an [`Error::Api`] (also inside

@@ -121,6 +121,44 @@ fn header_of(token: &Token) -> Result<HeaderValue, InvalidToken> {
     token.authorization().cloned().ok_or(InvalidToken)
 }
 
+/// Checks that `url` is `base` followed by `op`'s path template with each
+/// `{parameter}` filled by one non-empty segment that is not `.` or `..`.
+/// The message names the template only: a path may carry a card token.
+pub(crate) fn check_route(base: &str, url: &reqwest::Url, op: &operations::OperationInfo) -> Result<(), String> {
+    let refuse = || {
+        Err(format!(
+            "a path parameter of `{} {}` is empty, `.` or `..`, which would send the request to another route; \
+             it was not sent",
+            op.method, op.path
+        ))
+    };
+    let base_path =
+        base.find("://").map(|scheme| &base[scheme + 3..]).and_then(|rest| rest.find('/').map(|i| &rest[i..]));
+    let base_path = base_path.unwrap_or("").trim_end_matches('/');
+    let Some(path) = url.path().strip_prefix(base_path) else {
+        return refuse();
+    };
+    let mut actual = path.split('/');
+    for expected in op.path.split('/') {
+        let Some(segment) = actual.next() else {
+            return refuse();
+        };
+        let is_parameter = expected.starts_with('{') && expected.ends_with('}');
+        let fits = if is_parameter {
+            !segment.is_empty() && !matches!(segment, "." | ".." | "%2e" | "%2E" | "%2e%2e" | "%2E%2E")
+        } else {
+            segment == expected
+        };
+        if !fits {
+            return refuse();
+        }
+    }
+    if actual.next().is_some() {
+        return refuse();
+    }
+    Ok(())
+}
+
 fn refused<E>(error: impl fmt::Display) -> progenitor_client::Error<E> {
     progenitor_client::Error::Custom(error.to_string())
 }
@@ -131,6 +169,11 @@ impl ClientHooks<ClientState> for crate::Client {
         request: &mut reqwest::Request,
         info: &ProgenitorOperation,
     ) -> Result<(), progenitor_client::Error<E>> {
+        // No parameter may change the route: `..` or `.` is folded away by
+        // the URL parser, and an empty one leaves a `//` or a trailing `/`.
+        if let Some(op) = operations::find(info.operation_id) {
+            check_route(self.baseurl(), request.url(), op).map_err(refused)?;
+        }
         // Through the executor: it chose the token (or none, for `/auth`).
         let chosen = ATTEMPT.try_with(|attempt| {
             if let Some(timeout) = attempt.timeout {
