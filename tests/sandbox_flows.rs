@@ -64,22 +64,22 @@ async fn invoices_are_created_read_paid_by_checkout_and_cancelled() {
         json!({"store_id": 6, "amount": 50000, "invoice_id": "inv-1", "callback_url": "http://127.0.0.1:9/cb", "ofd": ofd(50000)}),
     );
     let invoice = multicard.send(|api| api.create_invoice().body(request.clone())).await.unwrap();
-    assert!(invoice.checkout_url.starts_with(sandbox.url()));
-    let read = multicard.send(|api| api.get_invoice().uuid(invoice.uuid.as_str())).await.unwrap();
+    assert!(invoice.checkout_url.as_deref().unwrap_or_default().starts_with(sandbox.url()));
+    let read = multicard.send(|api| api.get_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap();
     assert_eq!((read.amount, read.payment.is_none()), (50000, true));
 
     // Paying on the checkout page attaches the payment.
-    sandbox.pay_invoice(&invoice.uuid).unwrap();
-    let read = multicard.send(|api| api.get_invoice().uuid(invoice.uuid.as_str())).await.unwrap();
+    sandbox.pay_invoice(invoice.uuid.as_deref().unwrap()).unwrap();
+    let read = multicard.send(|api| api.get_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap();
     assert_eq!(read.payment.as_ref().map(|p| p.status.clone()), Some(PaymentStatus::Success));
-    let error = multicard.send(|api| api.cancel_invoice().uuid(invoice.uuid.as_str())).await.unwrap_err();
+    let error = multicard.send(|api| api.cancel_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap_err();
     assert_eq!(error.code(), Some(&ErrorCode::ErrorFields), "a paid invoice cannot be cancelled");
 
     // An open invoice is cancelled, then no longer readable.
     let other = multicard.send(|api| api.create_invoice().body(request.clone())).await.unwrap();
-    let cancelled = multicard.send(|api| api.cancel_invoice().uuid(other.uuid.as_str())).await.unwrap();
+    let cancelled = multicard.send(|api| api.cancel_invoice().uuid(other.uuid.as_deref().unwrap())).await.unwrap();
     assert_eq!(*cancelled, Some(vec![]));
-    let error = multicard.send(|api| api.get_invoice().uuid(other.uuid.as_str())).await.unwrap_err();
+    let error = multicard.send(|api| api.get_invoice().uuid(other.uuid.as_deref().unwrap())).await.unwrap_err();
     assert_eq!(error.code(), Some(&ErrorCode::ErrorTransNotReady));
 
     // Unknown invoices: the vendor answers that under HTTP 200.
@@ -94,18 +94,22 @@ async fn invoices_are_created_read_paid_by_checkout_and_cancelled() {
     );
     let expiring = multicard.send(|api| api.create_invoice().body(short.clone())).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let error = multicard.send(|api| api.get_invoice().uuid(expiring.uuid.as_str())).await.unwrap_err();
+    let error = multicard.send(|api| api.get_invoice().uuid(expiring.uuid.as_deref().unwrap())).await.unwrap_err();
     assert_eq!(error.code(), Some(&ErrorCode::ErrorTransNotReady));
 
     // Scanpay pays an open invoice with a code from the payer's app.
     let scanned = multicard.send(|api| api.create_invoice().body(request.clone())).await.unwrap();
     let code: types::ScanpayRequest = body(json!({"code": "1234"}));
-    let error =
-        multicard.send(|api| api.scanpay_invoice().uuid(scanned.uuid.as_str()).body(code.clone())).await.unwrap_err();
+    let error = multicard
+        .send(|api| api.scanpay_invoice().uuid(scanned.uuid.as_deref().unwrap()).body(code.clone()))
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Some(&ErrorCode::ErrorFields));
     let code: types::ScanpayRequest = body(json!({"code": "880012345678"}));
-    let payment =
-        multicard.send(|api| api.scanpay_invoice().uuid(scanned.uuid.as_str()).body(code.clone())).await.unwrap();
+    let payment = multicard
+        .send(|api| api.scanpay_invoice().uuid(scanned.uuid.as_deref().unwrap()).body(code.clone()))
+        .await
+        .unwrap();
     assert_eq!(payment.status, PaymentStatus::Success);
 }
 
@@ -146,7 +150,7 @@ async fn cards_are_bound_by_form_and_by_card_data_checked_and_revoked() {
         Some(&ErrorCode::ErrorFields)
     );
     let lookup = multicard.send(|api| api.check_card_pan().pan(TEST_CARD_PAN)).await.unwrap();
-    assert_eq!(lookup.masked_pan, "860053******8829");
+    assert_eq!(lookup.masked_pan.as_deref(), Some("860053******8829"));
 
     // By card data: a wrong OTP is an error under HTTP 200, as documented.
     let add: types::AddCardRequest =
@@ -373,7 +377,7 @@ async fn payouts_registries_application_and_merchant_account() {
     assert_eq!((first.pagination.total, first.list.len()), (3, 2));
     let second = page(2, 2).await.unwrap();
     assert_eq!(second.list.len(), 1);
-    assert_eq!(first.stat.iter().filter_map(|s| s.payment_amount).sum::<i64>(), 6_000);
+    assert_eq!(first.stat.iter().filter_map(|s| s.payment_amount.as_ref()?.as_i64()).sum::<i64>(), 6_000);
     let only = multicard
         .send(|api| {
             api.list_payments()
@@ -409,12 +413,12 @@ async fn payouts_registries_application_and_merchant_account() {
     assert_eq!(denied.code(), Some(&ErrorCode::ErrorAccessDenied));
 
     let application = multicard.send(|api| api.get_application()).await.unwrap();
-    assert_eq!(application.application_id, "rhmt_test");
+    assert_eq!(application.application_id.as_deref(), Some("rhmt_test"));
     let account = multicard
         .send(|api| api.get_merchant_account().recipient("a81b7b62-6d86-11f0-9a1b-00505680eaf6"))
         .await
         .unwrap();
-    assert_eq!(account.active, 1);
+    assert!(account.active.as_ref().is_some_and(|a| a.is_set()));
 }
 
 #[tokio::test]

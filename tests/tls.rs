@@ -60,7 +60,7 @@ async fn an_https_call_succeeds_against_a_loopback_tls_server() {
     let http = reqwest::Client::builder().tls_certs_only([certificate]).build().expect("client with TLS");
     let client = Client::new_with_client(&format!("https://localhost:{port}"), http, ClientState::new());
     let application = client.get_application().send().await.expect("the call over TLS succeeds").into_inner();
-    assert_eq!(application.data.expect("data").application_id, "rhmt_test");
+    assert_eq!(application.data.expect("data").application_id.as_deref(), Some("rhmt_test"));
 }
 
 #[tokio::test]

@@ -177,7 +177,7 @@ async fn a_401_mid_life_refreshes_once_and_replays_once() {
         .await;
     let client = fake::client(&server);
     let application = client.send(|api| api.get_application()).await.expect("the replay succeeds");
-    assert_eq!(application.application_id, fake::APPLICATION_ID);
+    assert_eq!(application.application_id.as_deref(), Some(fake::APPLICATION_ID));
     assert_eq!(count(&server, "/auth").await, 2, "one refresh");
     assert_eq!(bearers(&server, "/payment/application").await, ["tok-1", "tok-2"], "one replay, with the new token");
 }

@@ -123,7 +123,7 @@ async fn main() -> Result<(), Failure> {
                 "callback_url": callback_url.clone().unwrap_or_else(|| "https://example.invalid/callback".into()), "ofd": ofd}))?;
             Ok(multicard.send(|api| api.create_invoice().body(request.clone())).await?)
         },
-        |i| format!("{} tiyin, checkout {}", i.amount, i.checkout_url),
+        |i| format!("{} tiyin, checkout {}", i.amount, i.checkout_url.as_deref().unwrap_or("(none)")),
     )
     .await?;
     let _ = invoice;

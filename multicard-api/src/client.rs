@@ -465,12 +465,33 @@ pub(crate) fn decode_body<O: Operation>(
     {
         return Err(failure.into_error(O::ID, status));
     }
-    if (200..300).contains(&status)
-        && let Ok(body) = serde_json::from_slice::<O::Success>(bytes)
-    {
-        return unwrap_envelope::<O>(status, content_type, body, bytes);
+    if (200..300).contains(&status) {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        match serde_path_to_error::deserialize::<_, O::Success>(&mut deserializer) {
+            Ok(body) => return unwrap_envelope::<O>(status, content_type, body, bytes),
+            Err(failed) => {
+                // JSON that does not fit the type: name where, keep the data.
+                if let Ok(envelope) = serde_json::from_slice::<AnyEnvelope>(bytes) {
+                    return Err(Error::Undecodable {
+                        operation: O::ID,
+                        status,
+                        succeeded: envelope.success == Some(true),
+                        path: failed.path().to_string(),
+                        reason: crate::redact::clean(&failed.inner().to_string()),
+                        data: crate::error::RawData::new(envelope.data.unwrap_or(serde_json::Value::Null)),
+                    });
+                }
+            }
+        }
     }
     Err(Error::unexpected(O::ID, status, content_type, bytes, reason))
+}
+
+/// Any JSON object, read for its `success` flag and `data` only.
+#[derive(serde::Deserialize)]
+struct AnyEnvelope {
+    success: Option<bool>,
+    data: Option<serde_json::Value>,
 }
 
 /// The payload of an envelope, or the error it carries: `success` decides.

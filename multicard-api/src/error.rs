@@ -105,6 +105,26 @@ pub enum Error {
         /// Why it does not decode.
         reason: String,
     },
+    /// Multicard answered `success: true` (or a success status), but the
+    /// `data` does not decode into the SDK's type. **If `succeeded` is
+    /// true, the operation happened**: a write is done and must not be sent
+    /// again; read what you need from `data`, and report the `path` so the
+    /// spec can learn what Multicard really sends.
+    Undecodable {
+        /// The operation.
+        operation: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// `true` when the envelope said `success: true`.
+        succeeded: bool,
+        /// The JSON path that failed, from the body's root, e.g.
+        /// `data.store.id`.
+        path: String,
+        /// What is wrong there (card numbers masked).
+        reason: String,
+        /// The raw `data` payload.
+        data: RawData,
+    },
     /// A request that changes state may or may not have taken effect: the
     /// answer was lost (timeout, broken connection, HTTP 5xx) or Multicard
     /// said the outcome is unknown (`ERROR_DEBIT_UNKNOWN`,
@@ -145,6 +165,38 @@ pub enum Error {
         /// What is wrong, naming the setting or variable.
         message: String,
     },
+}
+
+/// A raw JSON payload kept by an error. `Debug` shows its shape (the keys
+/// of an object), never its values, which may hold card tokens.
+#[derive(Clone, PartialEq)]
+pub struct RawData(Box<serde_json::Value>);
+
+impl RawData {
+    pub(crate) fn new(value: serde_json::Value) -> Self {
+        Self(Box::new(value))
+    }
+
+    /// The JSON as it came.
+    pub fn value(&self) -> &serde_json::Value {
+        &self.0
+    }
+
+    /// The JSON as it came, owned.
+    pub fn into_value(self) -> serde_json::Value {
+        *self.0
+    }
+}
+
+impl fmt::Debug for RawData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_ref() {
+            serde_json::Value::Object(map) => f.debug_set().entries(map.keys()).finish(),
+            serde_json::Value::Array(items) => write!(f, "[{} items]", items.len()),
+            serde_json::Value::Null => f.write_str("null"),
+            _ => f.write_str("<a scalar>"),
+        }
+    }
 }
 
 /// How much of a body an error keeps.
@@ -201,6 +253,7 @@ impl Error {
                 redact::scrub_in_place(message, secrets)
             }
             Error::OutcomeUnknown { cause, .. } => cause.redact(secrets),
+            Error::Undecodable { reason, .. } => redact::scrub_in_place(reason, secrets),
             Error::NotSettled { last_status, .. } => redact::scrub_in_place(last_status, secrets),
             Error::Unauthorized { .. } | Error::ResponseTooLarge { .. } | Error::InvalidConfiguration { .. } => {}
         }
@@ -246,6 +299,12 @@ impl Error {
         }
     }
 
+    /// `true` when Multicard said the operation succeeded, even though its
+    /// answer could not be decoded ([`Error::Undecodable`]).
+    pub fn succeeded(&self) -> bool {
+        matches!(self, Error::Undecodable { succeeded: true, .. })
+    }
+
     /// `true` when a request that changes state may or may not have taken
     /// effect: see [`Error::OutcomeUnknown`].
     pub fn is_outcome_unknown(&self) -> bool {
@@ -256,7 +315,9 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::OutcomeUnknown { cause, .. } => cause.status(),
-            Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } => Some(*status),
+            Error::Api { status, .. }
+            | Error::UnexpectedResponse { status, .. }
+            | Error::Undecodable { status, .. } => Some(*status),
             Error::Authentication { status, .. } => *status,
             Error::Unauthorized { .. } => Some(401),
             _ => None,
@@ -298,6 +359,16 @@ impl fmt::Display for Error {
                 f,
                 "{operation}: unexpected response (HTTP {status}, {}): {reason}; body starts: {snippet}",
                 content_type.as_deref().unwrap_or("no content type")
+            ),
+            Error::Undecodable { operation, status, succeeded: true, path, reason, .. } => write!(
+                f,
+                "{operation}: Multicard answered success (HTTP {status}) and the operation SUCCEEDED, but its data \
+                 does not decode at `{path}`: {reason}; the raw data is kept in the error"
+            ),
+            Error::Undecodable { operation, status, path, reason, .. } => write!(
+                f,
+                "{operation}: the answer (HTTP {status}) does not decode at `{path}`: {reason}; the raw data is kept \
+                 in the error"
             ),
             Error::OutcomeUnknown { operation, settle_with, cause } => {
                 write!(f, "{operation}: outcome unknown, not sent again ({cause})")?;

@@ -28,6 +28,7 @@ pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod time;
+mod values;
 
 #[allow(clippy::all, missing_docs, rustdoc::all, unused_imports)]
 mod generated {

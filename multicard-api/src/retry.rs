@@ -97,6 +97,8 @@ pub(crate) fn may_have_reached(error: &Error) -> bool {
     match error {
         Error::Transport { kind, .. } => *kind != TransportKind::Connect,
         Error::ResponseTooLarge { .. } => true,
+        // Multicard said `success: true`: done, whatever the data looks like.
+        Error::Undecodable { succeeded, .. } => !succeeded,
         Error::UnexpectedResponse { status, .. } => *status == 0 || *status >= 500 || (200..300).contains(status),
         Error::Api { status, code, .. } => {
             *status >= 500

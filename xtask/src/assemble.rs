@@ -233,6 +233,8 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
 
     apply_patches(&mut doc, corrections)?;
     apply_formats(&mut doc, corrections);
+    let callbacks: Vec<String> = corrections.pages.values().filter_map(|p| p.callback.clone()).collect();
+    crate::decoding::apply(&mut doc, &corrections.decoding, &callbacks)?;
     generic::visit_document_schemas_mut(&mut doc, &mut |_, map| generic::nullable_is_optional(map));
     hoist_inline_enums(&mut doc)?;
     sort_schemas(&mut doc);

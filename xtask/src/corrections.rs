@@ -36,9 +36,12 @@ pub struct Corrections {
     /// Component schemas the vendor never defines, or defines wrongly.
     #[serde(default)]
     pub schemas: Vec<SchemaDefinition>,
-    /// Point fixes, applied last, in order.
+    /// Point fixes, applied after the schemas, in order.
     #[serde(default)]
     pub patches: Vec<Patch>,
+    /// The decoding policy: what each schema Multicard sends requires.
+    #[serde(default)]
+    pub decoding: crate::decoding::Decoding,
 }
 
 /// The role of one endpoint page.

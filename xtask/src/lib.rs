@@ -8,6 +8,7 @@
 pub mod assemble;
 pub mod bench;
 pub mod corrections;
+pub mod decoding;
 pub mod error;
 pub mod generic;
 pub mod json;
