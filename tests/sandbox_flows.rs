@@ -135,7 +135,7 @@ async fn cards_are_bound_by_form_and_by_card_data_checked_and_revoked() {
     let deliveries = sandbox.wait_for_deliveries(1, Duration::from_secs(5)).await;
     assert_eq!(deliveries[0].kind, "card_binding");
     let callback =
-        Verifier::new(sandbox.secret()).parse_card_binding(deliveries[0].body.to_string().as_bytes()).unwrap();
+        Verifier::new(sandbox.secret()).unwrap().parse_card_binding(deliveries[0].body.to_string().as_bytes()).unwrap();
     let confirmed =
         multicard_api::callbacks::confirm_card_binding(&multicard, &callback).await.expect("the binding is confirmed");
     let token = confirmed.current.card_token.clone();
@@ -195,7 +195,7 @@ async fn payments_of_all_four_kinds_refunds_fiscal_links_and_callbacks() {
     let payment = paid(&multicard, &token, 150_000, Some(&callback_url)).await;
     assert_eq!(payment.status, PaymentStatus::Success);
     let deliveries = sandbox.wait_for_deliveries(2, Duration::from_secs(5)).await;
-    let verifier = Verifier::new(sandbox.secret());
+    let verifier = Verifier::new(sandbox.secret()).unwrap();
     let success = deliveries.iter().find(|d| d.kind == "success").expect("a success callback");
     let callback = verifier.verify_success(success.body.to_string().as_bytes()).expect("signed with the secret");
     assert_eq!((callback.amount, callback.uuid.as_str()), (150_000, payment.uuid.as_str()));

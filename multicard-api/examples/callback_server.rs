@@ -1,32 +1,51 @@
-//! A small axum server that receives, verifies and answers Multicard's
-//! callbacks.
+//! A small axum server that receives Multicard's callbacks, verifies their
+//! signatures, confirms them against the API, and answers them.
 //!
 //! ```sh
-//! cargo run -p multicard-api --features axum --example callback_server            # demo: sends itself callbacks
-//! cargo run -p multicard-api --features axum --example callback_server -- --serve  # serve on 127.0.0.1:8080
+//! cargo run -p multicard-api --features sandbox --example callback_server            # the demo
+//! cargo run -p multicard-api --features sandbox --example callback_server -- --serve  # serve on 127.0.0.1:8080
 //! ```
 //!
-//! The secret is `MULTICARD_SECRET` (a demo secret when unset). With all
-//! `MULTICARD_*` variables set, each verified callback is also confirmed
-//! against the API before it is accepted.
+//! The demo runs with no credentials: an embedded sandbox plays Multicard.
+//! A payer pays an invoice whose `callback_url` is this server; the sandbox
+//! sends the signed success callback, which the server confirms against the
+//! sandbox's API and accepts. Then the demo sends what Multicard or an
+//! attacker could: the same callback again, the callback with digits moved
+//! from `invoice_id` into `amount` (its signature is still valid; the API
+//! refutes it), one signed with a guessed secret, one that is not JSON, a
+//! status webhook and a card binding.
+//!
+//! The signing secret is `MULTICARD_SECRET` when set (the demo's sandbox
+//! then uses it too), the sandbox's own otherwise; an empty or blank
+//! `MULTICARD_SECRET` stops the server before it starts. `--serve` needs
+//! the client's variables (`MULTICARD_APPLICATION_ID`, `MULTICARD_SECRET`,
+//! and `MULTICARD_ENV` or `MULTICARD_BASE_URL`): every callback is
+//! confirmed against that API.
 
 use std::collections::HashSet;
+use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::{FromRef, State};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use multicard_api::Multicard;
-use multicard_api::callbacks::axum::{UnverifiedCardBinding, VerifiedSuccess, VerifiedWebhook};
+use multicard_api::callbacks::axum::{ConfirmedSuccess, UnverifiedCardBinding, VerifiedWebhook};
 use multicard_api::callbacks::{self, CallbackReply, Verifier, testing};
+use multicard_api::sandbox::{self, Sandbox, SandboxConfig};
+use multicard_api::{Multicard, types};
+use serde_json::{Value, json};
 
+type Failure = Box<dyn std::error::Error>;
+
+/// The router's state: the extractors take the verifier and the client
+/// from it (`FromRef`).
 #[derive(Clone)]
 struct App {
     verifier: Verifier,
+    multicard: Multicard,
     /// Payments already accepted, by uuid: a repeat is answered success again.
     accepted: Arc<Mutex<HashSet<String>>>,
-    /// The API, to confirm callbacks; `None` without credentials.
-    multicard: Option<Multicard>,
 }
 
 impl FromRef<App> for Verifier {
@@ -35,42 +54,61 @@ impl FromRef<App> for Verifier {
     }
 }
 
-async fn on_success(State(app): State<App>, VerifiedSuccess(callback): VerifiedSuccess) -> CallbackReply {
-    let key = callback.idempotency_key().to_string();
-    if app.accepted.lock().unwrap().contains(&key) {
-        println!("  success callback for {key}: a repeat, accepted again");
+impl FromRef<App> for Multicard {
+    fn from_ref(app: &App) -> Multicard {
+        app.multicard.clone()
+    }
+}
+
+/// Runs only for a callback whose signature checked out and whose payment
+/// the API confirmed (it exists, it succeeded, and store, invoice and
+/// amount agree). Anything else was already answered by the extractor.
+async fn on_success(State(app): State<App>, success: ConfirmedSuccess) -> CallbackReply {
+    let key = success.idempotency_key().to_string();
+    let first = app.accepted.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key.clone());
+    if !first {
+        println!("  payment {key}: already accepted; accepted again, nothing changed");
         return CallbackReply::accept();
     }
-    if let Some(multicard) = &app.multicard {
-        // The signature does not cover the uuid: confirm before granting value.
-        if let Err(error) = callbacks::confirm_success(multicard, &callback).await {
-            println!("  success callback for {key}: not confirmed ({error}); refusing");
-            return CallbackReply::refuse_and_refund("Платёж не подтверждён");
+    // Here: find the order by success.confirmed.current.store_invoice_id
+    // and mark it paid, in the same transaction that records the key.
+    let payment = &success.confirmed.current;
+    println!(
+        "  payment {key}: {} tiyin for order {}, confirmed by the API; accepted",
+        payment.payment_amount,
+        payment.store_invoice_id.as_deref().unwrap_or("?")
+    );
+    CallbackReply::accept()
+}
+
+/// A status webhook: its `status` is not signed, so the current status is
+/// read from the API.
+async fn on_webhook(State(app): State<App>, VerifiedWebhook(webhook): VerifiedWebhook) -> CallbackReply {
+    match callbacks::confirm_status(&app.multicard, &webhook).await {
+        Ok(confirmed) => {
+            println!("  webhook says {}, the API says {}", webhook.status, confirmed.current.status);
+            CallbackReply::accept()
+        }
+        Err(error) => {
+            println!("  webhook not confirmed: {error}");
+            CallbackReply::unconfirmed(&error)
         }
     }
-    // Here: look up the order by callback.invoice_id, check the amount,
-    // mark it paid. Refusing would cancel and refund the payment.
-    app.accepted.lock().unwrap().insert(key.clone());
-    println!("  success callback for {key}: {} tiyin for order {}, accepted", callback.amount, callback.invoice_id);
-    CallbackReply::accept()
 }
 
-async fn on_webhook(VerifiedWebhook(webhook): VerifiedWebhook) -> CallbackReply {
-    // `status` is not signed: read the payment before acting on it.
-    println!("  webhook: payment {} reports status {}", webhook.uuid, webhook.status);
-    CallbackReply::accept()
-}
-
+/// A card binding: not signed at all, so it is read back before the card
+/// token is stored.
 async fn on_card(State(app): State<App>, UnverifiedCardBinding(card): UnverifiedCardBinding) -> CallbackReply {
-    // Unsigned: confirm against the API before storing the card token.
-    match &app.multicard {
-        Some(multicard) => match callbacks::confirm_card_binding(multicard, &card).await {
-            Ok(_) => println!("  card {} bound and confirmed", card.card_pan.as_deref().unwrap_or("?")),
-            Err(error) => println!("  card binding not confirmed: {error}"),
-        },
-        None => println!("  card binding for session {} received; confirm it before storing", card.payer_id),
+    match callbacks::confirm_card_binding(&app.multicard, &card).await {
+        Ok(confirmed) => {
+            println!("  card {} bound and confirmed", confirmed.current.card_pan.as_deref().unwrap_or("?"));
+            CallbackReply::accept()
+        }
+        Err(error) => {
+            println!("  card binding not confirmed: {error}");
+            CallbackReply::unconfirmed(&error)
+        }
     }
-    CallbackReply::accept()
 }
 
 fn router(app: App) -> Router {
@@ -78,51 +116,117 @@ fn router(app: App) -> Router {
         .route("/multicard/success", post(on_success))
         .route("/multicard/webhook", post(on_webhook))
         .route("/multicard/card", post(on_card))
-        .route("/health", axum::routing::get(|| async { Json(serde_json::json!({"ok": true})) }))
+        .route("/health", get(|| async { Json(json!({"ok": true})) }))
         .with_state(app)
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let secret = std::env::var("MULTICARD_SECRET").unwrap_or_else(|_| "demo-secret".to_string());
-    let app = App {
-        verifier: Verifier::new(secret.clone()),
-        accepted: Arc::default(),
-        multicard: Multicard::from_env().ok(),
-    };
+/// `MULTICARD_SECRET`, if set. A blank one is refused by `Verifier::new`.
+fn secret_from_env() -> Result<Option<String>, Failure> {
+    match std::env::var("MULTICARD_SECRET") {
+        Ok(secret) => Ok(Some(secret)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(error) => Err(format!("MULTICARD_SECRET: {error}").into()),
+    }
+}
+
+fn verifier(secret: String) -> Result<Verifier, Failure> {
+    Verifier::new(secret).map_err(|error| format!("MULTICARD_SECRET: {error}; not starting").into())
+}
+
+fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Failure> {
+    Ok(serde_json::from_value(value)?)
+}
+
+async fn run() -> Result<(), Failure> {
     let serve = std::env::args().any(|a| a == "--serve");
-    let address = if serve { "127.0.0.1:8080" } else { "127.0.0.1:0" };
-    let listener = tokio::net::TcpListener::bind(address).await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    println!("callback server on {url}");
-    let server = tokio::spawn(async move { axum::serve(listener, router(app)).await });
+    let secret = secret_from_env()?;
     if serve {
-        server.await??;
+        let secret = secret.ok_or("--serve needs MULTICARD_SECRET (and the other MULTICARD_* variables)")?;
+        let verifier = verifier(secret)?;
+        let multicard = Multicard::from_env()?;
+        let app = App { verifier, multicard, accepted: Arc::default() };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+        println!("callback server on http://{}", listener.local_addr()?);
+        axum::serve(listener, router(app)).await?;
         return Ok(());
     }
 
-    // The demo: Multicard's callbacks, as they arrive.
+    // The demo. The verifier is made first: a blank secret stops here.
+    let secret = secret.unwrap_or_else(|| sandbox::SECRET.to_string());
+    let verifier = verifier(secret.clone())?;
+    let multicard_sandbox =
+        Sandbox::start_with(SandboxConfig { secret: secret.clone(), ..SandboxConfig::default() }).await?;
+    let multicard = Multicard::new(multicard_sandbox.config())?;
+    let app = App { verifier: verifier.clone(), multicard: multicard.clone(), accepted: Arc::default() };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    println!("callback server on {url}; Multicard played by a sandbox on {}", multicard_sandbox.url());
+    tokio::spawn(async move { axum::serve(listener, router(app)).await });
+
+    // A payer pays an invoice; the sandbox sends the success callback.
+    println!("a payer pays invoice order-42 (150000 tiyin); Multicard sends the success callback:");
+    let request: types::CreateInvoiceRequest = parse(json!({
+        "store_id": sandbox::STORE_ID, "amount": 150_000, "invoice_id": "order-42",
+        "callback_url": format!("{url}/multicard/success"),
+        "ofd": [{"qty": 1, "price": 150_000, "mxik": "06401004002000000", "total": 150_000,
+            "package_code": "1506113", "name": "Кроссовки"}],
+    }))?;
+    let invoice = multicard.send(|api| api.create_invoice().body(request.clone())).await?;
+    multicard_sandbox.pay_invoice(&invoice.uuid)?;
+    let delivered = multicard_sandbox.wait_for_deliveries(1, Duration::from_secs(10)).await;
+    let first = delivered.first().ok_or("the sandbox sent no callback")?;
+    let status = first.status.map_or("no answer".into(), |s| format!("HTTP {s}"));
+    println!("  -> {status}");
+    let genuine = first.body.clone();
+    let uuid = genuine["uuid"].as_str().unwrap_or_default().to_string();
+
+    // What else could arrive at the same URL.
+    let mut shifted = genuine.clone();
+    shifted["invoice_id"] = json!("order-4");
+    shifted["amount"] = json!(2_150_000);
+    let shifted = shifted.to_string().into_bytes();
+    let signature_only = if verifier.verify_success(&shifted).is_ok() { "valid" } else { "invalid" };
+    let forged = testing::success_body(sandbox::STORE_ID, "order-42", 150_000, &uuid, "a guessed secret");
+    let webhook = testing::webhook_body(&uuid, "order-42", 150_000, "success", &secret);
+    let cases: [(String, &str, Vec<u8>); 5] = [
+        ("the same callback again (a repeat)".into(), "/multicard/success", genuine.to_string().into_bytes()),
+        (format!("digits moved: order-4 at 2150000 tiyin (signature {signature_only})"), "/multicard/success", shifted),
+        ("signed with a guessed secret".into(), "/multicard/success", forged),
+        ("not JSON".into(), "/multicard/success", b"<xml/>".to_vec()),
+        ("status webhook".into(), "/multicard/webhook", webhook),
+    ];
     let http = reqwest::Client::new();
-    let uuid = "e60d8ebc-b9fe-11ef-b159-005056b4367d";
-    let genuine = testing::success_body(6, "order-42", 150_000, uuid, &secret);
-    let forged = testing::success_body(6, "order-42", 150_000, uuid, "a guessed secret");
-    let webhook = testing::webhook_body(uuid, "order-42", 150_000, "success", &secret);
-    let card = serde_json::json!({"id": 1, "payer_id": "688470c8060af", "card_pan": "986027******1519",
-        "card_token": "6225f3c93f7a880142782fa4", "status": "active", "ps": "humo"})
-    .to_string()
-    .into_bytes();
-    for (name, path, body) in [
-        ("genuine success callback", "/multicard/success", genuine.clone()),
-        ("the same callback again", "/multicard/success", genuine),
-        ("forged success callback", "/multicard/success", forged),
-        ("not JSON", "/multicard/success", b"<xml/>".to_vec()),
-        ("status webhook", "/multicard/webhook", webhook),
-        ("card-binding callback", "/multicard/card", card),
-    ] {
+    for (name, path, body) in cases {
         println!("{name}:");
         let response =
             http.post(format!("{url}{path}")).header("content-type", "application/json").body(body).send().await?;
         println!("  -> HTTP {} {}", response.status().as_u16(), response.text().await?);
     }
+
+    // A card bound on the hosted form; the sandbox sends the (unsigned) callback.
+    println!("a payer binds a card on the hosted form; Multicard sends the card-binding callback:");
+    let request: types::CardBindingRequest = parse(json!({
+        "redirect_url": "https://shop.example/ok", "redirect_decline_url": "https://shop.example/no",
+        "store_id": sandbox::STORE_ID, "callback_url": format!("{url}/multicard/card"), "phone": "998901234567",
+    }))?;
+    let session = multicard.send(|api| api.create_card_binding().body(request.clone())).await?;
+    multicard_sandbox.complete_card_binding(&session.session_id)?;
+    let delivered = multicard_sandbox.wait_for_deliveries(2, Duration::from_secs(10)).await;
+    let status = delivered.get(1).and_then(|d| d.status).map_or("no answer".into(), |s| format!("HTTP {s}"));
+    println!("  -> {status}");
+
+    let payment = multicard.send(|api| api.get_payment().uuid(uuid.as_str())).await?;
+    println!("the payment is {} (accepted once, never cancelled by a forgery)", payment.status);
     Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("callback_server: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -100,7 +100,7 @@ async fn main() -> Result<(), Failure> {
     let store_id: i64 = std::env::var("MULTICARD_STORE_ID").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
     println!("Multicard quickstart against {target}\n");
     let multicard = Multicard::new(config)?;
-    let (local_callback, mut callbacks) = receiver(Verifier::new(secret.clone())).await?;
+    let (local_callback, mut callbacks) = receiver(Verifier::new(secret.clone())?).await?;
     let callback_url = match (&sandbox, std::env::var("MULTICARD_CALLBACK_URL")) {
         (Some(_), _) => Some(local_callback),
         (None, Ok(url)) => Some(url),

@@ -179,7 +179,7 @@ fn benches(c: &mut Criterion) {
     group.finish();
 
     // Callback verification.
-    let verifier = Verifier::new("Pw18axeBFo8V7NamKHXX");
+    let verifier = Verifier::new("Pw18axeBFo8V7NamKHXX").expect("a real secret");
     let body = testing::success_body(6, "order-42", 150_000, UUID, "Pw18axeBFo8V7NamKHXX");
     let mut group = c.benchmark_group("callbacks");
     group.throughput(Throughput::Elements(1));

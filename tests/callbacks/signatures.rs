@@ -1,34 +1,13 @@
-//! Callbacks: signatures (known vectors and properties), malformed bodies,
-//! replies, confirmation against the API, and the axum extractors end to
-//! end on loopback.
+//! Signatures: known vectors, the vendor's examples, secrets, malformed
+//! bodies, replies, and properties.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
-
-use chrono::Duration as ChronoDuration;
-use multicard_api::callbacks::axum::{UnverifiedCardBinding, VerifiedSuccess, VerifiedWebhook};
-use multicard_api::callbacks::{
-    self, CallbackError, CallbackReply, ConfirmError, Verifier, success_signature, testing, webhook_signature,
-};
+use multicard_api::callbacks::{CallbackError, CallbackReply, Verifier, success_signature, testing, webhook_signature};
 use multicard_api::types::PaymentStatus;
-use multicard_api_tests::fake::{self, server_with_auth};
 use multicard_api_tests::{operations, spec};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
 
-const SECRET: &str = "Pw18axeBFo8V7NamKHXX";
-const UUID: &str = "e60d8ebc-b9fe-11ef-b159-005056b4367d";
-
-fn body(value: &Value) -> Vec<u8> {
-    value.to_string().into_bytes()
-}
-
-fn success(store_id: Value, invoice_id: &str, amount: Value, sign: &str) -> Vec<u8> {
-    body(&json!({"store_id": store_id, "invoice_id": invoice_id, "amount": amount, "uuid": UUID, "sign": sign}))
-}
+use super::{SECRET, UUID, body, success};
 
 #[test]
 fn known_vectors_computed_independently() {
@@ -39,7 +18,7 @@ fn known_vectors_computed_independently() {
     // python3 -c "import hashlib; print(hashlib.sha1(b'e60d8ebc-b9fe-11ef-b159-005056b4367dtest200000Pw18axeBFo8V7NamKHXX').hexdigest())"
     assert_eq!(webhook_signature(UUID, "test", 200000, SECRET), "6a16ee89cf5f27a094846cd974963ff5de832e03");
 
-    let verifier = Verifier::new(SECRET);
+    let verifier = Verifier::new(SECRET).unwrap();
     let callback = verifier
         .verify_success(&success(json!(6), "order-42", json!(150000), "f6e4514c2bc9234b2b534903aed731e4"))
         .unwrap();
@@ -57,7 +36,7 @@ fn the_vendors_example_signatures_do_not_verify_with_the_sandbox_secret() {
     // must fail, and the payloads must still fit the types once re-signed.
     let spec = spec();
     let schemas = &spec["components"]["schemas"];
-    let verifier = Verifier::new(SECRET);
+    let verifier = Verifier::new(SECRET).unwrap();
     let example = schemas["PaymentSuccessCallback"]["example"].clone();
     assert_eq!(verifier.verify_success(&body(&example)).unwrap_err(), CallbackError::SignatureMismatch);
     let mut resigned = example.clone();
@@ -81,7 +60,7 @@ fn the_vendors_example_signatures_do_not_verify_with_the_sandbox_secret() {
 #[test]
 fn uppercase_hex_several_secrets_and_float_amounts_are_accepted() {
     let sign = success_signature("6", "order-42", 150000, SECRET);
-    let verifier = Verifier::new(SECRET);
+    let verifier = Verifier::new(SECRET).unwrap();
     verifier
         .verify_success(&success(json!(6), "order-42", json!(150000), &sign.to_uppercase()))
         .expect("uppercase hex");
@@ -103,12 +82,35 @@ fn uppercase_hex_several_secrets_and_float_amounts_are_accepted() {
         CallbackError::SignatureMismatch
     );
     assert_eq!(Verifier::with_secrets(Vec::<String>::new()).unwrap_err(), CallbackError::NoSecret);
-    assert_eq!(Verifier::with_secrets([""]).unwrap_err(), CallbackError::NoSecret);
+}
+
+#[test]
+fn empty_and_blank_secrets_are_refused_where_they_enter() {
+    // With an empty secret, anyone can sign: md5 of the signed fields alone.
+    for blank in ["", " ", "\t\n", "\u{a0}\u{3000}"] {
+        assert_eq!(Verifier::new(blank).unwrap_err(), CallbackError::BlankSecret { position: 0 }, "{blank:?}");
+    }
+    assert_eq!(Verifier::with_secrets([""]).unwrap_err(), CallbackError::BlankSecret { position: 0 });
+    assert_eq!(
+        Verifier::with_secrets([SECRET, "   "]).unwrap_err(),
+        CallbackError::BlankSecret { position: 1 },
+        "a blank secret beside a real one is refused, not skipped"
+    );
+    assert_eq!(
+        Verifier::with_secrets(["old-secret", "", SECRET]).unwrap_err(),
+        CallbackError::BlankSecret { position: 1 }
+    );
+    let message = Verifier::new(" ").unwrap_err().to_string();
+    assert!(message.contains("empty or only whitespace"), "{message}");
+    // A secret with spaces around real characters is a real secret.
+    let padded = Verifier::new(" s3cret ").unwrap();
+    let sign = success_signature("6", "order-42", 150000, " s3cret ");
+    padded.verify_success(&success(json!(6), "order-42", json!(150000), &sign)).expect("signed with the padded secret");
 }
 
 #[test]
 fn every_kind_of_malformed_body_is_a_typed_error() {
-    let verifier = Verifier::new(SECRET).with_max_body(4096);
+    let verifier = Verifier::new(SECRET).unwrap().with_max_body(4096);
     let sign = success_signature("6", "order-42", 150000, SECRET);
     let cases: Vec<(Vec<u8>, CallbackError)> = vec![
         (b"not json".to_vec(), CallbackError::MalformedJson { message: String::new() }),
@@ -194,10 +196,21 @@ fn replies_say_what_multicard_will_do() {
     );
     assert_eq!(CallbackReply::rejected(&CallbackError::SignatureMismatch).status(), 403);
     assert_eq!(CallbackReply::rejected(&CallbackError::NotAnObject).status(), 400);
+    assert_eq!(CallbackReply::rejected(&CallbackError::BodyUnreadable { message: "cut".into() }).status(), 400);
+    assert_eq!(CallbackReply::rejected(&CallbackError::BodyTooLarge { size: 2, limit: 1 }).status(), 413);
+    // HTTP 500 is the one failure Multicard answers by holding the payment
+    // (and sending the callback again) instead of cancelling it.
+    let later = CallbackReply::retry_later("database down");
+    assert_eq!(later.status(), 500);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&later.body()).unwrap(),
+        json!({"success": false, "message": "database down"})
+    );
 }
 
 fn signed_fields() -> impl Strategy<Value = (u32, String, u64, String, String)> {
-    (any::<u32>(), "\\PC{0,40}", 0u64..10_000_000_000_000, "[a-f0-9-]{1,36}", "\\PC{1,40}")
+    // A secret has at least one character that is not whitespace (blank ones are refused).
+    (any::<u32>(), "\\PC{0,40}", 0u64..10_000_000_000_000, "[a-f0-9-]{1,36}", "\\PC{0,20}[^\\s\\pC]\\PC{0,19}")
 }
 
 proptest! {
@@ -206,7 +219,7 @@ proptest! {
     #[test]
     fn sign_then_verify_holds_for_any_payload((store, invoice, amount, uuid, secret) in signed_fields()) {
         let amount = amount as i64;
-        let verifier = Verifier::new(secret.clone());
+        let verifier = Verifier::new(secret.clone()).unwrap();
         let sign = success_signature(&store.to_string(), &invoice, amount, &secret);
         let body = body(&json!({"store_id": store, "invoice_id": invoice, "amount": amount, "uuid": uuid, "sign": sign}));
         let callback = verifier.verify_success(&body).unwrap();
@@ -225,12 +238,12 @@ proptest! {
         let amount = amount as i64;
         let sign = success_signature(&store.to_string(), &invoice, amount, &secret);
         let mut payload = json!({"store_id": store, "invoice_id": invoice, "amount": amount, "uuid": uuid, "sign": sign});
-        let mut verifier = Verifier::new(secret.clone());
+        let mut verifier = Verifier::new(secret.clone()).unwrap();
         match which {
             0 => payload["store_id"] = json!(store as u64 + 1),
             1 => payload["invoice_id"] = json!(format!("{invoice}x")),
             2 => payload["amount"] = json!(amount + 1),
-            3 => verifier = Verifier::new(format!("{secret}!")),
+            3 => verifier = Verifier::new(format!("{secret}!")).unwrap(),
             _ => {
                 let mut chars: Vec<char> = payload["sign"].as_str().unwrap().chars().collect();
                 chars[digit] = if chars[digit] == '0' { '1' } else { '0' };
@@ -246,12 +259,12 @@ proptest! {
         let amount = amount as i64;
         let sign = success_signature(&store.to_string(), &invoice, amount, &secret);
         let payload = json!({"store_id": store, "invoice_id": invoice, "amount": amount, "uuid": format!("{uuid}-other"), "sign": sign});
-        prop_assert!(Verifier::new(secret).verify_success(&body(&payload)).is_ok());
+        prop_assert!(Verifier::new(secret).unwrap().verify_success(&body(&payload)).is_ok());
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let verifier = Verifier::new(SECRET);
+        let verifier = Verifier::new(SECRET).unwrap();
         let _ = verifier.verify_success(&bytes);
         let _ = verifier.verify_webhook(&bytes);
         let _ = verifier.parse_card_binding(&bytes);
@@ -264,148 +277,8 @@ proptest! {
         sign in "[0-9a-fA-Fz]{0,45}",
     ) {
         let payload = json!({"store_id": store, "invoice_id": "i", "amount": amount, "uuid": UUID, "sign": sign});
-        let verifier = Verifier::new(SECRET);
+        let verifier = Verifier::new(SECRET).unwrap();
         prop_assert!(verifier.verify_success(&body(&payload)).is_err());
         let _ = verifier.verify_webhook(&body(&payload));
     }
-}
-
-fn payment_json(amount: i64, invoice: &str, status: &str) -> Value {
-    json!({"success": true, "data": {"id": 1, "uuid": UUID, "store_id": 6, "payment_amount": amount,
-        "store_invoice_id": invoice, "status": status}})
-}
-
-#[tokio::test]
-async fn confirm_success_checks_the_callback_against_the_payment() {
-    let cases = [
-        (payment_json(150000, "order-42", "success"), None),
-        (payment_json(100, "order-42", "success"), Some("amount")),
-        (payment_json(150000, "order-43", "success"), Some("invoice_id")),
-        (payment_json(150000, "order-42", "draft"), Some("status")),
-    ];
-    let verifier = Verifier::new(SECRET);
-    let callback = verifier.verify_success(&testing::success_body(6, "order-42", 150000, UUID, SECRET)).unwrap();
-    for (answer, mismatch) in cases {
-        let (server, _) = server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
-        Mock::given(method("GET"))
-            .and(path(format!("/payment/{UUID}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
-            .mount(&server)
-            .await;
-        let client = fake::client(&server);
-        match (callbacks::confirm_success(&client, &callback).await, mismatch) {
-            (Ok(confirmed), None) => {
-                assert_eq!(confirmed.current.payment_amount, 150000);
-                assert_eq!(confirmed.signed, ["store_id", "invoice_id", "amount"]);
-                assert!(confirmed.confirmed.contains(&"uuid"), "the unsigned uuid is confirmed by the API");
-                assert_eq!(
-                    confirmed.unsigned,
-                    ["card_pan", "card_token", "payment_time", "phone", "ps", "receipt_url"],
-                    "informative fields are reported as unsigned"
-                );
-            }
-            (Err(ConfirmError::Mismatch { field, .. }), Some(expected)) => assert_eq!(field, expected),
-            (other, expected) => panic!("expected {expected:?}, got {other:?}"),
-        }
-    }
-}
-
-#[tokio::test]
-async fn confirm_status_reports_the_current_status_and_card_binding_is_confirmed_by_session() {
-    let (server, _) = server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
-    Mock::given(method("GET"))
-        .and(path(format!("/payment/{UUID}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(payment_json(200000, "test", "revert")))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/payment/card/bind/688470c8060af"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "data": {
-            "card_token": "6225f3c93f7a880142782fa4", "status": "active", "card_pan": "986027******1519"}})))
-        .mount(&server)
-        .await;
-    let client = fake::client(&server);
-    let verifier = Verifier::new(SECRET);
-    let webhook = verifier.verify_webhook(&testing::webhook_body(UUID, "test", 200000, "success", SECRET)).unwrap();
-    let confirmed = callbacks::confirm_status(&client, &webhook).await.unwrap();
-    assert_eq!(confirmed.current.status, PaymentStatus::Revert, "the API's status is the truth, not the webhook's");
-    assert!(confirmed.unsigned.contains(&"status".to_string()), "the webhook's status is unsigned");
-
-    let card = verifier
-        .parse_card_binding(&body(
-            &json!({"payer_id": "688470c8060af", "card_token": "6225f3c93f7a880142782fa4", "status": "active"}),
-        ))
-        .unwrap();
-    callbacks::confirm_card_binding(&client, &card).await.expect("the binding agrees");
-    let forged = verifier
-        .parse_card_binding(&body(
-            &json!({"payer_id": "688470c8060af", "card_token": "ffffffffffffffffffffffff", "status": "active"}),
-        ))
-        .unwrap();
-    assert!(matches!(
-        callbacks::confirm_card_binding(&client, &forged).await,
-        Err(ConfirmError::Mismatch { field: "card_token", .. })
-    ));
-}
-
-#[tokio::test]
-async fn the_axum_extractors_verify_before_the_handler_runs() {
-    use axum::Router;
-    use axum::routing::post;
-
-    let handled = Arc::new(AtomicUsize::new(0));
-    let (h1, h2, h3) = (handled.clone(), handled.clone(), handled.clone());
-    let app = Router::new()
-        .route(
-            "/success",
-            post(move |VerifiedSuccess(cb): VerifiedSuccess| async move {
-                h1.fetch_add(1, Ordering::SeqCst);
-                assert_eq!(cb.amount, 150000);
-                CallbackReply::accept()
-            }),
-        )
-        .route(
-            "/webhook",
-            post(move |VerifiedWebhook(_): VerifiedWebhook| async move {
-                h2.fetch_add(1, Ordering::SeqCst);
-                CallbackReply::accept()
-            }),
-        )
-        .route(
-            "/card",
-            post(move |UnverifiedCardBinding(_): UnverifiedCardBinding| async move {
-                h3.fetch_add(1, Ordering::SeqCst);
-                CallbackReply::refuse_and_refund("no")
-            }),
-        )
-        .with_state(Verifier::new(SECRET).with_max_body(2048));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let http = reqwest::Client::new();
-    let post = |path: &str, body: Vec<u8>| http.post(format!("{url}{path}")).body(body).send();
-
-    let genuine = testing::success_body(6, "order-42", 150000, UUID, SECRET);
-    let response = post("/success", genuine).await.unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(response.headers()["content-type"], "application/json");
-    assert_eq!(response.json::<Value>().await.unwrap(), json!({"success": true}));
-    assert_eq!(handled.load(Ordering::SeqCst), 1);
-
-    let forged = testing::success_body(6, "order-42", 150000, UUID, "guess");
-    let response = post("/success", forged).await.unwrap();
-    assert_eq!(response.status().as_u16(), 403);
-    assert_eq!(response.json::<Value>().await.unwrap()["success"], json!(false));
-    let response = post("/success", b"{".to_vec()).await.unwrap();
-    assert_eq!(response.status().as_u16(), 400);
-    let response = post("/success", vec![b' '; 4096]).await.unwrap();
-    assert_eq!(response.status().as_u16(), 413);
-    assert_eq!(handled.load(Ordering::SeqCst), 1, "no refused body reached the handler");
-
-    let response = post("/webhook", testing::webhook_body(UUID, "order-42", 150000, "success", SECRET)).await.unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    let response = post("/card", body(&json!({"payer_id": "s", "card_token": "t", "status": "active"}))).await.unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(response.json::<Value>().await.unwrap(), json!({"success": false, "message": "no"}));
-    assert_eq!(handled.load(Ordering::SeqCst), 3);
 }
