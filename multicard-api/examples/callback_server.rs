@@ -172,7 +172,7 @@ async fn run() -> Result<(), Failure> {
             "package_code": "1506113", "name": "Кроссовки"}],
     }))?;
     let invoice = multicard.send(|api| api.create_invoice().body(request.clone())).await?;
-    multicard_sandbox.pay_invoice(&invoice.uuid)?;
+    multicard_sandbox.pay_invoice(invoice.uuid.as_deref().ok_or("the sandbox gave the invoice no uuid")?)?;
     let delivered = multicard_sandbox.wait_for_deliveries(1, Duration::from_secs(10)).await;
     let first = delivered.first().ok_or("the sandbox sent no callback")?;
     let status = first.status.map_or("no answer".into(), |s| format!("HTTP {s}"));
