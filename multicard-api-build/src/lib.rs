@@ -24,6 +24,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 
+mod informative;
 mod prune;
 pub use prune::{PruneReport, prune_builders};
 
@@ -189,6 +190,9 @@ pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildErr
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| BuildError::new(format!("generated client does not parse: {e}")))?;
     prune::prune_builders(&mut file).map_err(|e| BuildError::new(format!("pruning the struct builders: {e}")))?;
+    let informative = informative::fields(spec).map_err(BuildError::new)?;
+    informative::mark(&mut file, &informative)
+        .map_err(|e| BuildError::new(format!("marking the informative fields: {e}")))?;
     let client = prettyplease::unparse(&file);
     let enum_tokens = enums.iter().map(open_enum_tokens).collect::<Result<TokenStream, _>>()?;
     let enums_code =

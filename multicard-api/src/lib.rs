@@ -22,6 +22,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hooks;
+pub mod informative;
 pub mod operations;
 mod redact;
 pub mod retry;

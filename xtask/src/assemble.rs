@@ -808,7 +808,7 @@ fn check(doc: &Value, corrections: &Corrections) -> Result<()> {
             return;
         }
         for key in map.keys() {
-            if key.starts_with("x-") && key != SETTLED_BY {
+            if key.starts_with("x-") && key != SETTLED_BY && key != crate::decoding::INFORMATIVE_FIELDS {
                 problem = Some((pointer.to_string(), format!("extension `{key}` left in the document")));
             }
         }
