@@ -285,3 +285,17 @@ async fn a_nested_informative_object_that_does_not_decode_never_sinks_the_answer
     let store = unreadable.iter().find(|u| u.field.starts_with("PaymentModel.store")).unwrap();
     assert_eq!(store.value.value()["name"], "Shop", "the raw value is kept for the caller");
 }
+
+#[tokio::test]
+async fn a_null_payment_and_a_null_split_decode_as_absent() {
+    let data = json!({"uuid": UUID, "amount": 150_000, "invoice_id": "o-3", "payment": null, "split": null, "ofd": null});
+    let (_server, client) = answering("GET", &format!("/payment/invoice/{UUID}"), data).await;
+    let invoice = client.send(|api| api.get_invoice().uuid(UUID)).await.expect("decodes");
+    assert!(invoice.payment.is_none() && invoice.split.is_none());
+    let mut payment = production_payment("success");
+    payment["split"] = Value::Null;
+    payment["ofd"] = Value::Null;
+    let (_server, client) = answering("GET", &format!("/payment/{UUID}"), payment).await;
+    let payment = client.send(|api| api.get_payment().uuid(UUID)).await.expect("decodes");
+    assert!(payment.split.is_none());
+}
