@@ -23,6 +23,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod hooks;
 pub mod operations;
+mod redact;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
