@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use multicard_api::Multicard;
-use multicard_api::sandbox::{APPLICATION_ID, SECRET, Sandbox, SandboxConfig};
+use multicard_api::sandbox::{APPLICATION_ID, Fault, SECRET, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -109,6 +109,34 @@ async fn past_the_cap_a_new_connection_closes_the_one_idle_the_longest() {
     most = most.max(sandbox.connections());
     assert!(most <= 8, "{most} connections open at once, above the cap of 8");
     assert!(closed(&idle) >= 17, "the call's connection closed one more idle connection");
+}
+
+#[tokio::test]
+async fn a_request_in_progress_is_never_closed_to_make_room() {
+    let config =
+        SandboxConfig { max_connections: 2, header_read_timeout: Duration::from_secs(600), ..Default::default() };
+    let sandbox = sandbox(config).await;
+    let multicard = Multicard::new(sandbox.config().with_timeout(BOUND)).unwrap();
+    multicard.send(|api| api.get_application()).await.expect("first call");
+    sandbox.inject("get_application", Fault::DelayAnswer(Duration::from_millis(300)), 1);
+    let slow = multicard.send(|api| api.get_application());
+    tokio::pin!(slow);
+    let answered = loop {
+        tokio::select! {
+            result = &mut slow => break result,
+            _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+        }
+        if sandbox.requests("get_application") == 2 {
+            // The slow request is in progress: flood the cap meanwhile.
+            let mut flood = Vec::new();
+            for _ in 0..10 {
+                flood.push(TcpStream::connect(sandbox.address()).await.expect("connect"));
+            }
+            break slow.as_mut().await;
+        }
+    };
+    answered.expect("answered");
+    assert_eq!(sandbox.requests("get_application"), 2, "answered on its connection, not retried on another");
 }
 
 #[tokio::test]

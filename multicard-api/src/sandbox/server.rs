@@ -107,7 +107,8 @@ impl Drop for Open {
     }
 }
 
-/// Counts a request in progress on its connection while it lives.
+/// Counts a request in progress on its connection while it lives: from
+/// its header until its answer's body is written.
 struct InProgress(Arc<Slot>);
 
 impl InProgress {
@@ -185,8 +186,13 @@ async fn connection(stream: TcpStream, app: Router, limits: Limits, open: Open, 
         let (app, in_progress) = (app.clone(), InProgress::new(slot.clone()));
         async move {
             let response = answer(&app, request, limits.body_read_timeout).await;
-            drop(in_progress);
-            Ok::<_, Infallible>(response)
+            // Still in progress until the body is written (or dropped).
+            Ok::<_, Infallible>(response.map(|body| {
+                Body::new(body.map_frame(move |frame| {
+                    let _ = &in_progress;
+                    frame
+                }))
+            }))
         }
     });
     let mut builder = http1::Builder::new();
