@@ -288,7 +288,8 @@ async fn a_nested_informative_object_that_does_not_decode_never_sinks_the_answer
 
 #[tokio::test]
 async fn a_null_payment_and_a_null_split_decode_as_absent() {
-    let data = json!({"uuid": UUID, "amount": 150_000, "invoice_id": "o-3", "payment": null, "split": null, "ofd": null});
+    let data =
+        json!({"uuid": UUID, "amount": 150_000, "invoice_id": "o-3", "payment": null, "split": null, "ofd": null});
     let (_server, client) = answering("GET", &format!("/payment/invoice/{UUID}"), data).await;
     let invoice = client.send(|api| api.get_invoice().uuid(UUID)).await.expect("decodes");
     assert!(invoice.payment.is_none() && invoice.split.is_none());

@@ -491,7 +491,7 @@ pub(crate) fn decode_body<O: Operation>(
                         status,
                         succeeded: envelope.success == Some(true),
                         path: failed.path().to_string(),
-                        reason: crate::redact::clean(&failed.inner().to_string()),
+                        reason: crate::scrub::clean(&failed.inner().to_string()),
                         data: crate::error::RawData::new(envelope.data.unwrap_or(serde_json::Value::Null)),
                     });
                 }

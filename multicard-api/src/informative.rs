@@ -73,7 +73,7 @@ fn fit<T: DeserializeOwned>(value: serde_json::Value, schema: &'static str, fiel
         Err(error) => {
             let inner = error.path().to_string();
             let field = if inner == "." { format!("{schema}.{field}") } else { format!("{schema}.{field}.{inner}") };
-            let reason = crate::redact::clean(&error.into_inner().to_string());
+            let reason = crate::scrub::clean(&error.into_inner().to_string());
             let operation = crate::hooks::current_operation();
             tracing::warn!(
                 target: "multicard::decode",

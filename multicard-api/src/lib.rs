@@ -28,6 +28,7 @@ mod redact;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+mod scrub;
 pub mod time;
 mod values;
 

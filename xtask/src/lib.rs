@@ -13,6 +13,7 @@ pub mod error;
 pub mod generic;
 pub mod json;
 pub mod report;
+pub mod sensitive;
 pub mod vendor;
 
 use std::path::{Path, PathBuf};
