@@ -28,7 +28,7 @@ async fn answer(status: u16, body: &Value) -> Result<types::AuthToken, Error<typ
         .mount(&server)
         .await;
     let client = Client::new_with_client(&server.uri(), reqwest::Client::new(), ClientState::new());
-    let request = types::AuthRequest { application_id: "rhmt_test".into(), secret: "Pw18axeBFo8V7NamKHXX".into() };
+    let request = types::AuthRequest::builder().application_id("rhmt_test").secret("Pw18axeBFo8V7NamKHXX");
     client.get_token().body(request).send().await.map(|v| v.into_inner())
 }
 

@@ -254,7 +254,7 @@ async fn auth_answers_token_role_and_expiry_at_top_level() {
     let token = client
         .send(|api| {
             api.get_token()
-                .body(types::AuthRequest { application_id: fake::APPLICATION_ID.into(), secret: fake::SECRET.into() })
+                .body(types::AuthRequest::builder().application_id(fake::APPLICATION_ID).secret(fake::SECRET))
         })
         .await
         .expect("decodes");

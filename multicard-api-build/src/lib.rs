@@ -14,6 +14,9 @@
 //! - `format: uuid` stays a `String`: the vendor's own examples hold values
 //!   that are not valid UUIDs, and an identifier is never worth failing a
 //!   payment response over;
+//! - every struct with named fields, request or response, is
+//!   `#[non_exhaustive]`: a field Multicard adds later breaks no caller
+//!   (request bodies are built with their builders);
 //! - a property or parameter marked `x-sensitive` (secrets, tokens, card
 //!   data, one-time codes) is never printed by `Debug` (see [`redact`]).
 #![forbid(unsafe_code)]
@@ -27,6 +30,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use quote::quote;
 
 mod informative;
+mod non_exhaustive;
 mod prune;
 pub mod redact;
 pub use prune::{PruneReport, prune_builders};
@@ -193,6 +197,7 @@ pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildErr
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| BuildError::new(format!("generated client does not parse: {e}")))?;
     prune::prune_builders(&mut file).map_err(|e| BuildError::new(format!("pruning the struct builders: {e}")))?;
+    non_exhaustive::mark(&mut file).map_err(|e| BuildError::new(format!("marking the structs non-exhaustive: {e}")))?;
     let informative = informative::fields(spec).map_err(BuildError::new)?;
     informative::mark(&mut file, &informative)
         .map_err(|e| BuildError::new(format!("marking the informative fields: {e}")))?;

@@ -269,6 +269,11 @@ impl Corrections {
         Ok(())
     }
 
+    /// The component names of the callback payloads.
+    pub fn callbacks(&self) -> Vec<String> {
+        self.pages.values().filter_map(|p| p.callback.clone()).collect()
+    }
+
     /// The corrections for one operation.
     pub fn operation(&self, id: &str) -> Option<&Operation> {
         self.operations.iter().find(|op| op.id == id)

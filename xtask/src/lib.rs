@@ -90,9 +90,10 @@ pub fn regen(paths: &SpecPaths, check: bool) -> Result<Outcome> {
     let text = generate(paths)?;
     let new_value = vendor::parse_yaml(&text, 1)?;
     let committed = read_committed(&paths.output)?;
+    let callbacks = corrections::Corrections::load(&paths.corrections)?.callbacks();
     let (differs, report) = match &committed {
-        Some((old_text, old_value)) => (old_text != &text, report::compare(old_value, &new_value)),
-        None => (true, report::compare(&serde_json::json!({}), &new_value)),
+        Some((old_text, old_value)) => (old_text != &text, report::compare(old_value, &new_value, &callbacks)),
+        None => (true, report::compare(&serde_json::json!({}), &new_value, &callbacks)),
     };
     if !check && differs {
         let tmp = paths.output.with_extension("yaml.tmp");

@@ -4,15 +4,19 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask regen [--check] [--spec-dir DIR]
+const USAGE: &str = "usage: cargo xtask regen [--check] [--spec-dir DIR] [--changelog FILE]
        cargo xtask bench-report
        cargo xtask build-bench
 
-  regen           rebuild spec/multicard.yaml from spec/vendor/ and spec/corrections.yaml,
-                  and print what changed against the committed document
-  regen --check   write nothing; fail when the committed document is not what regen makes
-  bench-report    the table of criterion medians and ratios (after `cargo bench -p multicard-api-tests --bench sdk`)
-  build-bench     clean build of multicard-api against a bare crate, the build script's time, no-op rebuild";
+  regen              rebuild spec/multicard.yaml from spec/vendor/ and spec/corrections.yaml, and
+                     print what changed against the committed document: each change with the
+                     operations and fields it reaches and its verdict for the generated Rust API,
+                     the semver bump, and a section for CHANGELOG.md
+  --check            write nothing; fail when the committed document is not what regen makes
+  --changelog FILE   also write the CHANGELOG.md section to FILE
+  --spec-dir DIR     the spec/ folder to work on (default: the workspace's)
+  bench-report       the table of criterion medians and ratios (after `cargo bench -p multicard-api-tests --bench sdk`)
+  build-bench        clean build of multicard-api against a bare crate, the build script's time, no-op rebuild";
 
 /// Prints a table, or the error that kept it from being made.
 fn print_table(table: xtask::Result<String>) -> ExitCode {
@@ -28,13 +32,33 @@ fn print_table(table: xtask::Result<String>) -> ExitCode {
     }
 }
 
+/// The options of `regen`.
+#[derive(Default)]
+struct Options {
+    check: bool,
+    spec_dir: Option<PathBuf>,
+    changelog: Option<PathBuf>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut options = Options::default();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut path = |what: &str| iter.next().map(PathBuf::from).ok_or(format!("{arg} needs {what}"));
+        match arg.as_str() {
+            "--check" => options.check = true,
+            "--spec-dir" => options.spec_dir = Some(path("a folder")?),
+            "--changelog" => options.changelog = Some(path("a file")?),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(options)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut check = false;
-    let mut spec_dir: Option<PathBuf> = None;
-    let mut iter = args.iter();
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    match iter.next().map(String::as_str) {
+    match args.first().map(String::as_str) {
         Some("regen") => {}
         Some("bench-report") => return print_table(xtask::bench::report(&workspace.join("target"))),
         Some("build-bench") => return print_table(xtask::bench::build_bench(&workspace)),
@@ -47,48 +71,47 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    while let Some(arg) = iter.next() {
-        match arg.as_str() {
-            "--check" => check = true,
-            "--spec-dir" => match iter.next() {
-                Some(dir) => spec_dir = Some(PathBuf::from(dir)),
-                None => {
-                    eprintln!("--spec-dir needs a folder\n{USAGE}");
-                    return ExitCode::from(2);
-                }
-            },
-            other => {
-                eprintln!("unknown argument `{other}`\n{USAGE}");
-                return ExitCode::from(2);
-            }
+    let options = match parse(&args[1..]) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}\n{USAGE}");
+            return ExitCode::from(2);
         }
-    }
-    let spec_dir = spec_dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("spec"));
+    };
+    let spec_dir = options.spec_dir.clone().unwrap_or_else(|| workspace.join("spec"));
     let paths = xtask::SpecPaths::in_spec_dir(&spec_dir);
-    match xtask::regen(&paths, check) {
+    let outcome = match xtask::regen(&paths, options.check) {
+        Ok(outcome) => outcome,
         Err(error) => {
             eprintln!("error: {error}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
-        Ok(outcome) if check => {
-            if outcome.differs {
-                eprintln!(
-                    "spec/multicard.yaml is not what the vendor pages and corrections produce:\n{}\nrun `cargo xtask regen` and commit the result",
-                    outcome.report
-                );
-                ExitCode::FAILURE
-            } else {
-                println!("spec/multicard.yaml is up to date");
-                ExitCode::SUCCESS
-            }
-        }
-        Ok(outcome) => {
-            if outcome.differs {
-                print!("wrote {}\n{}", paths.output.display(), outcome.report);
-            } else {
-                println!("{} is up to date", paths.output.display());
-            }
-            ExitCode::SUCCESS
-        }
+    };
+    if let Some(file) = &options.changelog
+        && let Err(e) = std::fs::write(file, outcome.report.changelog())
+    {
+        eprintln!("error: {}: cannot write the changelog section: {e}", file.display());
+        return ExitCode::FAILURE;
     }
+    if options.check {
+        if outcome.differs {
+            eprintln!(
+                "spec/multicard.yaml is not what the vendor pages and corrections produce:\n{}\nrun `cargo xtask regen` and commit the result",
+                outcome.report
+            );
+            return ExitCode::FAILURE;
+        }
+        println!("spec/multicard.yaml is up to date");
+    } else if outcome.differs {
+        print!(
+            "wrote {}\n{}\nCHANGELOG.md section{}:\n\n{}",
+            paths.output.display(),
+            outcome.report,
+            if options.changelog.is_some() { " (also written to the --changelog file)" } else { "" },
+            outcome.report.changelog()
+        );
+    } else {
+        println!("{} is up to date", paths.output.display());
+    }
+    ExitCode::SUCCESS
 }
