@@ -186,10 +186,16 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
         });
     }
 
-    for id in corrections.pages.keys() {
+    for (id, role) in &corrections.pages {
         if !seen_pages.contains(id) {
+            let owner = role.operation.as_ref().or(role.callback.as_ref());
             return Err(RegenError::new(format!(
-                "spec/corrections.yaml describes page {id}, which is not among the vendor pages"
+                "spec/corrections.yaml describes page {id}{}, which is not among the vendor pages: \
+                 if the vendor deleted it, remove it from `pages`{}",
+                owner.map(|o| format!(" (`{o}`)")).unwrap_or_default(),
+                owner
+                    .map(|o| format!(", and `{o}` with every correction that names it if no other page documents it"))
+                    .unwrap_or_default()
             )));
         }
     }

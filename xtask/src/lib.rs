@@ -11,6 +11,7 @@ pub mod corrections;
 pub mod decoding;
 pub mod error;
 pub mod generic;
+pub mod import;
 pub mod json;
 pub mod report;
 pub mod sensitive;
@@ -49,6 +50,7 @@ impl SpecPaths {
 pub fn generate(paths: &SpecPaths) -> Result<String> {
     let corrections = corrections::Corrections::load(&paths.corrections)?;
     let pages = vendor::load_pages(&paths.vendor)?;
+    import::check_mapping(&pages, &corrections, paths, "the vendor pages do not match the pages the corrections map")?;
     let document = assemble::normalize(&pages, &corrections)?;
     render(&document)
 }
@@ -83,23 +85,49 @@ fn read_committed(path: &Path) -> Result<Option<(String, Value)>> {
     }
 }
 
-/// Regenerates the spec. With `check`, writes nothing; otherwise writes the
-/// new document atomically (a temporary file renamed over the old one), so
-/// a failure at any step leaves the committed document untouched.
-pub fn regen(paths: &SpecPaths, check: bool) -> Result<Outcome> {
+/// The document regen would write and how it compares with the committed
+/// one, computed without writing anything.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The new document as text.
+    pub text: String,
+    /// The changes and whether the committed document differs.
+    pub outcome: Outcome,
+}
+
+/// Generates the document from `paths` and compares it with the committed
+/// one at `committed`.
+pub fn plan(paths: &SpecPaths, committed: &Path) -> Result<Plan> {
     let text = generate(paths)?;
     let new_value = vendor::parse_yaml(&text, 1)?;
-    let committed = read_committed(&paths.output)?;
     let callbacks = corrections::Corrections::load(&paths.corrections)?.callbacks();
-    let (differs, report) = match &committed {
-        Some((old_text, old_value)) => (old_text != &text, report::compare(old_value, &new_value, &callbacks)),
+    let (differs, report) = match read_committed(committed)? {
+        Some((old_text, old_value)) => (old_text != text, report::compare(&old_value, &new_value, &callbacks)),
         None => (true, report::compare(&serde_json::json!({}), &new_value, &callbacks)),
     };
-    if !check && differs {
-        let tmp = paths.output.with_extension("yaml.tmp");
-        std::fs::write(&tmp, &text).map_err(|e| RegenError::in_file(&tmp, format!("cannot write: {e}")))?;
-        std::fs::rename(&tmp, &paths.output)
-            .map_err(|e| RegenError::in_file(&paths.output, format!("cannot replace: {e}")))?;
+    Ok(Plan { text, outcome: Outcome { report, differs } })
+}
+
+/// Writes `text` to `path` atomically: a temporary file renamed over the
+/// old one, so a failure leaves the old file untouched.
+pub fn write_atomically(path: &Path, text: &[u8]) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, text).map_err(|e| RegenError::in_file(&tmp, format!("cannot write: {e}")))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        RegenError::in_file(path, format!("cannot replace: {e}"))
+    })
+}
+
+/// Regenerates the spec. With `check`, writes nothing; otherwise writes the
+/// new document atomically, so a failure at any step leaves the committed
+/// document untouched.
+pub fn regen(paths: &SpecPaths, check: bool) -> Result<Outcome> {
+    let plan = plan(paths, &paths.output)?;
+    if !check && plan.outcome.differs {
+        write_atomically(&paths.output, plan.text.as_bytes())?;
     }
-    Ok(Outcome { report, differs })
+    Ok(plan.outcome)
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask regen [--check] [--spec-dir DIR] [--changelog FILE]
+const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--spec-dir DIR] [--changelog FILE]
        cargo xtask bench-report
        cargo xtask build-bench
 
@@ -13,6 +13,10 @@ const USAGE: &str = "usage: cargo xtask regen [--check] [--spec-dir DIR] [--chan
                      operations and fields it reaches and its verdict for the generated Rust API,
                      the semver bump, and a section for CHANGELOG.md
   --check            write nothing; fail when the committed document is not what regen makes
+  --import DIR       take a fresh export of the vendor's pages (endpoints/ and items/, apidog's file
+                     names), check it against spec/corrections.yaml, regenerate from it, and only then
+                     replace the pages of spec/vendor/ and write the spec; a page the corrections do
+                     not map, or a mapped page the export lacks, stops it before anything is written
   --changelog FILE   also write the CHANGELOG.md section to FILE
   --spec-dir DIR     the spec/ folder to work on (default: the workspace's)
   bench-report       the table of criterion medians and ratios (after `cargo bench -p multicard-api-tests --bench sdk`)
@@ -38,6 +42,7 @@ struct Options {
     check: bool,
     spec_dir: Option<PathBuf>,
     changelog: Option<PathBuf>,
+    import: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -49,8 +54,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--check" => options.check = true,
             "--spec-dir" => options.spec_dir = Some(path("a folder")?),
             "--changelog" => options.changelog = Some(path("a file")?),
+            "--import" => options.import = Some(path("the folder of the export")?),
             other => return Err(format!("unknown argument `{other}`")),
         }
+    }
+    if options.check && options.import.is_some() {
+        return Err("--check and --import do not go together: --check writes nothing".to_string());
     }
     Ok(options)
 }
@@ -80,7 +89,14 @@ fn main() -> ExitCode {
     };
     let spec_dir = options.spec_dir.clone().unwrap_or_else(|| workspace.join("spec"));
     let paths = xtask::SpecPaths::in_spec_dir(&spec_dir);
-    let outcome = match xtask::regen(&paths, options.check) {
+    let result = match &options.import {
+        Some(export) => xtask::import::import(export, &paths).map(|imported| {
+            print!("imported {}\n{imported}", export.display());
+            imported.outcome
+        }),
+        None => xtask::regen(&paths, options.check),
+    };
+    let outcome = match result {
         Ok(outcome) => outcome,
         Err(error) => {
             eprintln!("error: {error}");

@@ -1,0 +1,6 @@
+//! Scenario tests of `cargo xtask regen`: one per kind of vendor change,
+//! each applied to a scratch copy of `spec/`, asserting the exact report
+//! lines and verdict; the import of a fresh export.
+
+mod import;
+mod support;
