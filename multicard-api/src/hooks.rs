@@ -116,6 +116,8 @@ pub(crate) struct Attempt {
     pub retry_after: Mutex<Option<std::time::Duration>>,
     /// Informative fields of the answer that did not decode.
     pub unreadable: Mutex<Vec<crate::informative::UnreadableField>>,
+    /// The card data, codes and tokens this attempt's request carried.
+    pub sent_secrets: Mutex<Vec<String>>,
 }
 
 /// The operation of the attempt under way, if any.
@@ -139,6 +141,27 @@ tokio::task_local! {
 /// The token's header value.
 fn header_of(token: &Token) -> Result<HeaderValue, InvalidToken> {
     token.authorization().cloned().ok_or(InvalidToken)
+}
+
+/// Percent-encodes one path parameter: what the generated client's own
+/// encoder does, and a backslash too, which the URL parser would otherwise
+/// take for a `/` (`mine\..\other` would reach `other`). The generated
+/// client calls this one (`multicard-api-build` rewrites its calls).
+pub(crate) fn encode_path(segment: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'/')
+        .add(b'%')
+        .add(b'\\');
+    percent_encoding::utf8_percent_encode(segment, SET).to_string()
 }
 
 /// Checks that `url` is `base` followed by `op`'s path template with each
@@ -201,6 +224,19 @@ impl ClientHooks<ClientState> for crate::Client {
         }
         // Through the executor: it chose the token (or none, for `/auth`).
         let chosen = ATTEMPT.try_with(|attempt| {
+            let mut sent =
+                request.body().and_then(|b| b.as_bytes()).map(crate::scrub::sent_secrets).unwrap_or_default();
+            if let Some(op) = attempt.info
+                && op.path.contains("{card_token}")
+            {
+                // The card token in the path (get, revoke, confirm a card).
+                sent.extend(request.url().path_segments().into_iter().flatten().last().map(str::to_string));
+            }
+            if !sent.is_empty()
+                && let Ok(mut slot) = attempt.sent_secrets.lock()
+            {
+                *slot = sent;
+            }
             if let Some(timeout) = attempt.timeout {
                 *request.timeout_mut() = Some(timeout);
             }
