@@ -300,3 +300,24 @@ async fn a_null_payment_and_a_null_split_decode_as_absent() {
     let payment = client.send(|api| api.get_payment().uuid(UUID)).await.expect("decodes");
     assert!(payment.split.is_none());
 }
+
+#[tokio::test]
+async fn a_write_answered_success_without_data_is_a_success() {
+    for body in [json!({"success": true}), json!({"success": true, "data": null})] {
+        let (server, client) = answering_body("PUT", &format!("/payment/{UUID}"), body.clone()).await;
+        let otp: types::ConfirmPaymentRequest = serde_json::from_value(json!({"otp": "112233"})).unwrap();
+        let error = client.send(|api| api.confirm_payment().uuid(UUID).body(otp.clone())).await.expect_err("no data");
+        assert!(error.succeeded() && !error.is_outcome_unknown(), "{body}: {error:?}");
+        drop(server);
+    }
+}
+
+#[tokio::test]
+async fn settle_hold_never_reads_a_payment_it_cannot_decode_as_absent() {
+    // The hold's payment is still in progress, but in a shape the SDK cannot
+    // read: the hold must not look settled (a caller would charge again).
+    let data = json!({"id": 7, "status": "active", "payment": {"uuid": UUID, "status": "progress", "amount": 50_000}});
+    let (_server, client) = answering("GET", "/payment/hold/7", data).await;
+    let result = client.settle_hold("7", Duration::from_millis(300)).await;
+    assert!(result.is_err(), "{result:?}");
+}

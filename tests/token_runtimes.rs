@@ -114,3 +114,54 @@ fn a_runtime_shut_down_during_auth_leaves_no_dead_refresh_behind() {
     }
     assert_eq!(host.block_on(count(&server, "/auth")), 2, "the hung one, then exactly one replacement");
 }
+
+#[test]
+fn a_refresh_stuck_on_a_kept_but_idle_runtime_is_given_up_after_its_budget() {
+    let host = server_runtime();
+    let server = host.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/auth"))
+            .respond_with(IssueTokens {
+                issued: Arc::new(AtomicUsize::new(0)),
+                expiry: Box::new(|| expiry_in(ChronoDuration::seconds(4))),
+                delay: Duration::from_millis(200),
+            })
+            .mount(&server)
+            .await;
+        mount_application(&server).await;
+        server
+    });
+    // No pooled connections, so that what is measured is the token cache
+    // alone (a pooled connection belongs to the runtime that opened it).
+    let http = multicard_api::config::http_client_builder().pool_max_idle_per_host(0).build().unwrap();
+    let policy = multicard_api::auth::RefreshPolicy {
+        margin: Duration::from_secs(2),
+        jitter: Duration::ZERO,
+        auth_timeout: Duration::from_millis(500),
+    };
+    let config = fake::config(&server)
+        .with_http_client(http)
+        .with_refresh_policy(policy)
+        .with_retry_policy(multicard_api::retry::RetryPolicy::none());
+    let client = Multicard::new(config).unwrap();
+
+    // Runtime A, kept for the whole test: the first token, then a call in
+    // the refresh margin that starts the early refresh on A, which then
+    // sits idle (a thread-local runtime of a worker that has no work).
+    let a = call_runtime();
+    a.block_on(client.send(|api| api.get_application())).expect("first call");
+    std::thread::sleep(Duration::from_millis(2300));
+    a.block_on(client.send(|api| api.get_application())).expect("the still-valid token serves");
+    std::thread::sleep(Duration::from_millis(2500));
+
+    // Past expiry, callers on runtime B must not hang on A's refresh.
+    let b = call_runtime();
+    for call in 1..=3 {
+        let options = multicard_api::CallOptions::new().timeout(Duration::from_secs(10));
+        if let Err(error) = b.block_on(client.send_with(options, |api| api.get_application())) {
+            panic!("call {call} on runtime B failed: {error}");
+        }
+    }
+    drop(a);
+}

@@ -274,6 +274,7 @@ impl Respond for Echo {
 
 fn assert_clean(what: &str, text: &str, token: &str) {
     assert!(!text.contains(SECRET), "{what} holds the secret: {text}");
+    assert!(!text.contains("2806"), "{what} holds the card's expiry: {text}");
     assert!(!text.contains(token), "{what} holds the token: {text}");
     assert!(!text.contains(PAN), "{what} holds the PAN: {text}");
 }
@@ -300,7 +301,8 @@ async fn an_echoing_server_puts_no_secret_token_or_pan_in_errors_or_logs() {
                 .and(path("/auth"))
                 .respond_with(move |request: &Request| {
                     let echoed = String::from_utf8_lossy(&request.body).to_string();
-                    ResponseTemplate::new(400).set_body_json(json!({"errors": [{"message": [{"message": echoed}]}]}))
+                    ResponseTemplate::new(400)
+                        .set_body_json(json!({"errors": [{"message": [{"message": echoed.clone(), "field": echoed}]}]}))
                 })
                 .mount(&server)
                 .await;
@@ -339,7 +341,32 @@ async fn an_echoing_server_puts_no_secret_token_or_pan_in_errors_or_logs() {
     assert!(error.to_string().contains("860053******8829"), "masked, not removed: {error}");
     errors.push(error);
 
-    assert_eq!(errors.len(), 11);
+    // Card numbers with other separators, and the card's expiry beside it.
+    for details in [
+        format!("card {PAN} 2806 refused"),
+        "card 8600\t5333\t6409\t8829".into(),
+        "8600.5333.6409.8829".into(),
+        "８６００５３３３６４０９８８２９".into(),
+    ] {
+        let (server, _) = server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
+        Mock::given(method("POST"))
+            .and(path("/payment"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"success": false, "error": {"code": "ERROR_FIELDS", "details": details}})),
+            )
+            .mount(&server)
+            .await;
+        let client = fake::client(&server);
+        let request = card_payment();
+        let error = client.send(|api| api.create_payment().body(request.clone())).await.expect_err("refused");
+        for digits in ["5333", "６４０９"] {
+            assert!(!error.to_string().contains(digits), "{details:?} -> {error}");
+        }
+        errors.push(error);
+    }
+
+    assert_eq!(errors.len(), 15);
     for error in &errors {
         // Every token the fake issues is `tok-N`.
         for text in [error.to_string(), format!("{error:?}")] {
@@ -353,4 +380,66 @@ async fn an_echoing_server_puts_no_secret_token_or_pan_in_errors_or_logs() {
     }
     // The echo was there to be leaked: the snippets did keep the rest.
     assert!(errors.iter().any(|e| e.to_string().contains("<redacted>")), "{errors:#?}");
+}
+
+// ---- no panic on extreme settings, no credentials in a base URL ------------
+
+#[tokio::test]
+async fn an_unbounded_timeout_is_no_panic() {
+    let (server, _) = server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .and(path("/payment/application"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(multicard_api_tests::fake::application_body()))
+        .mount(&server)
+        .await;
+    let client = fake::client(&server);
+    client
+        .send_with(CallOptions::new().timeout(Duration::MAX), |api| api.get_application())
+        .await
+        .expect("no limit is a limit too");
+    let policy = RetryPolicy { max_retry_after: Duration::MAX, jitter: false, ..RetryPolicy::default() };
+    let (server, _) = server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .and(path("/payment/application"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "18446744073709551615"))
+        .mount(&server)
+        .await;
+    let client =
+        Multicard::new(fake::config(&server).with_retry_policy(policy).with_timeout(Duration::from_secs(2))).unwrap();
+    let error = client.send(|api| api.get_application()).await.expect_err("still 429");
+    assert_eq!(error.status(), Some(429), "{error:?}");
+}
+
+#[test]
+fn credentials_in_a_base_url_are_refused_and_never_printed() {
+    let config = Config::new("app", "secret", Environment::Custom("https://svc:Pr0xyPassw0rd@gw.example/mc".into()));
+    assert!(!format!("{config:?}").contains("Pr0xyPassw0rd"), "{config:?}");
+    match Multicard::new(config) {
+        Err(Error::InvalidConfiguration { message }) => {
+            assert!(message.contains("credentials") && !message.contains("Pr0xyPassw0rd"), "{message}")
+        }
+        other => panic!("expected InvalidConfiguration, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_backslash_in_a_path_parameter_stays_inside_it() {
+    let (server, _) = server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"success": false, "error": {"code": "ERROR_NOT_FOUND"}})),
+        )
+        .mount(&server)
+        .await;
+    let client = fake::client(&server);
+    let _ = client.send(|api| api.get_payment().uuid("mine\\..\\victim")).await;
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .filter(|p| p != "/auth")
+        .collect();
+    assert_eq!(paths, ["/payment/mine%5C..%5Cvictim"], "one segment, as given");
 }

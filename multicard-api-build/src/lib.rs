@@ -205,6 +205,13 @@ pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildErr
     redact::redact_debug(&mut file, &sensitive)
         .map_err(|e| BuildError::new(format!("redacting sensitive fields in `Debug`: {e}")))?;
     let client = prettyplease::unparse(&file);
+    // Path parameters go through the SDK's encoder, which also encodes `\`
+    // (the URL parser reads it as `/`, so a parameter could name another).
+    let calls = client.matches("encode_path(").count();
+    if calls == 0 {
+        return Err(BuildError::new("the generated client no longer calls `encode_path`; path encoding moved"));
+    }
+    let client = client.replace("encode_path(", "crate::hooks::encode_path(");
     let enum_tokens = enums.iter().map(open_enum_tokens).collect::<Result<TokenStream, _>>()?;
     let enums_code =
         format_tokens(enum_tokens).map_err(|e| BuildError::new(format!("generated enums do not parse: {e}")))?;

@@ -164,6 +164,8 @@ type Refresh = Shared<BoxFuture<'static, RefreshEnd>>;
 /// The refresh in flight.
 struct InFlight {
     generation: u64,
+    /// When it started, on the cache's clock.
+    started: Instant,
     refresh: Refresh,
     /// Tells whether the task is over without polling it: a task that is
     /// over but never stored its outcome died with its runtime.
@@ -269,7 +271,7 @@ impl TokenCache {
     pub async fn get(self: &Arc<Self>) -> Result<Token, Error> {
         let mut lost = 0;
         loop {
-            let (generation, refresh) = {
+            let (generation, started, refresh) = {
                 let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
                 let now = self.clock.now();
                 match &state.current {
@@ -288,7 +290,22 @@ impl TokenCache {
                     _ => self.start_refresh(&mut state),
                 }
             };
-            match refresh.await {
+            // A refresh runs on the runtime of the call that started it; if
+            // that runtime is kept but idle, the task never runs. Past its
+            // budget it counts as lost, and this caller starts another.
+            let budget = self.refresh_budget();
+            let deadline = started
+                .checked_add(budget)
+                .map(tokio::time::Instant::from_std)
+                .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600));
+            let end = match tokio::time::timeout_at(deadline, refresh).await {
+                Ok(end) => end,
+                Err(_) => RefreshEnd::Lost(format!(
+                    "it did not finish within {} s (its runtime may be idle or gone)",
+                    budget.as_secs()
+                )),
+            };
+            match end {
                 RefreshEnd::Done(result) => return result,
                 RefreshEnd::Lost(why) => {
                     self.forget_refresh(generation);
@@ -321,15 +338,26 @@ impl TokenCache {
         }
     }
 
-    /// The refresh in flight (and its generation), or a new one.
-    fn start_refresh(self: &Arc<Self>, state: &mut State) -> (u64, Refresh) {
+    /// The longest a refresh may take: every `/auth` attempt timing out,
+    /// with the longest backoff between them, and a second to spare.
+    fn refresh_budget(&self) -> Duration {
+        let attempts = self.retry.max_attempts.max(1);
+        let waiting = self.retry.max_delay.max(self.retry.max_retry_after).saturating_mul(attempts - 1);
+        self.policy.auth_timeout.saturating_mul(attempts).saturating_add(waiting).saturating_add(Duration::from_secs(1))
+    }
+
+    /// The refresh in flight (its generation and start), or a new one.
+    fn start_refresh(self: &Arc<Self>, state: &mut State) -> (u64, Instant, Refresh) {
         if let Some(in_flight) = &state.refreshing {
             // A task stores its outcome before it ends, so one that is over
-            // and still here was cancelled with its runtime, or panicked.
-            if !in_flight.task.is_finished() {
-                return (in_flight.generation, in_flight.refresh.clone());
+            // and still here was cancelled with its runtime, or panicked;
+            // one past its budget sits on a runtime nobody drives.
+            let overdue = self.clock.now().saturating_duration_since(in_flight.started) > self.refresh_budget();
+            if !in_flight.task.is_finished() && !overdue {
+                return (in_flight.generation, in_flight.started, in_flight.refresh.clone());
             }
-            tracing::warn!(target: "multicard::auth", generation = in_flight.generation, "token refresh task died with its runtime; starting another");
+            tracing::warn!(target: "multicard::auth", generation = in_flight.generation, overdue, "token refresh task died or stalled with its runtime; starting another");
+            in_flight.task.abort();
             state.refreshing = None;
         }
         state.generation += 1;
@@ -356,8 +384,9 @@ impl TokenCache {
         }
         .boxed()
         .shared();
-        state.refreshing = Some(InFlight { generation, refresh: refresh.clone(), task: abort });
-        (generation, refresh)
+        let started = self.clock.now();
+        state.refreshing = Some(InFlight { generation, started, refresh: refresh.clone(), task: abort });
+        (generation, started, refresh)
     }
 
     /// Drops refresh `generation` if it is still the one in flight.

@@ -170,7 +170,7 @@ impl Multicard {
         let is_read = info.is_some_and(|i| i.is_read());
         let settle_with = info.and_then(|i| i.settled_by);
         let timeout = options.timeout.unwrap_or(self.timeout);
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = far(timeout);
         async move {
             let mut attempts = 0u32;
             let mut replayed = false;
@@ -210,7 +210,7 @@ impl Multicard {
                     // Boxed: the request future is large, and awaiting it in
                     // place would copy it into this one.
                     let limit = self.attempt_timeout.map_or(remaining, |t| t.min(remaining));
-                    let seen = Box::pin(self.attempt(&build, token.as_ref(), limit)).await;
+                    let seen = Box::pin(self.attempt(&build, info, token.as_ref(), limit)).await;
                     let span = tracing::Span::current();
                     span.record("attempts", attempts);
                     if let Some(status) = seen.status {
@@ -231,10 +231,12 @@ impl Multicard {
                             _ => Error::Unauthorized { operation: O::ID },
                         },
                         Outcome::Done(Err(mut error)) => {
-                            // The vendor may echo the request: no secret or
-                            // token goes further than here.
+                            // The vendor may echo the request: no secret,
+                            // token, card data or code goes further than here.
                             let token = token.as_ref().map(Token::expose).unwrap_or_default();
-                            error.redact(&[self.tokens.secret(), token]);
+                            let mut secrets = vec![self.tokens.secret(), token];
+                            secrets.extend(seen.sent_secrets.iter().map(String::as_str));
+                            error.redact(&secrets);
                             error
                         }
                     };
@@ -242,7 +244,7 @@ impl Multicard {
                     // and only while the call's time lasts.
                     let retryable = error.is_connect() || (is_read && retry::is_transient(&error));
                     let delay = self.retry.backoff(attempts, seen.retry_after);
-                    let in_time = tokio::time::Instant::now() + delay < deadline;
+                    let in_time = tokio::time::Instant::now().checked_add(delay).is_some_and(|at| at < deadline);
                     if !(retryable && in_time && attempts < self.retry.max_attempts) {
                         let error = if !is_read && retry::may_have_reached(&error) {
                             Error::OutcomeUnknown { operation: O::ID, settle_with, cause: Box::new(error) }
@@ -265,13 +267,20 @@ impl Multicard {
 
     /// One attempt of a call: sends the request with `token` (through the
     /// hooks, which read it from the task-local) and interprets the answer.
-    async fn attempt<'c, O, F>(&'c self, build: &F, token: Option<&Token>, timeout: Duration) -> Seen<O>
+    async fn attempt<'c, O, F>(
+        &'c self,
+        build: &F,
+        info: Option<&'static operations::OperationInfo>,
+        token: Option<&Token>,
+        timeout: Duration,
+    ) -> Seen<O>
     where
         O: Operation + 'c,
         F: Fn(&'c Client) -> O,
     {
         let attempt = Arc::new(Attempt {
             operation: O::ID,
+            info,
             token: token.cloned(),
             timeout: Some(timeout),
             max_body: Some(self.max_response_bytes),
@@ -296,7 +305,8 @@ impl Multicard {
                 Interpreted::ReadBody(response) => read_undocumented::<O>(response).await,
             }
         };
-        Seen { outcome, status, retry_after }
+        let sent_secrets = attempt.sent_secrets.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default();
+        Seen { outcome, sent_secrets, status, retry_after }
     }
 
     /// Reads payment `uuid` until its status is final (`success`, `error`
@@ -349,7 +359,7 @@ impl Multicard {
         R: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
-        let deadline = tokio::time::Instant::now() + within;
+        let deadline = far(within);
         let mut polls = 0u32;
         loop {
             polls += 1;
@@ -366,7 +376,7 @@ impl Multicard {
                 Err(error) => format!("unreadable ({error})"),
             };
             let pause = self.retry.backoff(polls, None).max(self.retry.base_delay);
-            if tokio::time::Instant::now() + pause > deadline {
+            if tokio::time::Instant::now().checked_add(pause).is_none_or(|at| at > deadline) {
                 return Err(Error::NotSettled { operation, last_status: last });
             }
             tokio::time::sleep(pause).await;
@@ -374,11 +384,20 @@ impl Multicard {
     }
 }
 
+/// Now plus `wait`, or a year from now when that is past what an instant
+/// can hold (a timeout of `Duration::MAX` means "no limit").
+fn far(wait: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(wait).unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
+}
+
 /// What one attempt came to, and what it saw of the answer. The data is
 /// boxed: a decoded payload is kilobytes (typify puts nested objects inline),
 /// and it would otherwise be copied through every layer of the call.
 struct Seen<O: Operation> {
     outcome: Outcome<Box<<O::Success as Envelope>::Data>>,
+    /// The card data, codes and tokens the request carried.
+    sent_secrets: Vec<String>,
     status: Option<u16>,
     retry_after: Option<Duration>,
 }
@@ -517,9 +536,15 @@ fn unwrap_envelope<O: Operation>(
 ) -> Result<<O::Success as Envelope>::Data, Error> {
     match body.into_parts() {
         (true, Some(data), _) => Ok(data),
-        (true, None, _) => {
-            Err(Error::unexpected(O::ID, status, content_type, raw, "`success` is true but there is no `data`"))
-        }
+        // Multicard said it succeeded: never an unknown outcome.
+        (true, None, _) => Err(Error::Undecodable {
+            operation: O::ID,
+            status,
+            succeeded: true,
+            path: "data".into(),
+            reason: "`success` is true but there is no `data`".into(),
+            data: crate::error::RawData::new(serde_json::Value::Null),
+        }),
         (false, _, Some(error)) => Err(Error::api(O::ID, status, error.code, error.details)),
         (false, _, None) => {
             Err(Error::unexpected(O::ID, status, content_type, raw, "`success` is false but there is no `error`"))

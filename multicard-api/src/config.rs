@@ -67,7 +67,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("application_id", &self.application_id)
             .field("secret", &"<redacted>")
-            .field("environment", &self.environment)
+            .field("environment", &shown_environment(&self.environment))
             .field("timeout", &self.timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("connect_timeout", &self.connect_timeout)
@@ -76,6 +76,23 @@ impl fmt::Debug for Config {
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
             .finish()
+    }
+}
+
+/// The environment as `Debug` shows it: credentials in a custom URL are
+/// never printed.
+fn shown_environment(environment: &Environment) -> Environment {
+    match environment {
+        Environment::Custom(url) => match reqwest::Url::parse(url) {
+            Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+                let _ = parsed.set_username("<redacted>");
+                let _ = parsed.set_password(None);
+                Environment::Custom(parsed.to_string())
+            }
+            Ok(_) => environment.clone(),
+            Err(_) => Environment::Custom("<not a URL>".into()),
+        },
+        other => other.clone(),
     }
 }
 
@@ -258,6 +275,13 @@ impl Config {
                     "the base URL `{}` is Multicard's own host over plain http; it must be https",
                     self.base_url()
                 ));
+            }
+            Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+                return fail(
+                    "the base URL carries credentials (`user:password@`); the SDK authenticates with its own \
+                     token, and a proxy's credentials belong in the `reqwest::Client`'s proxy settings"
+                        .into(),
+                );
             }
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
             Ok(url) => return fail(format!("the base URL must be http or https with a host, not `{}`", url.scheme())),

@@ -29,7 +29,7 @@ impl AuthMessage {
         body.errors
             .into_iter()
             .flat_map(|e| e.message)
-            .map(|m| AuthMessage { message: scrub::clean(&m.message), field: m.field })
+            .map(|m| AuthMessage { message: scrub::clean(&m.message), field: m.field.as_deref().map(scrub::clean) })
             .collect()
     }
 }
@@ -204,11 +204,12 @@ pub const SNIPPET_CHARS: usize = 256;
 
 fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
-    // Masked before it is cut, so a card number across the cut is still
-    // seen whole (its tail would otherwise survive as a shorter run).
+    // Control characters become spaces first, then card numbers are masked
+    // (a tab between digit groups is still a separator), and only then is
+    // the text cut, so a card number across the cut is still seen whole.
+    let text: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let text = scrub::mask_pans(&text);
-    let mut out: String =
-        text.chars().take(SNIPPET_CHARS).map(|c| if c.is_control() && c != ' ' { ' ' } else { c }).collect();
+    let mut out: String = text.chars().take(SNIPPET_CHARS).collect();
     if text.chars().count() > SNIPPET_CHARS {
         out.push('…');
     }
@@ -240,6 +241,9 @@ impl Error {
             Error::Authentication { messages, .. } => {
                 for m in messages {
                     scrub::scrub_in_place(&mut m.message, secrets);
+                    if let Some(field) = &mut m.field {
+                        scrub::scrub_in_place(field, secrets);
+                    }
                 }
             }
             Error::UnexpectedResponse { snippet, reason, content_type, .. } => {

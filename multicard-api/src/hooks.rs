@@ -100,6 +100,8 @@ impl ClientState {
 pub(crate) struct Attempt {
     /// The operation.
     pub operation: &'static str,
+    /// The operation as the spec lists it.
+    pub info: Option<&'static operations::OperationInfo>,
     /// The token the executor took for this attempt.
     pub token: Option<Token>,
     /// The timeout of this call, if it overrides the client's.
@@ -114,6 +116,8 @@ pub(crate) struct Attempt {
     pub retry_after: Mutex<Option<std::time::Duration>>,
     /// Informative fields of the answer that did not decode.
     pub unreadable: Mutex<Vec<crate::informative::UnreadableField>>,
+    /// The card data, codes and tokens this attempt's request carried.
+    pub sent_secrets: Mutex<Vec<String>>,
 }
 
 /// The operation of the attempt under way, if any.
@@ -137,6 +141,27 @@ tokio::task_local! {
 /// The token's header value.
 fn header_of(token: &Token) -> Result<HeaderValue, InvalidToken> {
     token.authorization().cloned().ok_or(InvalidToken)
+}
+
+/// Percent-encodes one path parameter: what the generated client's own
+/// encoder does, and a backslash too, which the URL parser would otherwise
+/// take for a `/` (`mine\..\other` would reach `other`). The generated
+/// client calls this one (`multicard-api-build` rewrites its calls).
+pub(crate) fn encode_path(segment: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'/')
+        .add(b'%')
+        .add(b'\\');
+    percent_encoding::utf8_percent_encode(segment, SET).to_string()
 }
 
 /// Checks that `url` is `base` followed by `op`'s path template with each
@@ -189,11 +214,29 @@ impl ClientHooks<ClientState> for crate::Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         // No parameter may change the route: `..` or `.` is folded away by
         // the URL parser, and an empty one leaves a `//` or a trailing `/`.
-        if let Some(op) = operations::find(info.operation_id) {
+        // The executor has looked the operation up already.
+        let op =
+            ATTEMPT.try_with(|attempt| attempt.info).ok().flatten().or_else(|| operations::find(info.operation_id));
+        if let Some(op) = op
+            && op.path.contains('{')
+        {
             check_route(self.baseurl(), request.url(), op).map_err(refused)?;
         }
         // Through the executor: it chose the token (or none, for `/auth`).
         let chosen = ATTEMPT.try_with(|attempt| {
+            let mut sent =
+                request.body().and_then(|b| b.as_bytes()).map(crate::scrub::sent_secrets).unwrap_or_default();
+            if let Some(op) = attempt.info
+                && op.path.contains("{card_token}")
+            {
+                // The card token in the path (get, revoke, confirm a card).
+                sent.extend(request.url().path_segments().into_iter().flatten().last().map(str::to_string));
+            }
+            if !sent.is_empty()
+                && let Ok(mut slot) = attempt.sent_secrets.lock()
+            {
+                *slot = sent;
+            }
             if let Some(timeout) = attempt.timeout {
                 *request.timeout_mut() = Some(timeout);
             }

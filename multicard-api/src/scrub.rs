@@ -6,64 +6,74 @@
 //! application secret, the bearer token or a PAN in front of whoever reads
 //! the error or the log. Two rules apply to every such text:
 //!
-//! - [`mask_pans`]: a run of 13 to 19 digits (the length of a card number)
-//!   keeps its first six and last four digits, the rest become `*`, as on a
-//!   receipt: `8600533364098829` → `860053******8829`. Nothing else in the
-//!   Multicard API is that long a number (amounts are at most 12 digits).
+//! - [`mask_pans`]: a run of 13 or more digits (a card number is 13 to 19),
+//!   in groups or not, keeps its first six and last four digits, the rest
+//!   become `*`, as on a receipt: `8600533364098829` → `860053******8829`.
+//!   Nothing else in the Multicard API is that long a number (amounts are at
+//!   most 12 digits).
 //! - [`scrub`]: the known secret and token, where the text holds them, become
 //!   `<redacted>`.
 
 use std::borrow::Cow;
 
-/// The shortest and longest digit runs taken for a card number.
-const PAN_DIGITS: std::ops::RangeInclusive<usize> = 13..=19;
+/// The fewest digits a card number has (runs longer than the longest, 19,
+/// are masked too: a PAN may stand beside an expiry or a CVC).
+const PAN_DIGITS_MIN: usize = 13;
 
 use crate::redact::REDACTED;
 
 /// `text` with every card-number-shaped run masked to its first six and
-/// last four digits. A run is digits, optionally in groups joined by one
-/// space or dash (`8600 5333 6409 8829`), with 13 to 19 digits in all.
+/// last four digits. A run is digits (any script's: `８６００…` too),
+/// optionally in groups joined by up to three separators (space, tab, line
+/// break, `-`, `.`, `_`, `/`), with 13 digits or more in all.
 pub(crate) fn mask_pans(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let is_digit = |c: char| c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric());
+    let is_separator = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '-' | '.' | '_' | '/' | '\u{a0}');
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
+    while i < chars.len() {
+        if !is_digit(chars[i].1) {
             i += 1;
             continue;
         }
-        // The run: digit groups, each joined to the next by one separator.
+        // The run: digit groups, each joined to the next by a few separators.
         let start = i;
         let mut digits = 0;
         let mut end;
         loop {
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
+            while i < chars.len() && is_digit(chars[i].1) {
                 i += 1;
                 digits += 1;
             }
             end = i;
-            let joined = i + 1 < bytes.len() && matches!(bytes[i], b' ' | b'-') && bytes[i + 1].is_ascii_digit();
-            if !joined {
+            let mut gap = i;
+            while gap < chars.len() && gap - i < 3 && is_separator(chars[gap].1) {
+                gap += 1;
+            }
+            if gap == i || gap >= chars.len() || !is_digit(chars[gap].1) {
                 break;
             }
-            i += 1;
+            i = gap;
         }
-        if !PAN_DIGITS.contains(&digits) {
+        i = end;
+        if digits < PAN_DIGITS_MIN {
             continue;
         }
         let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
-        out.push_str(&text[copied..start]);
+        let (from, to) = (chars[start].0, chars.get(end).map_or(text.len(), |c| c.0));
+        out.push_str(&text[copied..from]);
         let mut seen = 0;
-        for &b in &bytes[start..end] {
-            if b.is_ascii_digit() {
+        for &(_, c) in &chars[start..end] {
+            if is_digit(c) {
                 seen += 1;
-                out.push(if seen <= 6 || seen > digits - 4 { b as char } else { '*' });
+                out.push(if seen <= 6 || seen > digits - 4 { c } else { '*' });
             } else {
-                out.push(b as char);
+                out.push(c);
             }
         }
-        copied = end;
+        copied = to;
     }
     match out {
         Some(mut out) => {
@@ -98,6 +108,45 @@ pub(crate) fn clean(text: &str) -> String {
     mask_pans(text).into_owned()
 }
 
+/// The JSON keys of request bodies whose values are card data, codes or
+/// secrets: an answer that echoes them back has them cut out.
+const SENT_SECRETS: [&str; 9] = ["pan", "expiry", "cvc", "cvv", "otp", "code", "token", "card_token", "secret"];
+
+/// The sensitive values a request body carries (strings of 4 characters or
+/// more under [`SENT_SECRETS`] keys, at any depth), to cut out of whatever
+/// the answer echoes.
+pub(crate) fn sent_secrets(body: &[u8]) -> Vec<String> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    match inner {
+                        serde_json::Value::String(text) if SENT_SECRETS.contains(&key.as_str()) && text.len() >= 4 => {
+                            out.push(text.clone())
+                        }
+                        serde_json::Value::Number(number) if SENT_SECRETS.contains(&key.as_str()) => {
+                            let text = number.to_string();
+                            if text.len() >= 4 {
+                                out.push(text)
+                            }
+                        }
+                        _ => walk(inner, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| walk(item, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+        walk(&value, &mut out);
+    }
+    // Longest first, so a value inside another is not cut out of it first.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +156,7 @@ mod tests {
         assert_eq!(mask_pans("card 8600533364098829 declined"), "card 860053******8829 declined");
         assert_eq!(mask_pans("4111111111111"), "411111***1111", "13 digits");
         assert_eq!(mask_pans("1234567890123456789"), "123456*********6789", "19 digits");
+        assert_eq!(mask_pans("8600533364098829 2806"), "860053********** 2806", "beside an expiry");
         assert_eq!(mask_pans("a8600533364098829b9860123412341234"), "a860053******8829b986012******1234");
     }
 
@@ -115,14 +165,26 @@ mod tests {
         assert_eq!(mask_pans("8600 5333 6409 8829"), "8600 53** **** 8829");
         assert_eq!(mask_pans("8600-5333-6409-8829."), "8600-53**-****-8829.");
         assert_eq!(mask_pans("on 2025-03-07 23:12:15"), "on 2025-03-07 23:12:15", "a timestamp is no PAN");
+        assert_eq!(mask_pans("8600\t5333\t6409\t8829"), "8600\t53**\t****\t8829", "tabs");
+        assert_eq!(mask_pans("8600.5333.6409.8829"), "8600.53**.****.8829", "dots");
+        assert_eq!(mask_pans("8600  5333  6409  8829"), "8600  53**  ****  8829", "two spaces");
+        assert_eq!(mask_pans("８６００５３３３６４０９８８２９"), "８６００５３******８８２９", "fullwidth digits");
     }
 
     #[test]
     fn other_numbers_stay() {
         assert_eq!(mask_pans("amount 150000000000, id 42"), "amount 150000000000, id 42", "12 digits");
-        assert_eq!(mask_pans("12345678901234567890"), "12345678901234567890", "20 digits is no PAN");
+        assert_eq!(mask_pans("12345678901234567890"), "123456**********7890", "longer runs are masked too");
         assert!(matches!(mask_pans("nothing here"), Cow::Borrowed(_)));
         assert_eq!(mask_pans("ёж 8600533364098829 ёж"), "ёж 860053******8829 ёж", "multibyte text around it");
+    }
+
+    #[test]
+    fn a_requests_card_data_and_codes_are_found() {
+        let body =
+            br#"{"card": {"pan": "8600533364098829", "expiry": "2806", "cvc": "12"}, "otp": 112233, "amount": 5000}"#;
+        assert_eq!(sent_secrets(body), ["8600533364098829", "112233", "2806"]);
+        assert!(sent_secrets(b"not json").is_empty());
     }
 
     #[test]

@@ -49,6 +49,11 @@ pub struct Decoding {
 pub struct RequiredFields {
     /// The property names.
     pub fields: Vec<String>,
+    /// Optional fields that are nevertheless read strictly, never left
+    /// empty when they do not decode: what the SDK decides on (a hold's
+    /// `payment`, whose status says whether a charge went through).
+    #[serde(default)]
+    pub strict: Vec<String>,
     /// Why the SDK or a caller cannot act without them.
     pub reason: String,
 }
@@ -85,7 +90,7 @@ pub fn apply(doc: &mut Value, decoding: &Decoding, callbacks: &[String]) -> Resu
             return Err(place(key, "no object schema at that path"));
         };
         let properties = target.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-        for field in &fields.fields {
+        for field in fields.fields.iter().chain(&fields.strict) {
             if !properties.contains_key(field) {
                 return Err(place(key, &format!("requires `{field}`, which is not among its properties")));
             }
@@ -95,9 +100,16 @@ pub fn apply(doc: &mut Value, decoding: &Decoding, callbacks: &[String]) -> Resu
     let objects: BTreeSet<String> =
         schemas.iter().filter(|(_, schema)| is_object(schema, None)).map(|(name, _)| name.clone()).collect();
     for name in &response_only {
+        let strict: BTreeSet<&str> = decoding
+            .required
+            .get(name.as_str())
+            .into_iter()
+            .flat_map(|r| r.strict.iter().map(String::as_str))
+            .collect();
         let Some(Value::Object(schema)) = schemas.get_mut(name.as_str()) else { continue };
-        let required: BTreeSet<&str> =
+        let mut required: BTreeSet<&str> =
             schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        required.extend(strict);
         let mut informative: Vec<Value> = schema
             .get("properties")
             .and_then(Value::as_object)
@@ -265,7 +277,11 @@ mod tests {
                 .map(|(k, f)| {
                     (
                         k.to_string(),
-                        RequiredFields { fields: f.iter().map(|s| s.to_string()).collect(), reason: "r".into() },
+                        RequiredFields {
+                            fields: f.iter().map(|s| s.to_string()).collect(),
+                            strict: Vec::new(),
+                            reason: "r".into(),
+                        },
                     )
                 })
                 .collect(),
