@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use crate::corrections::{Corrections, PatchOp};
+use crate::corrections::Corrections;
 use crate::error::{RegenError, Result};
 use crate::generic;
-use crate::json::{escape_pointer, first_difference, pascal_case, semantic};
+use crate::json::{escape_pointer, first_difference, semantic};
+use crate::page_ops::PageOperation;
+use crate::pins::{Key, Ledger};
 use crate::vendor::Page;
 
 /// The common error envelope and its inner object, defined in the corrections.
@@ -28,6 +30,8 @@ const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "
 struct Component {
     schema: Value,
     source: PathBuf,
+    /// Every page that defines it (the same way), `source` first.
+    pages: Vec<PathBuf>,
 }
 
 /// The component schemas being collected, with the rule for collisions:
@@ -37,23 +41,38 @@ struct Components {
     schemas: BTreeMap<String, Component>,
     /// Names the corrections define: vendor definitions of them are set aside.
     overridden: BTreeSet<String>,
+    /// Vendor content a correction sets aside, with the page it is on, for
+    /// the pins: definitions of overridden names, replaced payloads,
+    /// dropped parameters.
+    set_aside: Vec<(Key, PathBuf, Value)>,
 }
 
 impl Components {
     fn add(&mut self, name: &str, schema: Value, source: &Path) -> Result<()> {
         let self_reference = format!("#/components/schemas/{name}");
-        if self.overridden.contains(name) || schema.get("$ref").and_then(Value::as_str) == Some(self_reference.as_str())
-        {
+        if self.overridden.contains(name) {
+            if source != Path::new(CORRECTIONS) {
+                self.set_aside.push((Key::Schema(name.to_string()), source.to_path_buf(), schema));
+            }
+            return Ok(());
+        }
+        if schema.get("$ref").and_then(Value::as_str) == Some(self_reference.as_str()) {
             return Ok(());
         }
         match self.schemas.get(name) {
             None => {
-                self.schemas.insert(name.to_string(), Component { schema, source: source.to_path_buf() });
+                let pages = vec![source.to_path_buf()];
+                self.schemas.insert(name.to_string(), Component { schema, source: source.to_path_buf(), pages });
                 Ok(())
             }
             Some(existing) => {
                 let (a, b) = (semantic(&existing.schema), semantic(&schema));
                 if a == b {
+                    if let Some(existing) = self.schemas.get_mut(name)
+                        && !existing.pages.iter().any(|p| p == source)
+                    {
+                        existing.pages.push(source.to_path_buf());
+                    }
                     return Ok(());
                 }
                 let place = first_difference(&a, &b, "").unwrap_or_default();
@@ -71,19 +90,12 @@ impl Components {
     }
 }
 
-/// One page's operation, after the generic per-page fixes.
-#[derive(Debug, Clone)]
-struct PageOperation {
-    id: String,
-    page: PathBuf,
-    variant: Option<String>,
-    path: String,
-    method: String,
-    op: Map<String, Value>,
-}
+/// Where the corrections live: the source of the components they define.
+const CORRECTIONS: &str = "spec/corrections.yaml";
 
-/// Builds the normalized document.
-pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
+/// Builds the normalized document, recording in `ledger` the vendor content
+/// each pinned correction overwrites.
+pub fn normalize(pages: &[Page], corrections: &Corrections, ledger: &mut Ledger) -> Result<Value> {
     let mut components =
         Components { overridden: corrections.schemas.iter().map(|s| s.name.clone()).collect(), ..Default::default() };
     let mut operations: Vec<PageOperation> = Vec::new();
@@ -200,8 +212,8 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
         }
     }
 
-    unify_paths(&mut operations);
-    let page_ops = group_operations(&operations)?;
+    crate::page_ops::unify_paths(&mut operations);
+    let page_ops = crate::page_ops::group_operations(&operations)?;
 
     let mut paths = Map::new();
     for correction in &corrections.operations {
@@ -212,16 +224,27 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
             ))
         })?;
         let (path, method, op) = build_operation(group, correction, &corrections.drop_parameters, &mut components)?;
+        let pointer = format!("/paths/{}/{method}", escape_pointer(&path));
+        ledger.sources.insert(pointer, group.iter().map(|o| o.page.clone()).collect());
         let item = paths.entry(path).or_insert_with(|| json!({}));
         item.as_object_mut().map(|m| m.insert(method, op));
     }
 
     let mut schemas = Map::new();
     for (name, component) in components.schemas {
+        ledger.sources.insert(format!("/components/schemas/{}", escape_pointer(&name)), component.pages);
         schemas.insert(name, component.schema);
     }
     for definition in &corrections.schemas {
+        let pointer = format!("/components/schemas/{}", escape_pointer(&definition.name));
+        ledger.sources.insert(pointer, vec![PathBuf::from(CORRECTIONS)]);
         schemas.insert(definition.name.clone(), definition.schema.clone());
+    }
+    for (key, page, value) in components.set_aside {
+        match key {
+            Key::Drop(..) => ledger.add_distinct(key, &page, &value),
+            _ => ledger.add_part(key, &page, &value),
+        }
     }
 
     let mut doc = json!({
@@ -237,99 +260,16 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
         },
     });
 
-    apply_patches(&mut doc, corrections)?;
+    crate::patches::apply_patches(&mut doc, corrections, ledger)?;
     crate::sensitive::mark(&mut doc, corrections)?;
-    apply_formats(&mut doc, corrections);
+    crate::patches::apply_formats(&mut doc, corrections, ledger);
     let callbacks: Vec<String> = corrections.pages.values().filter_map(|p| p.callback.clone()).collect();
     crate::decoding::apply(&mut doc, &corrections.decoding, &callbacks)?;
     generic::visit_document_schemas_mut(&mut doc, &mut |_, map| generic::nullable_is_optional(map));
-    hoist_inline_enums(&mut doc)?;
-    sort_schemas(&mut doc);
-    check(&doc, corrections)?;
+    crate::enums::hoist_inline_enums(&mut doc)?;
+    crate::promises::sort_schemas(&mut doc);
+    crate::promises::check(&doc, corrections)?;
     Ok(doc)
-}
-
-/// Applies [`generic::unify_path_parameters`] to the paths and their
-/// path parameters.
-fn unify_paths(operations: &mut [PageOperation]) {
-    let all: Vec<String> = operations.iter().map(|o| o.path.clone()).collect();
-    let renames = generic::unify_path_parameters(&all);
-    for operation in operations.iter_mut() {
-        let original = operation.path.clone();
-        for ((path, from), to) in &renames {
-            if &original != path {
-                continue;
-            }
-            operation.path = operation.path.replace(&format!("{{{from}}}"), &format!("{{{to}}}"));
-            if let Some(Value::Array(params)) = operation.op.get_mut("parameters") {
-                for param in params {
-                    if param.get("in").and_then(Value::as_str) == Some("path")
-                        && param.get("name").and_then(Value::as_str) == Some(from.as_str())
-                    {
-                        param["name"] = Value::String(to.clone());
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Groups page operations by operation id, checking that pages which share
-/// a method and path share an operation, and the other way round.
-fn group_operations(operations: &[PageOperation]) -> Result<BTreeMap<&str, Vec<&PageOperation>>> {
-    let mut by_route: BTreeMap<(String, String), (&str, &PathBuf)> = BTreeMap::new();
-    let mut by_id: BTreeMap<&str, Vec<&PageOperation>> = BTreeMap::new();
-    for operation in operations {
-        let id = operation.id.as_str();
-        let route = (operation.method.clone(), operation.path.clone());
-        if let Some((other, other_page)) = by_route.get(&route)
-            && *other != id
-        {
-            return Err(RegenError::in_file(
-                &operation.page,
-                format!(
-                    "{} {} is also documented by {} as `{other}`; pages that share a method and path must name one operation",
-                    operation.method.to_uppercase(),
-                    operation.path,
-                    other_page.display()
-                ),
-            ));
-        }
-        by_route.insert(route, (id, &operation.page));
-        let group = by_id.entry(id).or_default();
-        if let Some(first) = group.first()
-            && (first.path != operation.path || first.method != operation.method)
-        {
-            return Err(RegenError::in_file(
-                &operation.page,
-                format!(
-                    "operation `{id}` is {} {} here but {} {} in {}",
-                    operation.method.to_uppercase(),
-                    operation.path,
-                    first.method.to_uppercase(),
-                    first.path,
-                    first.page.display()
-                ),
-            ));
-        }
-        group.push(operation);
-    }
-    for group in by_id.values() {
-        if group.len() > 1
-            && let Some(missing) = group.iter().find(|o| o.variant.is_none())
-        {
-            return Err(RegenError::in_file(
-                &missing.page,
-                format!(
-                    "{} pages document {} {}: give each page a `variant` (the name of its request body schema)",
-                    group.len(),
-                    missing.method.to_uppercase(),
-                    missing.path
-                ),
-            ));
-        }
-    }
-    Ok(by_id)
 }
 
 fn reference(name: &str) -> Value {
@@ -373,16 +313,20 @@ fn build_operation(
         op.insert("description".into(), json!(descriptions.join("\n\n")));
     }
     if let Some(Value::Array(params)) = first.op.get("parameters") {
-        let kept: Vec<Value> = params
-            .iter()
-            .filter(|p| {
-                !drop.iter().any(|d| {
-                    p.get("name").and_then(Value::as_str) == Some(d.name.as_str())
-                        && p.get("in").and_then(Value::as_str) == Some(d.location.as_str())
-                })
-            })
-            .cloned()
-            .collect();
+        let mut kept: Vec<Value> = Vec::new();
+        for param in params {
+            let dropped = drop.iter().find(|d| {
+                param.get("name").and_then(Value::as_str) == Some(d.name.as_str())
+                    && param.get("in").and_then(Value::as_str) == Some(d.location.as_str())
+            });
+            match dropped {
+                Some(d) => {
+                    let key = Key::Drop(d.location.clone(), d.name.clone());
+                    components.set_aside.push((key, first.page.clone(), param.clone()));
+                }
+                None => kept.push(param.clone()),
+            }
+        }
         if !kept.is_empty() {
             op.insert("parameters".into(), Value::Array(kept));
         }
@@ -525,7 +469,11 @@ fn success_schema(
     let data = correction.data.as_deref().ok_or_else(|| {
         RegenError::new(format!("operation `{id}` needs `data` (or `response`) in spec/corrections.yaml"))
     })?;
-    if correction.replace_vendor_data.is_none() {
+    if correction.replace_vendor_data.is_some() {
+        for (schema, page) in schemas {
+            components.set_aside.push((Key::ReplacedData(id.to_string()), page.clone(), schema.clone()));
+        }
+    } else {
         for (schema, page) in schemas {
             match schema.pointer("/properties/data") {
                 Some(inline) => components.add(data, inline.clone(), page)?,
@@ -557,7 +505,7 @@ fn success_schema(
             "error": reference(ERROR_DETAIL),
         },
     });
-    components.add(&wrapper, envelope, &PathBuf::from("spec/corrections.yaml"))?;
+    components.add(&wrapper, envelope, &PathBuf::from(CORRECTIONS))?;
     Ok(reference(&wrapper))
 }
 
@@ -592,263 +540,4 @@ fn error_schema(
             Ok(reference(ERROR_RESPONSE))
         }
     }
-}
-
-fn apply_patches(doc: &mut Value, corrections: &Corrections) -> Result<()> {
-    for (index, patch) in corrections.patches.iter().enumerate() {
-        let place = format!("patches[{index}] ({})", patch.path);
-        let fail = |message: &str| {
-            RegenError::in_file(&PathBuf::from("spec/corrections.yaml"), message.to_string()).at(place.clone())
-        };
-        let (parent, last) = match patch.path.rsplit_once('/') {
-            Some((parent, last)) => (parent, last.replace("~1", "/").replace("~0", "~")),
-            None => return Err(fail("the path is not a JSON pointer")),
-        };
-        match patch.op {
-            PatchOp::Set => {
-                let value = patch.value.clone().ok_or_else(|| fail("`set` needs a `value`"))?;
-                match doc.pointer_mut(parent) {
-                    Some(Value::Object(map)) => {
-                        map.insert(last, value);
-                    }
-                    Some(Value::Array(items)) => {
-                        let i: usize = last.parse().map_err(|_| fail("an array index is not a number"))?;
-                        if i >= items.len() {
-                            return Err(fail("the array index is out of range"));
-                        }
-                        items[i] = value;
-                    }
-                    _ => {
-                        return Err(fail("nothing to set into: the parent does not exist (the vendor pages changed?)"));
-                    }
-                }
-            }
-            PatchOp::Merge => {
-                let Some(Value::Object(value)) = patch.value.clone() else {
-                    return Err(fail("`merge` needs an object `value`"));
-                };
-                let Some(Value::Object(target)) = doc.pointer_mut(&patch.path) else {
-                    return Err(fail("nothing to merge into: no object there (the vendor pages changed?)"));
-                };
-                for (k, v) in value {
-                    target.insert(k, v);
-                }
-            }
-            PatchOp::Remove => {
-                let removed = match doc.pointer_mut(parent) {
-                    Some(Value::Object(map)) => map.remove(&last).is_some(),
-                    Some(Value::Array(items)) => match last.parse::<usize>() {
-                        Ok(i) if i < items.len() => {
-                            items.remove(i);
-                            true
-                        }
-                        _ => false,
-                    },
-                    _ => false,
-                };
-                if !removed {
-                    return Err(fail("nothing to remove there (the vendor pages changed?)"));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn apply_formats(doc: &mut Value, corrections: &Corrections) {
-    if corrections.formats.is_empty() {
-        return;
-    }
-    generic::visit_document_schemas_mut(doc, &mut |_, map| {
-        for rule in &corrections.formats {
-            if map.get("format").and_then(Value::as_str) == Some(rule.from.as_str()) {
-                map.insert("format".into(), json!(rule.to));
-                if let Some(note) = &rule.describe {
-                    let text = match map.get("description").and_then(Value::as_str) {
-                        Some(d) if !d.trim().is_empty() => format!("{}\n\n{note}", d.trim_end()),
-                        _ => note.clone(),
-                    };
-                    map.insert("description".into(), json!(text));
-                }
-            }
-        }
-    });
-}
-
-/// Every string enum becomes a named component, so that the generated code
-/// can make each one open (an unknown value from the server still decodes).
-/// An inline enum with the same values as an existing one reuses it.
-fn hoist_inline_enums(doc: &mut Value) -> Result<()> {
-    let mut by_values: BTreeMap<Vec<String>, String> = BTreeMap::new();
-    let enum_values = |map: &Map<String, Value>| -> Option<Vec<String>> {
-        if map.get("type").and_then(Value::as_str) != Some("string") {
-            return None;
-        }
-        let values = map.get("enum")?.as_array()?;
-        let mut out: Vec<String> = values.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
-        out.sort();
-        Some(out)
-    };
-    if let Some(Value::Object(schemas)) = doc.pointer("/components/schemas") {
-        for (name, schema) in schemas {
-            if let Some(values) = schema.as_object().and_then(enum_values) {
-                by_values.entry(values).or_insert_with(|| name.clone());
-            }
-        }
-    }
-    // operation pointer prefix -> (operationId, parameter names)
-    let mut owners: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-    if let Some(Value::Object(paths)) = doc.get("paths") {
-        for (path, item) in paths {
-            for (method, op) in item.as_object().into_iter().flatten() {
-                let id = op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_string();
-                let params = op
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .map(|ps| {
-                        ps.iter()
-                            .map(|p| p.get("name").and_then(Value::as_str).unwrap_or_default().to_string())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                owners.insert(format!("/paths/{}/{method}/", escape_pointer(path)), (id, params));
-            }
-        }
-    }
-    let mut new_components: Vec<(String, Value)> = Vec::new();
-    let mut taken: BTreeSet<String> = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
-    generic::visit_document_schemas_mut(doc, &mut |pointer, map| {
-        let Some(values) = enum_values(map) else {
-            return;
-        };
-        if pointer.starts_with("/components/schemas/") && pointer.matches('/').count() == 3 {
-            return; // already a component
-        }
-        let name = by_values.get(&values).cloned().unwrap_or_else(|| {
-            let name = enum_name(pointer, &owners, &taken);
-            taken.insert(name.clone());
-            let mut schema = map.clone();
-            schema.remove("description");
-            schema.remove("default");
-            new_components.push((name.clone(), Value::Object(schema)));
-            by_values.insert(values.clone(), name.clone());
-            name
-        });
-        let description = map.remove("description");
-        let nullable = map.remove("nullable");
-        map.clear();
-        if nullable.is_some() || description.is_some() {
-            map.insert("allOf".into(), json!([reference(&name)]));
-            if let Some(d) = description {
-                map.insert("description".into(), d);
-            }
-            if let Some(n) = nullable {
-                map.insert("nullable".into(), n);
-            }
-        } else {
-            map.insert("$ref".into(), json!(format!("#/components/schemas/{name}")));
-        }
-    });
-    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
-        for (name, schema) in new_components {
-            schemas.insert(name, schema);
-        }
-    }
-    Ok(())
-}
-
-/// A component name for an inline enum at `pointer`: the owning component
-/// or operation, then the property or parameter name.
-fn enum_name(pointer: &str, owners: &BTreeMap<String, (String, Vec<String>)>, taken: &BTreeSet<String>) -> String {
-    let parts: Vec<&str> = pointer.split('/').collect();
-    let operation = owners.iter().find(|(prefix, _)| pointer.starts_with(prefix.as_str()));
-    let owner = match operation {
-        _ if pointer.starts_with("/components/schemas/") => parts[3].to_string(),
-        Some((_, (id, _))) => id.clone(),
-        None => String::new(),
-    };
-    let parameter = operation.and_then(|(prefix, (_, params))| {
-        let rest = pointer.strip_prefix(prefix.as_str())?.strip_prefix("parameters/")?;
-        let index: usize = rest.split('/').next()?.parse().ok()?;
-        params.get(index).cloned()
-    });
-    let leaf = parts
-        .iter()
-        .rev()
-        .zip(parts.iter().rev().skip(1))
-        .find(|(_, before)| **before == "properties")
-        .map(|(name, _)| name.to_string())
-        .or(parameter)
-        .unwrap_or_else(|| "value".to_string());
-    let mut name = format!("{}{}", pascal_case(&owner), pascal_case(&leaf));
-    let mut n = 2;
-    while taken.contains(&name) {
-        name = format!("{}{}{n}", pascal_case(&owner), pascal_case(&leaf));
-        n += 1;
-    }
-    name
-}
-
-fn sort_schemas(doc: &mut Value) {
-    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
-        let mut entries: Vec<(String, Value)> = std::mem::take(schemas).into_iter().collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        schemas.extend(entries);
-    }
-}
-
-/// The promises the normalized document keeps, checked on every run.
-fn check(doc: &Value, corrections: &Corrections) -> Result<()> {
-    let fail = |pointer: &str, message: String| Err(RegenError::new(message).at(pointer.to_string()));
-    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
-    let mut problem: Option<(String, String)> = None;
-    let mut copy = doc.clone();
-    crate::json::visit_objects_mut(&mut copy, "", &mut |pointer, map| {
-        if problem.is_some() {
-            return;
-        }
-        if pointer.contains("/examples/") || pointer.ends_with("/example") || pointer.contains("/example/") {
-            return;
-        }
-        for (key, value) in map.iter() {
-            if key == crate::sensitive::SENSITIVE {
-                if let Err(message) = crate::sensitive::check_mark(pointer, value) {
-                    problem = Some((pointer.to_string(), message));
-                }
-            } else if key.starts_with("x-") && key != SETTLED_BY && key != crate::decoding::INFORMATIVE_FIELDS {
-                problem = Some((pointer.to_string(), format!("extension `{key}` left in the document")));
-            }
-        }
-        if map.get("type").and_then(Value::as_str) == Some("null") {
-            problem = Some((pointer.to_string(), "`type: null` is not OpenAPI 3.0".into()));
-        }
-        if let Some(target) = map.get("$ref").and_then(Value::as_str) {
-            let name = target.strip_prefix("#/components/schemas/").unwrap_or(target);
-            if !schemas.contains_key(name) {
-                problem = Some((pointer.to_string(), format!("`$ref` to `{target}`, which does not exist")));
-            }
-        }
-    });
-    if let Some((pointer, message)) = problem {
-        return fail(&pointer, message);
-    }
-    let mut count = 0;
-    if let Some(Value::Object(paths)) = doc.get("paths") {
-        for item in paths.values() {
-            count += item.as_object().map_or(0, Map::len);
-        }
-    }
-    if count != corrections.operations.len() {
-        return fail(
-            "/paths",
-            format!("{count} operations, but the corrections list {}", corrections.operations.len()),
-        );
-    }
-    let _: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
-        .map_err(|e| RegenError::new(format!("the normalized document is not OpenAPI 3.0: {e}")))?;
-    Ok(())
 }

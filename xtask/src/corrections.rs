@@ -100,6 +100,10 @@ pub struct Operation {
     /// happened when its answer was lost (`x-settled-by` in the document).
     #[serde(default)]
     pub settled_by: Option<String>,
+    /// The fingerprint of the vendor content `replace_vendor_data` sets aside
+    /// (see [`crate::pins`]); written by `cargo xtask regen --repin`.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 /// A parameter to drop wherever it appears.
@@ -113,6 +117,10 @@ pub struct DropParameter {
     pub location: String,
     /// Why.
     pub reason: String,
+    /// The fingerprint of the vendor content this entry overwrites
+    /// (see [`crate::pins`]); written by `cargo xtask regen --repin`.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 /// A component rename.
@@ -125,6 +133,10 @@ pub struct Rename {
     pub to: String,
     /// Why.
     pub reason: String,
+    /// The fingerprint of the vendor content this entry overwrites
+    /// (see [`crate::pins`]); written by `cargo xtask regen --repin`.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 /// A `format` rewrite.
@@ -140,6 +152,10 @@ pub struct FormatRule {
     pub describe: Option<String>,
     /// Why.
     pub reason: String,
+    /// The fingerprint of the vendor content this entry overwrites
+    /// (see [`crate::pins`]); written by `cargo xtask regen --repin`.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 /// A component schema written by hand.
@@ -152,6 +168,10 @@ pub struct SchemaDefinition {
     pub reason: String,
     /// The schema.
     pub schema: Value,
+    /// The fingerprint of the vendor content this entry overwrites
+    /// (see [`crate::pins`]); written by `cargo xtask regen --repin`.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 /// One point fix at a JSON pointer of the normalized document.
@@ -161,13 +181,19 @@ pub struct Patch {
     /// `set` (add or replace), `merge` (shallow-merge an object into the
     /// object there) or `remove`.
     pub op: PatchOp,
-    /// A JSON pointer into the normalized document.
+    /// A JSON pointer into the normalized document. An array element is
+    /// addressed by its fields, never by its index:
+    /// `/paths/~1payment~1{uuid}/get/parameters/[name=uuid,in=path]/schema`.
     pub path: String,
     /// The value for `set` and `merge`.
     #[serde(default)]
     pub value: Option<Value>,
     /// Why.
     pub reason: String,
+    /// The fingerprint of the vendor content this entry overwrites
+    /// (see [`crate::pins`]); written by `cargo xtask regen --repin`.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 /// A group of sensitive fields of one kind, with the reason they are sensitive.
@@ -198,6 +224,17 @@ pub enum PatchOp {
     Merge,
     /// Remove the value at the pointer (it must exist).
     Remove,
+}
+
+impl PatchOp {
+    /// The name written in the corrections.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatchOp::Set => "set",
+            PatchOp::Merge => "merge",
+            PatchOp::Remove => "remove",
+        }
+    }
 }
 
 impl Corrections {
@@ -251,6 +288,7 @@ impl Corrections {
                 )));
             }
         }
+        self.check_pins()?;
         for (id, page) in &self.pages {
             let roles = [page.operation.is_some(), page.callback.is_some(), page.skip.is_some()];
             if roles.iter().filter(|r| **r).count() != 1 {
@@ -264,6 +302,39 @@ impl Corrections {
                 return Err(RegenError::new(format!(
                     "page {id} documents operation `{op}`, which is not in `operations`"
                 )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every `pin` has the form `--repin` writes: twelve lower-case hex digits.
+    fn check_pins(&self) -> Result<()> {
+        let pins = self
+            .operations
+            .iter()
+            .map(|o| (&o.pin, format!("operations[{}]", o.id)))
+            .chain(self.drop_parameters.iter().map(|d| (&d.pin, format!("drop_parameters[{} {}]", d.location, d.name))))
+            .chain(self.rename_schemas.iter().map(|r| (&r.pin, format!("rename_schemas[{}]", r.from))))
+            .chain(self.formats.iter().map(|f| (&f.pin, format!("formats[{}]", f.from))))
+            .chain(self.schemas.iter().map(|d| (&d.pin, format!("schemas[{}]", d.name))))
+            .chain(self.patches.iter().enumerate().map(|(i, p)| (&p.pin, format!("patches[{i}]"))));
+        for (pin, place) in pins {
+            if let Some(pin) = pin
+                && (pin.len() != 12 || !pin.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
+            {
+                return Err(RegenError::new(format!(
+                    "{place} has the pin `{pin}`, which is not twelve lower-case hex digits: run `cargo xtask regen --repin`"
+                ))
+                .at(place));
+            }
+            if pin.is_some() && place.starts_with("operations[") {
+                let id = &place["operations[".len()..place.len() - 1];
+                if self.operation(id).is_some_and(|o| o.replace_vendor_data.is_none()) {
+                    return Err(RegenError::new(format!(
+                        "{place} has a `pin` but no `replace_vendor_data`: only a replaced payload is pinned"
+                    ))
+                    .at(place));
+                }
             }
         }
         Ok(())

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::corrections::Corrections;
 use crate::error::{RegenError, Result};
 use crate::vendor::{self, Page};
-use crate::{Outcome, SpecPaths};
+use crate::{Outcome, Pins, SpecPaths};
 
 /// The two folders of an export, as in `spec/vendor/`.
 pub const FOLDERS: [&str; 2] = ["endpoints", "items"];
@@ -31,6 +31,8 @@ pub struct Imported {
     pub changed: Vec<PathBuf>,
     /// The regenerated spec's changes.
     pub outcome: Outcome,
+    /// With `--repin`: what was pinned anew.
+    pub repinned: Option<crate::pins::Repinned>,
 }
 
 impl fmt::Display for Imported {
@@ -52,7 +54,8 @@ impl fmt::Display for Imported {
 }
 
 /// Imports the export at `export` into `paths` (see the module documentation).
-pub fn import(export: &Path, paths: &SpecPaths) -> Result<Imported> {
+/// With [`Pins::Repin`], the pins are taken from the export's pages.
+pub fn import(export: &Path, paths: &SpecPaths, mode: Pins) -> Result<Imported> {
     for folder in FOLDERS {
         if !export.join(folder).is_dir() {
             return Err(RegenError::in_file(
@@ -77,7 +80,8 @@ pub fn import(export: &Path, paths: &SpecPaths) -> Result<Imported> {
         "the export does not match the pages the corrections map; nothing was imported",
     )?;
     let staged = SpecPaths { vendor: export.to_path_buf(), ..paths.clone() };
-    let plan = crate::plan(&staged, &paths.output).map_err(in_export)?;
+    let plan = crate::plan(&staged, &paths.output, mode).map_err(in_export)?;
+    crate::write_pins(paths, &plan)?;
     let (added, removed, changed) = differences(export, &paths.vendor)?;
     for page in added.iter().chain(&changed) {
         let bytes = std::fs::read(export.join(page))
@@ -91,7 +95,7 @@ pub fn import(export: &Path, paths: &SpecPaths) -> Result<Imported> {
     if plan.outcome.differs {
         crate::write_atomically(&paths.output, plan.text.as_bytes())?;
     }
-    Ok(Imported { added, removed, changed, outcome: plan.outcome })
+    Ok(Imported { added, removed, changed, outcome: plan.outcome, repinned: plan.repin.map(|r| r.repinned) })
 }
 
 /// Fails, listing what to add or remove, when `pages` and the pages the

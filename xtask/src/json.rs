@@ -41,8 +41,9 @@ pub fn semantic(value: &Value) -> Value {
                     continue;
                 }
                 let v = &map[key];
-                let v = if key == "required" {
-                    let mut names: Vec<Value> = v.as_array().cloned().unwrap_or_default();
+                let v = if let (true, Some(names)) = (key == "required", v.as_array()) {
+                    // a schema's list of names; a parameter's `required` is a boolean
+                    let mut names = names.clone();
                     names.sort_by_key(|a| a.to_string());
                     Value::Array(names)
                 } else if key == "properties" {

@@ -9,10 +9,15 @@ pub mod assemble;
 pub mod bench;
 pub mod corrections;
 pub mod decoding;
+pub mod enums;
 pub mod error;
 pub mod generic;
 pub mod import;
 pub mod json;
+pub mod page_ops;
+pub mod patches;
+pub mod pins;
+pub mod promises;
 pub mod report;
 pub mod sensitive;
 pub mod vendor;
@@ -33,6 +38,8 @@ pub struct SpecPaths {
     pub corrections: PathBuf,
     /// `spec/multicard.yaml`.
     pub output: PathBuf,
+    /// `spec/pinned.yaml`: the vendor content the corrections are pinned to.
+    pub pinned: PathBuf,
 }
 
 impl SpecPaths {
@@ -42,16 +49,40 @@ impl SpecPaths {
             vendor: spec.join("vendor"),
             corrections: spec.join("corrections.yaml"),
             output: spec.join("multicard.yaml"),
+            pinned: spec.join(pins::PINNED_FILE),
         }
     }
 }
 
-/// The normalized document as text, exactly as it is committed.
-pub fn generate(paths: &SpecPaths) -> Result<String> {
+/// How a run treats the pins of the corrections.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Pins {
+    /// Fail when a correction's vendor content is not what it was pinned to.
+    #[default]
+    Enforce,
+    /// Record the vendor content as it is now (`--repin`), after a person
+    /// has re-decided the corrections.
+    Repin,
+}
+
+/// The document, the corrections it was built with, and the content every
+/// pinned correction overwrites.
+fn build(paths: &SpecPaths) -> Result<(Value, corrections::Corrections, pins::Ledger)> {
     let corrections = corrections::Corrections::load(&paths.corrections)?;
     let pages = vendor::load_pages(&paths.vendor)?;
     import::check_mapping(&pages, &corrections, paths, "the vendor pages do not match the pages the corrections map")?;
-    let document = assemble::normalize(&pages, &corrections)?;
+    let mut ledger = pins::Ledger::default();
+    pins::from_pages(&pages, &corrections, &mut ledger)?;
+    let document = assemble::normalize(&pages, &corrections, &mut ledger)?;
+    ledger.finish(&corrections);
+    Ok((document, corrections, ledger))
+}
+
+/// The normalized document as text, exactly as it is committed; fails when
+/// a correction no longer matches the vendor content it was pinned to.
+pub fn generate(paths: &SpecPaths) -> Result<String> {
+    let (document, corrections, ledger) = build(paths)?;
+    pins::verify(&ledger, &corrections, &pins::Snapshot::load(&paths.pinned)?, &paths.pinned)?;
     render(&document)
 }
 
@@ -93,19 +124,49 @@ pub struct Plan {
     pub text: String,
     /// The changes and whether the committed document differs.
     pub outcome: Outcome,
+    /// With [`Pins::Repin`]: the new corrections and pinned content.
+    pub repin: Option<RepinPlan>,
+}
+
+/// What `--repin` writes.
+#[derive(Debug, Clone)]
+pub struct RepinPlan {
+    /// `spec/corrections.yaml` with the new pins.
+    pub corrections: String,
+    /// `spec/pinned.yaml`.
+    pub pinned: String,
+    /// What changed, for the person who asked.
+    pub repinned: pins::Repinned,
 }
 
 /// Generates the document from `paths` and compares it with the committed
-/// one at `committed`.
-pub fn plan(paths: &SpecPaths, committed: &Path) -> Result<Plan> {
-    let text = generate(paths)?;
+/// one at `committed`, enforcing or renewing the pins.
+pub fn plan(paths: &SpecPaths, committed: &Path, mode: Pins) -> Result<Plan> {
+    let (document, corrections, ledger) = build(paths)?;
+    let snapshot = pins::Snapshot::load(&paths.pinned)?;
+    let repin = match mode {
+        Pins::Enforce => {
+            pins::verify(&ledger, &corrections, &snapshot, &paths.pinned)?;
+            None
+        }
+        Pins::Repin => {
+            let (new_pins, repinned) = pins::repin(&ledger, &corrections, &snapshot);
+            let text = std::fs::read_to_string(&paths.corrections)
+                .map_err(|e| RegenError::in_file(&paths.corrections, format!("cannot read the corrections: {e}")))?;
+            let corrections_text =
+                pins::write_pins(&text, &corrections, &new_pins).map_err(|e| e.with_file(&paths.corrections))?;
+            let content = ledger.records().map(|r| (pins::hash(&r.content), r.content.clone())).collect();
+            Some(RepinPlan { corrections: corrections_text, pinned: pins::Snapshot::of(content).render()?, repinned })
+        }
+    };
+    let text = render(&document)?;
     let new_value = vendor::parse_yaml(&text, 1)?;
-    let callbacks = corrections::Corrections::load(&paths.corrections)?.callbacks();
+    let callbacks = corrections.callbacks();
     let (differs, report) = match read_committed(committed)? {
         Some((old_text, old_value)) => (old_text != text, report::compare(&old_value, &new_value, &callbacks)),
         None => (true, report::compare(&serde_json::json!({}), &new_value, &callbacks)),
     };
-    Ok(Plan { text, outcome: Outcome { report, differs } })
+    Ok(Plan { text, outcome: Outcome { report, differs }, repin })
 }
 
 /// Writes `text` to `path` atomically: a temporary file renamed over the
@@ -125,9 +186,32 @@ pub fn write_atomically(path: &Path, text: &[u8]) -> Result<()> {
 /// new document atomically, so a failure at any step leaves the committed
 /// document untouched.
 pub fn regen(paths: &SpecPaths, check: bool) -> Result<Outcome> {
-    let plan = plan(paths, &paths.output)?;
+    let plan = plan(paths, &paths.output, Pins::Enforce)?;
     if !check && plan.outcome.differs {
         write_atomically(&paths.output, plan.text.as_bytes())?;
     }
     Ok(plan.outcome)
+}
+
+/// Writes what a plan made with [`Pins::Repin`] holds: the corrections with
+/// their new pins and `spec/pinned.yaml`.
+pub fn write_pins(paths: &SpecPaths, plan: &Plan) -> Result<()> {
+    if let Some(repin) = &plan.repin {
+        write_atomically(&paths.corrections, repin.corrections.as_bytes())?;
+        write_atomically(&paths.pinned, repin.pinned.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// `regen --repin`: records, as the pin of every correction, the vendor
+/// content it overwrites now (after a person has re-decided the ones that
+/// no longer matched), then regenerates. Returns what was pinned anew.
+pub fn repin(paths: &SpecPaths) -> Result<(pins::Repinned, Outcome)> {
+    let plan = plan(paths, &paths.output, Pins::Repin)?;
+    write_pins(paths, &plan)?;
+    if plan.outcome.differs {
+        write_atomically(&paths.output, plan.text.as_bytes())?;
+    }
+    let repinned = plan.repin.map(|r| r.repinned).unwrap_or_default();
+    Ok((repinned, plan.outcome))
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--spec-dir DIR] [--changelog FILE]
+const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--repin] [--spec-dir DIR] [--changelog FILE]
        cargo xtask bench-report
        cargo xtask build-bench
 
@@ -17,6 +17,9 @@ const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--spec-d
                      names), check it against spec/corrections.yaml, regenerate from it, and only then
                      replace the pages of spec/vendor/ and write the spec; a page the corrections do
                      not map, or a mapped page the export lacks, stops it before anything is written
+  --repin            after re-deciding the corrections whose vendor content changed, record the
+                     content each correction overwrites now as its `pin` (spec/corrections.yaml)
+                     and in spec/pinned.yaml, and print what was pinned anew
   --changelog FILE   also write the CHANGELOG.md section to FILE
   --spec-dir DIR     the spec/ folder to work on (default: the workspace's)
   bench-report       the table of criterion medians and ratios (after `cargo bench -p multicard-api-tests --bench sdk`)
@@ -43,6 +46,7 @@ struct Options {
     spec_dir: Option<PathBuf>,
     changelog: Option<PathBuf>,
     import: Option<PathBuf>,
+    repin: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -52,14 +56,15 @@ fn parse(args: &[String]) -> Result<Options, String> {
         let mut path = |what: &str| iter.next().map(PathBuf::from).ok_or(format!("{arg} needs {what}"));
         match arg.as_str() {
             "--check" => options.check = true,
+            "--repin" => options.repin = true,
             "--spec-dir" => options.spec_dir = Some(path("a folder")?),
             "--changelog" => options.changelog = Some(path("a file")?),
             "--import" => options.import = Some(path("the folder of the export")?),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
-    if options.check && options.import.is_some() {
-        return Err("--check and --import do not go together: --check writes nothing".to_string());
+    if options.check && (options.import.is_some() || options.repin) {
+        return Err("--check writes nothing: it does not go with --import or --repin".to_string());
     }
     Ok(options)
 }
@@ -89,12 +94,20 @@ fn main() -> ExitCode {
     };
     let spec_dir = options.spec_dir.clone().unwrap_or_else(|| workspace.join("spec"));
     let paths = xtask::SpecPaths::in_spec_dir(&spec_dir);
-    let result = match &options.import {
-        Some(export) => xtask::import::import(export, &paths).map(|imported| {
+    let mode = if options.repin { xtask::Pins::Repin } else { xtask::Pins::Enforce };
+    let result = match (&options.import, mode) {
+        (Some(export), _) => xtask::import::import(export, &paths, mode).map(|imported| {
+            if let Some(repinned) = &imported.repinned {
+                print!("{repinned}");
+            }
             print!("imported {}\n{imported}", export.display());
             imported.outcome
         }),
-        None => xtask::regen(&paths, options.check),
+        (None, xtask::Pins::Repin) => xtask::repin(&paths).map(|(repinned, outcome)| {
+            print!("{repinned}");
+            outcome
+        }),
+        (None, xtask::Pins::Enforce) => xtask::regen(&paths, options.check),
     };
     let outcome = match result {
         Ok(outcome) => outcome,

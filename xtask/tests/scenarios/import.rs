@@ -27,7 +27,7 @@ fn an_export_is_copied_in_and_reported() {
     fs::write(&page, text).expect("write");
     fs::write(export.join("llms.txt"), "not a page").expect("write");
 
-    let imported = xtask::import::import(&export, &scratch.paths).expect("imports");
+    let imported = xtask::import::import(&export, &scratch.paths, xtask::Pins::Enforce).expect("imports");
     assert_eq!(
         imported.to_string(),
         "pages: 0 added, 0 removed, 1 changed\n  ~ endpoints/проверка-карты-по-ее-номеру-22557089e0.md\n"
@@ -51,7 +51,7 @@ fn an_unmapped_page_or_a_missing_one_stops_the_import_before_anything_is_written
     fs::remove_file(Scratch::page_in(&export, "19729307")).expect("delete");
     let (pages, spec) = (snapshot(&scratch.paths.vendor), scratch.committed());
 
-    let error = xtask::import::import(&export, &scratch.paths).expect_err("refused").to_string();
+    let error = xtask::import::import(&export, &scratch.paths, xtask::Pins::Enforce).expect_err("refused").to_string();
     assert_eq!(
         error.lines().skip(1).collect::<Vec<_>>(),
         [
@@ -75,7 +75,7 @@ fn a_folder_that_is_not_an_export_is_named() {
     let scratch = Scratch::new();
     let empty = scratch.dir.path().join("downloads");
     fs::create_dir_all(empty.join("endpoints")).expect("folder");
-    let error = xtask::import::import(&empty, &scratch.paths).expect_err("refused").to_string();
+    let error = xtask::import::import(&empty, &scratch.paths, xtask::Pins::Enforce).expect_err("refused").to_string();
     assert!(error.contains("downloads: not a vendor export: it has no `items/` folder"), "{error}");
 }
 
@@ -87,7 +87,7 @@ fn a_broken_page_in_the_export_is_named_with_its_place() {
     let text =
         fs::read_to_string(&page).expect("page").replacen("      summary:", "      summary: [unclosed\n      x:", 1);
     fs::write(&page, text).expect("write");
-    let error = xtask::import::import(&export, &scratch.paths).expect_err("refused").to_string();
+    let error = xtask::import::import(&export, &scratch.paths, xtask::Pins::Enforce).expect_err("refused").to_string();
     assert!(error.starts_with(&export.join("endpoints").display().to_string()), "names the export's page: {error}");
     assert!(error.contains("invalid YAML") && error.contains("line "), "{error}");
 }
