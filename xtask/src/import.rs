@@ -228,7 +228,7 @@ pub fn mapping_problems(pages: &[Page], corrections: &Corrections, routes: &BTre
             ),
             _ => format!(": remove `\"{id}\"` from `pages`"),
         };
-        problems.push(format!("page {id} is mapped in spec/corrections.yaml but the export has no such page{owner}"));
+        problems.push(format!("page {id} is mapped in spec/corrections.yaml but no vendor page has that id{owner}"));
     }
     problems
 }

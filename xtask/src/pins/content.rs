@@ -64,7 +64,7 @@ fn defined_pages(pages: &[Page], names: &[&str; 2], using: Vec<PathBuf>) -> Vec<
         })
         .map(|p| p.path.clone())
         .collect();
-    if defining.is_empty() { using } else { defining.into_iter().take(3).collect() }
+    if defining.is_empty() { using } else { defining }
 }
 
 fn collect_refs(value: &Value, out: &mut BTreeSet<String>) {
@@ -156,6 +156,15 @@ fn walk(old: &Value, new: &Value, at: &str, out: &mut Vec<String>) {
         (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
             for (index, (x, y)) in a.iter().zip(b).enumerate() {
                 walk(x, y, &format!("{at}[{index}]"), out);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            let at = if at.is_empty() { "/" } else { at };
+            for item in a.iter().filter(|v| !b.contains(v)) {
+                out.push(format!("{at} removed {}", compact(item)));
+            }
+            for item in b.iter().filter(|v| !a.contains(v)) {
+                out.push(format!("{at} added {}", compact(item)));
             }
         }
         _ if old == new => {}

@@ -142,18 +142,11 @@ fn operation(op: &OpRef, old: &Value, new_op: &OpRef, new: &Value, out: &mut Vec
             continue;
         }
         let field = format!("{}.{place_in}.{name}", op.id);
-        let shown = Some(schema::label(param.get("schema").unwrap_or(&empty)));
+        let label = schema::label(param.get("schema").unwrap_or(&empty));
+        let shown = Some(format!("{label}, {}", if required(param) { "required" } else { "optional" }));
         if required(param) {
             let why = format!("the builder refuses to send the request without `.{name}(..)`");
-            out.push(at(
-                op,
-                &field,
-                Direction::Sent,
-                Level::Breaking,
-                "parameter added (required)",
-                (None, shown),
-                &why,
-            ));
+            out.push(at(op, &field, Direction::Sent, Level::Breaking, "parameter added", (None, shown), &why));
         } else {
             let why = format!("a new optional builder method `.{name}(..)`: no code breaks");
             out.push(at(op, &field, Direction::Sent, Level::Minor, "parameter added", (None, shown), &why));

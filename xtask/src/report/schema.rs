@@ -289,7 +289,7 @@ impl Differ<'_> {
             }
             let at = format!("{inner}.{field}");
             let required = !optional(new, field);
-            let what = if required { "added (required)" } else { "added" };
+            let what = "added";
             let shown = Some(format!("{}{}", label(schema), if required { ", required" } else { ", optional" }));
             if required && self.sent {
                 self.push(
@@ -379,13 +379,10 @@ mod tests {
             [
                 "Breaking T.bank became required Some(\"object {bin}, optional\") -> Some(\"object {bin, code}, required\")",
                 "Breaking T.bank.bin type changed Some(\"string\") -> Some(\"integer\")",
-                "Minor T.bank.code added (required) None -> Some(\"string, required\")",
+                "Minor T.bank.code added None -> Some(\"string, required\")",
             ]
         );
-        assert_eq!(
-            lines(old, new, true)[2],
-            "Breaking T.bank.code added (required) None -> Some(\"string, required\")"
-        );
+        assert_eq!(lines(old, new, true)[2], "Breaking T.bank.code added None -> Some(\"string, required\")");
     }
 
     #[test]

@@ -56,7 +56,7 @@ fn an_unmapped_page_or_a_missing_one_stops_the_import_before_anything_is_written
         error.lines().skip(1).collect::<Vec<_>>(),
         [
             "  - new page endpoints/чек-платежа-99999999e0.md (GET /payment/{uuid}/receipt: Получение информации о платеже) is not mapped: add `\"99999999\": {operation: <operation_id>}` under `pages` and the operation under `operations`, or `\"99999999\": {skip: <why>}`",
-            "  - page 19729307 is mapped in spec/corrections.yaml but the export has no such page (operation `revoke_card`): remove `\"19729307\"` from `pages`, and, if no other page documents `revoke_card`, the operation from `operations` and every correction that names it",
+            "  - page 19729307 is mapped in spec/corrections.yaml but no vendor page has that id (operation `revoke_card`): remove `\"19729307\"` from `pages`, and, if no other page documents `revoke_card`, the operation from `operations` and every correction that names it",
         ],
         "{error}"
     );
@@ -90,4 +90,36 @@ fn a_broken_page_in_the_export_is_named_with_its_place() {
     let error = xtask::import::import(&export, &scratch.paths, xtask::Pins::Enforce).expect_err("refused").to_string();
     assert!(error.starts_with(&export.join("endpoints").display().to_string()), "names the export's page: {error}");
     assert!(error.contains("invalid YAML") && error.contains("line "), "{error}");
+}
+
+#[test]
+fn an_export_that_changes_pinned_content_is_refused_until_repinned() {
+    let scratch = Scratch::new();
+    let export = export(&scratch);
+    let page = Scratch::page_in(&export, "19729296");
+    let text = fs::read_to_string(&page).expect("page");
+    fs::write(
+        &page,
+        replace_once(
+            &text,
+            "                store_id:\n                  type: string\n",
+            "                store_id:\n                  type: integer\n",
+        ),
+    )
+    .expect("write");
+    let (pages, spec, corrections) =
+        (snapshot(&scratch.paths.vendor), scratch.committed(), fs::read(&scratch.paths.corrections).expect("read"));
+
+    let error = xtask::import::import(&export, &scratch.paths, xtask::Pins::Enforce).expect_err("refused").to_string();
+    assert!(error.contains("  - patches[0] (set /components/schemas/CreateInvoiceRequest/properties/store_id): the vendor content it overwrites changed"), "{error}");
+    assert_eq!(snapshot(&scratch.paths.vendor), pages, "no page was copied");
+    assert_eq!(scratch.committed(), spec, "the spec was not written");
+    assert_eq!(fs::read(&scratch.paths.corrections).expect("read"), corrections, "no pin was written");
+
+    let imported = xtask::import::import(&export, &scratch.paths, xtask::Pins::Repin).expect("imports");
+    let repinned = imported.repinned.expect("repinned");
+    assert_eq!((repinned.changes.len(), repinned.unchanged), (1, 105));
+    assert!(imported.outcome.report.is_empty(), "the patch still decides the type: {}", imported.outcome.report);
+    assert_eq!(snapshot(&scratch.paths.vendor), snapshot(&export));
+    assert!(!scratch.check().differs);
 }

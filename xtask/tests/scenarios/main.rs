@@ -3,4 +3,8 @@
 //! lines and verdict; the import of a fresh export.
 
 mod import;
+mod masking;
+mod pages;
+mod six_edits;
 mod support;
+mod vendor_changes;
