@@ -30,10 +30,19 @@
 //! (`header_read_timeout`, `body_read_timeout`), and the tokens kept
 //! (`max_tokens`; expired ones are dropped).
 
+mod auth;
+mod cards;
 mod faults;
+mod holds;
+mod invoices;
+mod payments;
+mod payouts;
+mod refunds;
+mod reports;
 mod server;
 mod state;
 mod tokens;
+mod values;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -271,18 +280,18 @@ impl Sandbox {
     /// Completes the hosted card-binding form of `session_id` with the
     /// test card, as a payer would, and sends the card-binding callback.
     pub fn complete_card_binding(&self, session_id: &str) -> Result<Value, String> {
-        state::complete_binding(&self.shared, session_id)
+        cards::complete_binding(&self.shared, session_id)
     }
 
     /// Pays invoice `uuid` with the test card on the checkout page, as a
     /// payer would, and sends the success callback.
     pub fn pay_invoice(&self, uuid: &str) -> Result<Value, String> {
-        state::pay_invoice(&self.shared, uuid)
+        invoices::pay_invoice(&self.shared, uuid)
     }
 
     /// Completes an app payment (`payment_system`) as the payer's app would.
     pub fn complete_app_payment(&self, uuid: &str) -> Result<Value, String> {
-        state::complete_app_payment(&self.shared, uuid)
+        payments::complete_app_payment(&self.shared, uuid)
     }
 
     /// Waits until at least `count` callbacks were sent, or `timeout` passes.
@@ -459,7 +468,7 @@ async fn handle(
         Ok(body) => body,
         Err(message) => return Answer::fields(&format!("Неверный формат запроса: {message}")).into_response(),
     };
-    let response = state::dispatch(&shared, op.id, &params, &query, body).into_response();
+    let response = state::dispatch(&shared, op, &params, &query, body).into_response();
     if let Some(delay) = answer_delay {
         tokio::time::sleep(delay).await;
     }
