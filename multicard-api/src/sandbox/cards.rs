@@ -1,5 +1,7 @@
 //! The `cards` group: binding a card on the hosted form or by its data with
-//! a one-time code, reading, checking and revoking bound cards.
+//! a one-time code, reading, checking and revoking bound cards. Card tokens
+//! are shaped as in production (22 letters and digits, mixed case), and
+//! binding by card data counts against the card's one-time-code limit.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,7 +9,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::state::{Outcome, Outgoing, World, deliver};
-use super::values::{card_not_found, hex, integer, masked, need, not_found, now, param, payment_system_of, text};
+use super::values::{
+    card_not_found, card_token, hex, integer, masked, need, not_found, now, param, payment_system_of, text,
+};
 use super::{Answer, SandboxConfig, Shared, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 
 /// A bound (or binding) card.
@@ -34,7 +38,7 @@ impl World {
 }
 
 pub(super) fn operate(
-    _config: &SandboxConfig,
+    config: &SandboxConfig,
     world: &mut World,
     operation: &str,
     params: &BTreeMap<&'static str, String>,
@@ -91,7 +95,7 @@ pub(super) fn operate(
             }
             None => (card_not_found(400), Vec::new()),
         },
-        "add_card" => add_card(world, body),
+        "add_card" => add_card(config, world, body),
         "confirm_card" => {
             let Some(card) = world.cards.get_mut(param(params, "card_token")) else {
                 return (card_not_found(400), Vec::new());
@@ -126,14 +130,17 @@ pub(super) fn operate(
     }
 }
 
-fn add_card(world: &mut World, body: &Value) -> Outcome {
+fn add_card(config: &SandboxConfig, world: &mut World, body: &Value) -> Outcome {
     let pan = need!(text(body, "pan"), "Pan");
     let expiry = need!(text(body, "expiry"), "Expiry");
     let phone = need!(text(body, "user_phone"), "User Phone");
     if pan != TEST_CARD_PAN || expiry != TEST_CARD_EXPIRY {
         return (card_not_found(400), Vec::new());
     }
-    let token = hex(24);
+    if let Err(answer) = world.sms.send(&pan, config) {
+        return (answer, Vec::new());
+    }
+    let token = card_token();
     let model = json!({"id": world.id(), "application_id": 1, "payer_id": text(body, "session_id"), "card_pan": masked(&pan),
         "card_token": token, "phone": phone, "holder_name": text(body, "holder_name"), "pinfl": null,
         "ps": payment_system_of(&pan), "status": "draft", "added_on": now(), "card_status": {"code": 0, "description": "Active"},
@@ -152,7 +159,7 @@ pub(super) fn complete_binding(shared: &Arc<Shared>, session: &str) -> Result<Va
         if binding.card_token.is_some() {
             return Err("the binding is already complete".into());
         }
-        let token = hex(24);
+        let token = card_token();
         binding.card_token = Some(token.clone());
         let (store_id, callback_url, pinfl) = (binding.store_id, binding.callback_url.clone(), binding.pinfl.clone());
         let model = json!({"id": id, "application_id": 9, "payer_id": session, "card_pan": masked(TEST_CARD_PAN),

@@ -1,5 +1,12 @@
 //! The `holds` group: funds blocked on a bound card, confirmed with a
 //! one-time code, then charged (in whole or in part) or released.
+//!
+//! As in production, not as the vendor's pages say: a hold is addressed by
+//! the integer `id` `create_hold` answers (the path parameter the pages
+//! call `payment_uuid`; the payment's uuid answers `ERROR_NOT_FOUND`), and
+//! its status goes `draft` → `active` → `success` once charged, or to
+//! `canceled` (one "l") once released. Creating a hold sends a one-time
+//! code, which counts against the card's limit.
 
 use std::collections::BTreeMap;
 
@@ -14,8 +21,8 @@ use crate::time::MulticardDateTime;
 pub(super) struct Hold {
     id: i64,
     payment: String,
+    /// `draft`, `active`, `success` (charged) or `canceled`.
     status: &'static str,
-    charged: bool,
     expiry: String,
     added_on: String,
     updated_on: Option<String>,
@@ -31,9 +38,8 @@ impl World {
             "updated_on": hold.updated_on, "payment": self.model(&hold.payment)})
     }
 
-    fn find_hold(&mut self, key: &str) -> Option<&mut Hold> {
-        let id: Option<i64> = key.parse().ok();
-        self.holds.iter_mut().find(|h| h.payment == key || Some(h.id) == id)
+    fn find_hold(&mut self, id: i64) -> Option<&mut Hold> {
+        self.holds.iter_mut().find(|h| h.id == id)
     }
 }
 
@@ -45,12 +51,16 @@ pub(super) fn operate(
     body: &Value,
 ) -> Outcome {
     match operation {
-        "create_hold" => create(world, body),
-        _ => hold_operation(world, config, operation, param(params, "payment_uuid"), body),
+        "create_hold" => create(config, world, body),
+        _ => match param(params, "payment_uuid").parse::<i64>() {
+            Ok(id) => hold_operation(world, config, operation, id, body),
+            // Production addresses holds by their integer id only.
+            Err(_) => (not_found(404), Vec::new()),
+        },
     }
 }
 
-fn create(world: &mut World, body: &Value) -> Outcome {
+fn create(config: &SandboxConfig, world: &mut World, body: &Value) -> Outcome {
     let token = need!(body.get("card").and_then(|c| text(c, "token")), "Card");
     let amount = need!(integer(body, "amount").filter(|a| *a > 0), "Amount");
     let _ = need!(text(body, "store_id"), "Store Id");
@@ -60,18 +70,21 @@ fn create(world: &mut World, body: &Value) -> Outcome {
         return (Answer::fields("Значение «Expiry» должно быть от 1 до 43200."), Vec::new());
     }
     let Some(pan) = world.active_card(&token) else { return (card_not_found(400), Vec::new()) };
+    if let Err(answer) = world.sms.send(&pan, config) {
+        return (answer, Vec::new());
+    }
     let payment = world.new_payment("hold", body, amount, payment_system_of(&pan), Some((&token, &pan)));
     let id = world.id();
     let expiry = MulticardDateTime::from_utc(chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_string();
-    let hold = Hold { id, payment, status: "draft", charged: false, expiry, added_on: now(), updated_on: None };
+    let hold = Hold { id, payment, status: "draft", expiry, added_on: now(), updated_on: None };
     let model = world.hold_model(&hold);
     world.holds.push(hold);
     (Answer::ok(model), Vec::new())
 }
 
-fn hold_operation(world: &mut World, config: &SandboxConfig, operation: &str, key: &str, body: &Value) -> Outcome {
+fn hold_operation(world: &mut World, config: &SandboxConfig, operation: &str, id: i64, body: &Value) -> Outcome {
     let (webhooks, secret) = (config.status_webhooks, config.secret.as_str());
-    let Some(hold) = world.find_hold(key) else { return (not_found(404), Vec::new()) };
+    let Some(hold) = world.find_hold(id) else { return (not_found(404), Vec::new()) };
     match operation {
         "confirm_hold" => {
             if hold.status != "draft" {
@@ -88,7 +101,7 @@ fn hold_operation(world: &mut World, config: &SandboxConfig, operation: &str, ke
             }
         }
         "charge_hold" => {
-            if hold.status != "active" || hold.charged {
+            if hold.status != "active" {
                 return (not_active(), Vec::new());
             }
             let payment = hold.payment.clone();
@@ -98,8 +111,8 @@ fn hold_operation(world: &mut World, config: &SandboxConfig, operation: &str, ke
             if amount <= 0 || amount > held {
                 return (Answer::fields("Сумма списания превышает сумму холдирования"), Vec::new());
             }
-            if let Some(hold) = world.find_hold(key) {
-                hold.charged = true;
+            if let Some(hold) = world.find_hold(id) {
+                hold.status = "success";
                 hold.updated_on = Some(now());
             }
             if let Some(p) = world.payments.get_mut(&payment) {
@@ -110,7 +123,7 @@ fn hold_operation(world: &mut World, config: &SandboxConfig, operation: &str, ke
             return (Answer::ok(world.model(&payment).unwrap_or_default()), out);
         }
         "cancel_hold" => {
-            if hold.status != "draft" && (hold.status != "active" || hold.charged) {
+            if hold.status != "draft" && hold.status != "active" {
                 return (not_active(), Vec::new());
             }
             hold.status = "canceled";
@@ -123,8 +136,7 @@ fn hold_operation(world: &mut World, config: &SandboxConfig, operation: &str, ke
         "get_hold" => {}
         _ => return (super::state::no_route(), Vec::new()),
     }
-    let hold = world.holds.iter().find(|h| h.payment == key || h.id.to_string() == key);
-    match hold {
+    match world.holds.iter().find(|h| h.id == id) {
         Some(hold) => (Answer::ok(world.hold_model(hold)), Vec::new()),
         None => (not_found(404), Vec::new()),
     }

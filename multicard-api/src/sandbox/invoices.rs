@@ -1,6 +1,12 @@
 //! The `invoices` group: invoices with a checkout link and a lifetime, paid
 //! on the checkout page or by a code from the payer's app (scanpay), and
 //! cancelled by a delete.
+//!
+//! As in production, not as the vendor's pages say: a delete answers
+//! `data: []`; an invoice deleted, or whose lifetime ran out unpaid, reads
+//! with the undocumented `status: "cancelled"` for
+//! `cancelled_invoice_readable_for`, and `get_invoice` answers
+//! `ERROR_TRANS_NOT_READY` after that. An open invoice has no `status`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,15 +15,57 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::state::{Outcome, Outgoing, STORE_UUID, World, deliver};
-use super::values::{integer, need, new_uuid, not_found, now, param, text};
+use super::values::{card_token, integer, need, new_uuid, not_found, now, param, text};
 use super::{Answer, STORE_ID, SandboxConfig, Shared, TEST_CARD_PAN};
+use crate::time::MulticardDateTime;
+
+/// The longest lifetime the sandbox keeps (ten years); a longer `ttl`
+/// is cut to it.
+const MAX_TTL_SECONDS: i64 = 10 * 365 * 86_400;
 
 /// An invoice and what the sandbox needs to know besides its model.
 pub(super) struct Invoice {
     model: Value,
     expires_at: Instant,
-    cancelled: bool,
+    /// `expires_at` as Multicard writes it.
+    expires_on: String,
+    /// When it was deleted, if it was deleted while open.
+    deleted: Option<(Instant, String)>,
     callback_url: String,
+}
+
+impl Invoice {
+    fn paid(&self) -> bool {
+        self.model["payment"].is_object()
+    }
+
+    /// When it was cancelled, if it was: deleted, or its lifetime ran out
+    /// unpaid. A paid invoice is never cancelled.
+    fn cancelled(&self, now: Instant) -> Option<(Instant, String)> {
+        if self.paid() {
+            return None;
+        }
+        if let Some(deleted) = &self.deleted {
+            return Some(deleted.clone());
+        }
+        (now >= self.expires_at).then(|| (self.expires_at, self.expires_on.clone()))
+    }
+
+    /// What `get_invoice` answers: the model, `cancelled` for a while after
+    /// a cancellation, then `ERROR_TRANS_NOT_READY`.
+    fn read(&self, config: &SandboxConfig) -> Answer {
+        let now = Instant::now();
+        match self.cancelled(now) {
+            None => Answer::ok(self.model.clone()),
+            Some((at, on)) if now.saturating_duration_since(at) < config.cancelled_invoice_readable_for => {
+                let mut model = self.model.clone();
+                model["status"] = json!("cancelled");
+                model["updated_on"] = json!(on);
+                Answer::ok(model)
+            }
+            Some(_) => not_ready(),
+        }
+    }
 }
 
 fn not_ready() -> Answer {
@@ -36,21 +84,17 @@ pub(super) fn operate(
         "create_invoice" => create(world, body),
         "get_invoice" => match world.invoices.get(uuid) {
             None => (not_found(200), Vec::new()),
-            Some(invoice)
-                if invoice.cancelled
-                    || (Instant::now() >= invoice.expires_at && invoice.model["payment"].is_null()) =>
-            {
-                (not_ready(), Vec::new())
-            }
-            Some(invoice) => (Answer::ok(invoice.model.clone()), Vec::new()),
+            Some(invoice) => (invoice.read(config), Vec::new()),
         },
         "cancel_invoice" => match world.invoices.get_mut(uuid) {
             None => (not_found(400), Vec::new()),
-            Some(invoice) if invoice.model["payment"].is_object() => {
+            Some(invoice) if invoice.paid() => {
                 (Answer::fields("Транзакция по инвойсу завершена. Запросите детали платежа"), Vec::new())
             }
             Some(invoice) => {
-                invoice.cancelled = true;
+                if invoice.cancelled(Instant::now()).is_none() {
+                    invoice.deleted = Some((Instant::now(), now()));
+                }
                 (Answer::ok(json!([])), Vec::new())
             }
         },
@@ -78,7 +122,8 @@ fn create(world: &mut World, body: &Value) -> Outcome {
     if store != STORE_ID.to_string() && store != STORE_UUID {
         return (Answer::error(200, "ERROR_FIELDS", "Неверный store_id"), Vec::new());
     }
-    let ttl = integer(body, "ttl").filter(|t| *t > 0).unwrap_or(86_400);
+    let ttl = integer(body, "ttl").filter(|t| *t > 0).unwrap_or(86_400).min(MAX_TTL_SECONDS);
+    let expires_on = MulticardDateTime::from_utc(chrono::Utc::now() + chrono::Duration::seconds(ttl)).to_string();
     let uuid = new_uuid();
     let model = json!({
         "uuid": uuid, "store_id": STORE_ID, "amount": amount, "invoice_id": invoice_id,
@@ -91,8 +136,9 @@ fn create(world: &mut World, body: &Value) -> Outcome {
         uuid,
         Invoice {
             model: model.clone(),
-            expires_at: Instant::now() + Duration::from_secs(ttl as u64),
-            cancelled: false,
+            expires_at: Instant::now() + Duration::from_secs(ttl.unsigned_abs()),
+            expires_on,
+            deleted: None,
             callback_url,
         },
     );
@@ -104,8 +150,7 @@ impl World {
     fn invoice_open(&self, uuid: &str) -> Result<(), Answer> {
         match self.invoices.get(uuid) {
             None => Err(not_found(200)),
-            Some(invoice) if invoice.cancelled || Instant::now() >= invoice.expires_at => Err(not_ready()),
-            Some(invoice) if invoice.model["payment"].is_object() => Err(not_ready()),
+            Some(invoice) if invoice.paid() || invoice.cancelled(Instant::now()).is_some() => Err(not_ready()),
             Some(_) => Ok(()),
         }
     }
@@ -122,7 +167,8 @@ impl World {
         let body = json!({"invoice_id": invoice.model["invoice_id"], "callback_url": invoice.callback_url,
             "ofd": invoice.model["ofd"]});
         let amount = invoice.model["amount"].as_i64().unwrap_or_default();
-        let card = (ps == "uzcard").then_some(("6225f3c93f7a880142782fa4", TEST_CARD_PAN));
+        let token = card_token();
+        let card = (ps == "uzcard").then_some((token.as_str(), TEST_CARD_PAN));
         let payment = self.new_payment("invoice", &body, amount, ps, card);
         let out = self.succeed(&payment, webhooks, secret);
         let model = self.model(&payment);

@@ -22,6 +22,14 @@
 //! registries. It signs and delivers callbacks, and it can inject faults.
 //! The binary `multicard-sandbox` serves it on a chosen port.
 //!
+//! Where production differs from the vendor's pages, it answers as
+//! production does: payments without `amount`, token payments with
+//! `otp_hash: null` confirmed by `{}`, 22-character card tokens, invoices
+//! that read `cancelled` after a delete or their lifetime and then answer
+//! `ERROR_TRANS_NOT_READY`, holds addressed by their integer id, and
+//! `ERROR_SMS_TO_MANY` past a card's one-time-code limit
+//! ([`SandboxConfig::otp_sms_limit`]).
+//!
 //! It is meant for loopback: it POSTs callbacks to any URL a client gives
 //! it, so anyone who can reach it can make it send requests into the
 //! network it runs in. Bound to another address it logs a warning (the
@@ -35,6 +43,7 @@ mod cards;
 mod faults;
 mod holds;
 mod invoices;
+mod otp;
 mod payments;
 mod payouts;
 mod refunds;
@@ -108,6 +117,22 @@ pub struct SandboxConfig {
     /// The tokens kept at most (default 10,000): expired tokens are dropped
     /// when a new one is issued, and past this many the oldest is dropped.
     pub max_tokens: usize,
+    /// The one-time codes (SMS) one card may be sent within
+    /// `otp_sms_window` (default 3). Binding a card by its data, a payment
+    /// by card data and a hold each send one; a payment by card token sends
+    /// none. One more answers `ERROR_SMS_TO_MANY` (HTTP 400, Multicard's
+    /// spelling) and changes nothing. Multicard's sandbox limits codes the
+    /// same way (observed); its exact numbers are not published, so these
+    /// are the sandbox's. `usize::MAX` lifts the limit.
+    pub otp_sms_limit: usize,
+    /// The window `otp_sms_limit` counts codes in (default 5 minutes).
+    pub otp_sms_window: Duration,
+    /// How long an invoice that was deleted, or whose lifetime ran out
+    /// unpaid, still reads with `status: "cancelled"` (default 5 s);
+    /// afterwards `get_invoice` answers `ERROR_TRANS_NOT_READY` (HTTP 400).
+    /// Production shows both (observed); how long it shows the first is
+    /// not known.
+    pub cancelled_invoice_readable_for: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -124,6 +149,9 @@ impl Default for SandboxConfig {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             max_tokens: 10_000,
+            otp_sms_limit: 3,
+            otp_sms_window: Duration::from_secs(5 * 60),
+            cancelled_invoice_readable_for: Duration::from_secs(5),
         }
     }
 }

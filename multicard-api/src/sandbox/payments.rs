@@ -1,5 +1,11 @@
 //! The `payments` group: payments by card token, by card data, split and in
 //! apps; confirming them, reading them, and their fiscal links.
+//!
+//! As in production: a payment carries `payment_amount`, `total_amount`,
+//! `commission_amount`, `ps` and `payment_time`, and no `amount`; a payment
+//! by card token (split or not) sends no one-time code, answers
+//! `otp_hash: null` and is confirmed with `{}`; a payment by card data sends
+//! one, which counts against the card's limit.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,7 +28,7 @@ pub(super) fn operate(
 ) -> Outcome {
     let uuid = param(params, "uuid");
     match operation {
-        "create_payment" => create_payment(world, body),
+        "create_payment" => create_payment(config, world, body),
         "confirm_payment" => {
             let Some(payment) = world.payments.get(uuid).filter(|p| !p.is_payout) else {
                 return (not_found(400), Vec::new());
@@ -33,6 +39,7 @@ pub(super) fn operate(
             if payment.kind == "app" {
                 return (Answer::fields("Платёж подтверждается в приложении"), Vec::new());
             }
+            // A token payment needs no code: `{}` confirms it (any `otp` is ignored).
             if payment.needs_otp && text(body, "otp").as_deref() != Some(TEST_OTP) {
                 return (Answer::error(400, "ERROR_WRONG_OTP", "Неверный код подтверждения"), Vec::new());
             }
@@ -59,7 +66,7 @@ pub(super) fn operate(
     }
 }
 
-fn create_payment(world: &mut World, body: &Value) -> Outcome {
+fn create_payment(config: &SandboxConfig, world: &mut World, body: &Value) -> Outcome {
     let card = body.get("card").filter(|c| c.is_object());
     let kind = if body.get("payment_system").is_some() {
         "app"
@@ -91,6 +98,9 @@ fn create_payment(world: &mut World, body: &Value) -> Outcome {
             if pan != TEST_CARD_PAN || expiry != TEST_CARD_EXPIRY {
                 return (card_not_found(400), Vec::new());
             }
+            if let Err(answer) = world.sms.send(&pan, config) {
+                return (answer, Vec::new());
+            }
             let uuid = world.new_payment("card", body, amount, payment_system_of(&pan), Some(("", &pan)));
             if let Some(p) = world.payments.get_mut(&uuid) {
                 p.model["card_token"] = Value::Null;
@@ -101,8 +111,12 @@ fn create_payment(world: &mut World, body: &Value) -> Outcome {
             let token = card.and_then(|c| text(c, "token")).unwrap_or_default();
             let Some(pan) = world.active_card(&token) else { return (card_not_found(status), Vec::new()) };
             if kind == "split" {
-                let total: i64 =
-                    body["split"].as_array().into_iter().flatten().filter_map(|s| integer(s, "amount")).sum();
+                let total = body["split"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| integer(s, "amount"))
+                    .fold(0i64, i64::saturating_add);
                 if total > amount {
                     return (
                         Answer::error(200, "ERROR_FIELDS", "Сумма расщепления превышает сумму платежа"),

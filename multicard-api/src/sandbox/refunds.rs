@@ -47,7 +47,7 @@ pub(super) fn operate(
                 return (missing("Card Pan"), Vec::new());
             }
             let paid = payment.model["payment_amount"].as_i64().unwrap_or_default();
-            if payment.refunded + amount > paid {
+            if payment.refunded.saturating_add(amount) > paid {
                 return (Answer::fields("Сумма возврата превышает сумму платежа"), Vec::new());
             }
             payment.refunded += amount;

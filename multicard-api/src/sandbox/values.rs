@@ -24,6 +24,17 @@ pub(super) fn new_uuid() -> String {
     format!("{}-{}-11f0-{}-{}", hex(8), hex(4), hex(4), hex(12))
 }
 
+/// A card token as production issues them: 22 letters and digits, mixed
+/// case (the vendor's pages show 24 hex digits; real tokens are not hex).
+pub(super) fn card_token() -> String {
+    loop {
+        let token: String = (0..22).map(|_| fastrand::alphanumeric()).collect();
+        if token.bytes().any(|b| b.is_ascii_uppercase()) && token.bytes().any(|b| b.is_ascii_lowercase()) {
+            return token;
+        }
+    }
+}
+
 /// The first six and last four digits, as Multicard masks a PAN.
 pub(super) fn masked(pan: &str) -> String {
     if pan.len() < 10 || !pan.is_ascii() {
