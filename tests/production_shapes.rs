@@ -260,3 +260,43 @@ async fn auth_answers_token_role_and_expiry_at_top_level() {
         .expect("decodes");
     assert_eq!(token.role.as_deref(), Some("dev"));
 }
+
+#[tokio::test]
+async fn a_nested_informative_object_that_does_not_decode_never_sinks_the_answer() {
+    let mut data = production_payment("success");
+    data["store"] = json!({"id": "six", "name": "Shop"});
+    data["clearing"] = json!("not an object");
+    data["tax"] = json!({"f_num": 42, "is_refund": "maybe"});
+    let (_server, client) = answering("GET", &format!("/payment/{UUID}"), data).await;
+    let payment = client.send(|api| api.get_payment().uuid(UUID)).await.expect("the payment decodes");
+    assert_eq!(payment.payment_amount, 150_000);
+    assert!(payment.store.is_none() && payment.clearing.is_none() && payment.tax.is_none());
+    let unreadable = client.unreadable_fields();
+    let mut fields: Vec<_> = unreadable.iter().map(|u| (u.operation, u.field.as_str())).collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            (Some("get_payment"), "PaymentModel.clearing"),
+            (Some("get_payment"), "PaymentModel.store.id"),
+            (Some("get_payment"), "PaymentModel.tax.f_num")
+        ]
+    );
+    let store = unreadable.iter().find(|u| u.field.starts_with("PaymentModel.store")).unwrap();
+    assert_eq!(store.value.value()["name"], "Shop", "the raw value is kept for the caller");
+}
+
+#[tokio::test]
+async fn a_null_payment_and_a_null_split_decode_as_absent() {
+    let data =
+        json!({"uuid": UUID, "amount": 150_000, "invoice_id": "o-3", "payment": null, "split": null, "ofd": null});
+    let (_server, client) = answering("GET", &format!("/payment/invoice/{UUID}"), data).await;
+    let invoice = client.send(|api| api.get_invoice().uuid(UUID)).await.expect("decodes");
+    assert!(invoice.payment.is_none() && invoice.split.is_none());
+    let mut payment = production_payment("success");
+    payment["split"] = Value::Null;
+    payment["ofd"] = Value::Null;
+    let (_server, client) = answering("GET", &format!("/payment/{UUID}"), payment).await;
+    let payment = client.send(|api| api.get_payment().uuid(UUID)).await.expect("decodes");
+    assert!(payment.split.is_none());
+}

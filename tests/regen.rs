@@ -230,3 +230,27 @@ fn a_stale_correction_is_an_error() {
     assert!(text.contains("corrections.yaml"), "{text}");
     assert!(text.contains("patches["), "{text}");
 }
+
+#[test]
+fn a_sensitive_field_the_document_lacks_or_cannot_mark_is_an_error() {
+    for (from, to, expected) in [
+        (
+            "AuthRequest.secret, AuthToken.token",
+            "AuthRequest.no_such_field, AuthToken.token",
+            "AuthRequest.no_such_field",
+        ),
+        ("check_card_pan.pan]", "check_card_pan.card]", "has no parameter `card`"),
+        // A hold's `expiry` is an integer (minutes): only strings are marked.
+        ("AddCardRequest.cvc,", "AddCardRequest.cvc, CreateHoldRequest.expiry,", "only a `type: string`"),
+        ("  - kind: pan\n", "  - kind: masked\n", "unknown kind `masked`"),
+    ] {
+        let scratch = Scratch::new();
+        let corrections = scratch.spec.join("corrections.yaml");
+        let text = fs::read_to_string(&corrections).expect("corrections");
+        assert!(text.contains(from), "the corrections changed: {from}");
+        fs::write(&corrections, text.replacen(from, to, 1)).expect("write");
+        let error = scratch.fails().to_string();
+        assert!(error.contains("corrections.yaml") && error.contains("sensitive["), "{error}");
+        assert!(error.contains(expected), "{expected}: {error}");
+    }
+}

@@ -13,7 +13,9 @@
 //!   `crate::time::MulticardDateTime`;
 //! - `format: uuid` stays a `String`: the vendor's own examples hold values
 //!   that are not valid UUIDs, and an identifier is never worth failing a
-//!   payment response over.
+//!   payment response over;
+//! - a property or parameter marked `x-sensitive` (secrets, tokens, card
+//!   data, one-time codes) is never printed by `Debug` (see [`redact`]).
 #![forbid(unsafe_code)]
 
 use std::fmt;
@@ -24,7 +26,9 @@ use proc_macro2::{Ident, Span, TokenStream};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 
+mod informative;
 mod prune;
+pub mod redact;
 pub use prune::{PruneReport, prune_builders};
 
 /// The file names written to `OUT_DIR`.
@@ -189,6 +193,12 @@ pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildErr
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| BuildError::new(format!("generated client does not parse: {e}")))?;
     prune::prune_builders(&mut file).map_err(|e| BuildError::new(format!("pruning the struct builders: {e}")))?;
+    let informative = informative::fields(spec).map_err(BuildError::new)?;
+    informative::mark(&mut file, &informative)
+        .map_err(|e| BuildError::new(format!("marking the informative fields: {e}")))?;
+    let sensitive = redact::sensitive_fields(spec).map_err(|e| BuildError::new(format!("sensitive fields: {e}")))?;
+    redact::redact_debug(&mut file, &sensitive)
+        .map_err(|e| BuildError::new(format!("redacting sensitive fields in `Debug`: {e}")))?;
     let client = prettyplease::unparse(&file);
     let enum_tokens = enums.iter().map(open_enum_tokens).collect::<Result<TokenStream, _>>()?;
     let enums_code =

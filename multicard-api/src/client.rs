@@ -35,6 +35,7 @@ pub struct Multicard {
     max_response_bytes: usize,
     timeout: Duration,
     attempt_timeout: Option<Duration>,
+    unreadable: Arc<crate::informative::Unreadable>,
 }
 
 /// Settings for one call.
@@ -91,6 +92,7 @@ impl Multicard {
             max_response_bytes: config.max_response_bytes,
             timeout: config.timeout,
             attempt_timeout: config.attempt_timeout,
+            unreadable: Arc::default(),
         })
     }
 
@@ -104,6 +106,14 @@ impl Multicard {
     /// It carries the same token cache.
     pub fn api(&self) -> &Client {
         &self.api
+    }
+
+    /// The most recent informative fields (at most
+    /// [`informative::KEPT`](crate::informative::KEPT)) that did not decode
+    /// and were left empty, with their raw values, oldest first. Each also
+    /// logged a `tracing` warning naming the operation and the field.
+    pub fn unreadable_fields(&self) -> Vec<crate::informative::UnreadableField> {
+        self.unreadable.snapshot()
     }
 
     /// The token cache.
@@ -261,6 +271,7 @@ impl Multicard {
         F: Fn(&'c Client) -> O,
     {
         let attempt = Arc::new(Attempt {
+            operation: O::ID,
             token: token.cloned(),
             timeout: Some(timeout),
             max_body: Some(self.max_response_bytes),
@@ -273,6 +284,9 @@ impl Multicard {
         // The hooks are done with the attempt: take what they recorded.
         let observed = attempt.observed.lock().ok().and_then(|mut o| o.take());
         let retry_after = attempt.retry_after.lock().ok().and_then(|mut r| r.take());
+        if let Ok(mut unreadable) = attempt.unreadable.lock() {
+            unreadable.drain(..).for_each(|field| self.unreadable.push(field));
+        }
         let status = observed.as_ref().map(|(status, _)| *status);
         let outcome = if attempt.oversized.load(Ordering::Relaxed) {
             Outcome::Done(Err(Error::ResponseTooLarge { operation: O::ID, limit: self.max_response_bytes }))
@@ -477,7 +491,7 @@ pub(crate) fn decode_body<O: Operation>(
                         status,
                         succeeded: envelope.success == Some(true),
                         path: failed.path().to_string(),
-                        reason: crate::redact::clean(&failed.inner().to_string()),
+                        reason: crate::scrub::clean(&failed.inner().to_string()),
                         data: crate::error::RawData::new(envelope.data.unwrap_or(serde_json::Value::Null)),
                     });
                 }

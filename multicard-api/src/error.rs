@@ -12,7 +12,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::redact;
+use crate::scrub;
 use crate::types::{self, ErrorCode};
 
 /// One message of a `/auth` error.
@@ -29,7 +29,7 @@ impl AuthMessage {
         body.errors
             .into_iter()
             .flat_map(|e| e.message)
-            .map(|m| AuthMessage { message: redact::clean(&m.message), field: m.field })
+            .map(|m| AuthMessage { message: scrub::clean(&m.message), field: m.field })
             .collect()
     }
 }
@@ -206,7 +206,7 @@ fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     // Masked before it is cut, so a card number across the cut is still
     // seen whole (its tail would otherwise survive as a shorter run).
-    let text = redact::mask_pans(&text);
+    let text = scrub::mask_pans(&text);
     let mut out: String =
         text.chars().take(SNIPPET_CHARS).map(|c| if c.is_control() && c != ' ' { ' ' } else { c }).collect();
     if text.chars().count() > SNIPPET_CHARS {
@@ -228,7 +228,7 @@ impl Error {
             status,
             content_type,
             snippet: snippet(body),
-            reason: redact::clean(reason),
+            reason: scrub::clean(reason),
         }
     }
 
@@ -236,25 +236,25 @@ impl Error {
     /// the error that came from the wire: the vendor may echo a request.
     pub(crate) fn redact(&mut self, secrets: &[&str]) {
         match self {
-            Error::Api { details, .. } => redact::scrub_in_place(details, secrets),
+            Error::Api { details, .. } => scrub::scrub_in_place(details, secrets),
             Error::Authentication { messages, .. } => {
                 for m in messages {
-                    redact::scrub_in_place(&mut m.message, secrets);
+                    scrub::scrub_in_place(&mut m.message, secrets);
                 }
             }
             Error::UnexpectedResponse { snippet, reason, content_type, .. } => {
-                redact::scrub_in_place(snippet, secrets);
-                redact::scrub_in_place(reason, secrets);
+                scrub::scrub_in_place(snippet, secrets);
+                scrub::scrub_in_place(reason, secrets);
                 if let Some(content_type) = content_type {
-                    redact::scrub_in_place(content_type, secrets);
+                    scrub::scrub_in_place(content_type, secrets);
                 }
             }
             Error::InvalidRequest { message, .. } | Error::Transport { message, .. } => {
-                redact::scrub_in_place(message, secrets)
+                scrub::scrub_in_place(message, secrets)
             }
             Error::OutcomeUnknown { cause, .. } => cause.redact(secrets),
-            Error::Undecodable { reason, .. } => redact::scrub_in_place(reason, secrets),
-            Error::NotSettled { last_status, .. } => redact::scrub_in_place(last_status, secrets),
+            Error::Undecodable { reason, .. } => scrub::scrub_in_place(reason, secrets),
+            Error::NotSettled { last_status, .. } => scrub::scrub_in_place(last_status, secrets),
             Error::Unauthorized { .. } | Error::ResponseTooLarge { .. } | Error::InvalidConfiguration { .. } => {}
         }
     }
@@ -286,7 +286,7 @@ impl Error {
 
     /// Multicard's error envelope; card numbers in its message are masked.
     pub(crate) fn api(operation: &'static str, status: u16, code: ErrorCode, details: Option<String>) -> Self {
-        Error::Api { operation, status, code, details: details.as_deref().map(redact::clean).unwrap_or_default() }
+        Error::Api { operation, status, code, details: details.as_deref().map(scrub::clean).unwrap_or_default() }
     }
 
     /// The error code, for an [`Error::Api`] (also inside

@@ -98,6 +98,8 @@ impl ClientState {
 /// hooks of that attempt.
 #[derive(Debug, Default)]
 pub(crate) struct Attempt {
+    /// The operation.
+    pub operation: &'static str,
     /// The token the executor took for this attempt.
     pub token: Option<Token>,
     /// The timeout of this call, if it overrides the client's.
@@ -110,6 +112,22 @@ pub(crate) struct Attempt {
     pub observed: Mutex<Option<(u16, Option<String>)>>,
     /// `Retry-After`, if the answer had one.
     pub retry_after: Mutex<Option<std::time::Duration>>,
+    /// Informative fields of the answer that did not decode.
+    pub unreadable: Mutex<Vec<crate::informative::UnreadableField>>,
+}
+
+/// The operation of the attempt under way, if any.
+pub(crate) fn current_operation() -> Option<&'static str> {
+    ATTEMPT.try_with(|attempt| attempt.operation).ok()
+}
+
+/// Notes an informative field that did not decode, for the executor.
+pub(crate) fn record_unreadable(field: crate::informative::UnreadableField) {
+    let _ = ATTEMPT.try_with(|attempt| {
+        if let Ok(mut kept) = attempt.unreadable.lock() {
+            kept.push(field);
+        }
+    });
 }
 
 tokio::task_local! {

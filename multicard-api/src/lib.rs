@@ -22,11 +22,13 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hooks;
+pub mod informative;
 pub mod operations;
 mod redact;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+mod scrub;
 pub mod time;
 mod values;
 

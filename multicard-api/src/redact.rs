@@ -1,102 +1,90 @@
-//! Keeping secrets and card numbers out of errors and logs.
-//!
-//! Text that comes from the wire (a body snippet, the vendor's message, a
-//! decoder's complaint, which quotes the value it choked on) can echo what
-//! the request carried: an error page that repeats the request puts the
-//! application secret, the bearer token or a PAN in front of whoever reads
-//! the error or the log. Two rules apply to every such text:
-//!
-//! - [`mask_pans`]: a run of 13 to 19 digits (the length of a card number)
-//!   keeps its first six and last four digits, the rest become `*`, as on a
-//!   receipt: `8600533364098829` → `860053******8829`. Nothing else in the
-//!   Multicard API is that long a number (amounts are at most 12 digits).
-//! - [`scrub`]: the known secret and token, where the text holds them, become
-//!   `<redacted>`.
+//! How `Debug` shows the values the spec marks `x-sensitive`: secrets,
+//! tokens, card data and one-time codes. The generated types call
+//! [`secret`] and [`pan`] from their `Debug` impls (written by
+//! `multicard-api-build`); nothing else prints those fields.
 
-use std::borrow::Cow;
+use std::fmt;
 
-/// The shortest and longest digit runs taken for a card number.
-const PAN_DIGITS: std::ops::RangeInclusive<usize> = 13..=19;
-
-/// What replaces a known secret.
+/// What a redacted value prints as.
 pub(crate) const REDACTED: &str = "<redacted>";
 
-/// `text` with every card-number-shaped run masked to its first six and
-/// last four digits. A run is digits, optionally in groups joined by one
-/// space or dash (`8600 5333 6409 8829`), with 13 to 19 digits in all.
-pub(crate) fn mask_pans(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        // The run: digit groups, each joined to the next by one separator.
-        let start = i;
-        let mut digits = 0;
-        let mut end;
-        loop {
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-                digits += 1;
-            }
-            end = i;
-            let joined = i + 1 < bytes.len() && matches!(bytes[i], b' ' | b'-') && bytes[i + 1].is_ascii_digit();
-            if !joined {
-                break;
-            }
-            i += 1;
-        }
-        if !PAN_DIGITS.contains(&digits) {
-            continue;
-        }
-        let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
-        out.push_str(&text[copied..start]);
-        let mut seen = 0;
-        for &b in &bytes[start..end] {
-            if b.is_ascii_digit() {
-                seen += 1;
-                out.push(if seen <= 6 || seen > digits - 4 { b as char } else { '*' });
-            } else {
-                out.push(b as char);
-            }
-        }
-        copied = end;
-    }
-    match out {
-        Some(mut out) => {
-            out.push_str(&text[copied..]);
-            Cow::Owned(out)
-        }
-        None => Cow::Borrowed(text),
+/// A value as `Debug` shows it: `<redacted>`, or what `show` lets through.
+/// `Option` and the builders' `Result` keep their shape (`None`,
+/// `Some(<redacted>)`, `Err("no value supplied for pan")`).
+pub(crate) struct Shown<'a, T: ?Sized> {
+    value: &'a T,
+    show: fn(&str) -> Option<String>,
+}
+
+/// A value never shown.
+pub(crate) fn secret<T: Sensitive + ?Sized>(value: &T) -> Shown<'_, T> {
+    Shown { value, show: |_| None }
+}
+
+/// A card number, shown as its first six and last four digits at most.
+pub(crate) fn pan<T: Sensitive + ?Sized>(value: &T) -> Shown<'_, T> {
+    Shown { value, show: masked_pan }
+}
+
+/// The types a sensitive field has in the generated code.
+pub(crate) trait Sensitive {
+    /// Writes the value, passing its text through `show`.
+    fn fmt_with(&self, f: &mut fmt::Formatter<'_>, show: fn(&str) -> Option<String>) -> fmt::Result;
+}
+
+impl<T: Sensitive + ?Sized> fmt::Debug for Shown<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt_with(f, self.show)
     }
 }
 
-/// `text` with each non-empty string of `secrets` replaced by `<redacted>`.
-pub(crate) fn scrub(text: &str, secrets: &[&str]) -> Option<String> {
-    let mut out: Option<String> = None;
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        let current = out.as_deref().unwrap_or(text);
-        if current.contains(secret) {
-            out = Some(current.replace(secret, REDACTED));
+impl Sensitive for str {
+    fn fmt_with(&self, f: &mut fmt::Formatter<'_>, show: fn(&str) -> Option<String>) -> fmt::Result {
+        match show(self) {
+            Some(visible) => fmt::Debug::fmt(&visible, f),
+            None => f.write_str(REDACTED),
         }
     }
-    out
 }
 
-/// Scrubs `text` in place.
-pub(crate) fn scrub_in_place(text: &mut String, secrets: &[&str]) {
-    if let Some(clean) = scrub(text, secrets) {
-        *text = clean;
+impl Sensitive for String {
+    fn fmt_with(&self, f: &mut fmt::Formatter<'_>, show: fn(&str) -> Option<String>) -> fmt::Result {
+        self.as_str().fmt_with(f, show)
     }
 }
 
-/// Masks the card numbers of a text that came from the wire.
-pub(crate) fn clean(text: &str) -> String {
-    mask_pans(text).into_owned()
+impl<T: Sensitive> Sensitive for Option<T> {
+    fn fmt_with(&self, f: &mut fmt::Formatter<'_>, show: fn(&str) -> Option<String>) -> fmt::Result {
+        match self {
+            Some(value) => f.debug_tuple("Some").field(&Shown { value, show }).finish(),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+/// A builder's field: the value, or why there is none. The message names
+/// the field, never its value (the generated builders' conversions from a
+/// string cannot fail).
+impl<T: Sensitive> Sensitive for Result<T, String> {
+    fn fmt_with(&self, f: &mut fmt::Formatter<'_>, show: fn(&str) -> Option<String>) -> fmt::Result {
+        match self {
+            Ok(value) => f.debug_tuple("Ok").field(&Shown { value, show }).finish(),
+            Err(message) => f.debug_tuple("Err").field(message).finish(),
+        }
+    }
+}
+
+/// `8600533364098829` gives `860053******8829`; a number already masked
+/// (`860053******8829`) stays as it is. Anything that is not 13 to 19
+/// digits (or masking stars) is not shown at all.
+pub(crate) fn masked_pan(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let shaped = (13..=19).contains(&bytes.len()) && bytes.iter().all(|b| b.is_ascii_digit() || *b == b'*');
+    if !shaped {
+        return None;
+    }
+    // All ASCII, so these are character boundaries.
+    Some(format!("{}{}{}", &value[..6], "*".repeat(value.len() - 10), &value[value.len() - 4..]))
 }
 
 #[cfg(test)]
@@ -104,32 +92,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn card_numbers_keep_six_and_four() {
-        assert_eq!(mask_pans("card 8600533364098829 declined"), "card 860053******8829 declined");
-        assert_eq!(mask_pans("4111111111111"), "411111***1111", "13 digits");
-        assert_eq!(mask_pans("1234567890123456789"), "123456*********6789", "19 digits");
-        assert_eq!(mask_pans("a8600533364098829b9860123412341234"), "a860053******8829b986012******1234");
+    fn a_pan_shows_six_and_four_digits_at_most() {
+        assert_eq!(masked_pan("8600533364098829").as_deref(), Some("860053******8829"));
+        assert_eq!(masked_pan("860053******8829").as_deref(), Some("860053******8829"));
+        assert_eq!(masked_pan("4000001234567").as_deref(), Some("400000***4567"));
+        for not_a_pan in ["", "860053", "8600 5333 6409 8829", "86005333640988291234", "абвгдеёжзийклмн"]
+        {
+            assert_eq!(masked_pan(not_a_pan), None, "{not_a_pan}");
+        }
     }
 
     #[test]
-    fn grouped_card_numbers_are_masked_too() {
-        assert_eq!(mask_pans("8600 5333 6409 8829"), "8600 53** **** 8829");
-        assert_eq!(mask_pans("8600-5333-6409-8829."), "8600-53**-****-8829.");
-        assert_eq!(mask_pans("on 2025-03-07 23:12:15"), "on 2025-03-07 23:12:15", "a timestamp is no PAN");
-    }
-
-    #[test]
-    fn other_numbers_stay() {
-        assert_eq!(mask_pans("amount 150000000000, id 42"), "amount 150000000000, id 42", "12 digits");
-        assert_eq!(mask_pans("12345678901234567890"), "12345678901234567890", "20 digits is no PAN");
-        assert!(matches!(mask_pans("nothing here"), Cow::Borrowed(_)));
-        assert_eq!(mask_pans("ёж 8600533364098829 ёж"), "ёж 860053******8829 ёж", "multibyte text around it");
-    }
-
-    #[test]
-    fn known_secrets_are_replaced() {
-        assert_eq!(scrub("secret=abc&token=xyz", &["abc", "xyz"]).unwrap(), "secret=<redacted>&token=<redacted>");
-        assert_eq!(scrub("nothing", &["abc"]), None);
-        assert_eq!(scrub("empty secrets are skipped", &[""]), None);
+    fn options_and_results_keep_their_shape() {
+        let value = Some("8600533364098829".to_string());
+        assert_eq!(format!("{:?}", pan(&value)), r#"Some("860053******8829")"#);
+        assert_eq!(format!("{:?}", secret(&value)), "Some(<redacted>)");
+        assert_eq!(format!("{:?}", secret(&None::<String>)), "None");
+        let set: Result<String, String> = Ok("112233".into());
+        assert_eq!(format!("{:?}", secret(&set)), "Ok(<redacted>)");
+        let unset: Result<String, String> = Err("no value supplied for otp".into());
+        assert_eq!(format!("{:?}", secret(&unset)), r#"Err("no value supplied for otp")"#);
+        assert_eq!(format!("{:#?}", secret(&value)), "Some(\n    <redacted>,\n)");
     }
 }

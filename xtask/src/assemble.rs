@@ -233,6 +233,7 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
 
     crate::examples::clean_examples(&mut doc);
     apply_patches(&mut doc, corrections)?;
+    crate::sensitive::mark(&mut doc, corrections)?;
     apply_formats(&mut doc, corrections);
     let callbacks: Vec<String> = corrections.pages.values().filter_map(|p| p.callback.clone()).collect();
     crate::decoding::apply(&mut doc, &corrections.decoding, &callbacks)?;
@@ -809,8 +810,12 @@ fn check(doc: &Value, corrections: &Corrections) -> Result<()> {
         if pointer.contains("/examples/") || pointer.ends_with("/example") || pointer.contains("/example/") {
             return;
         }
-        for key in map.keys() {
-            if key.starts_with("x-") && key != SETTLED_BY {
+        for (key, value) in map.iter() {
+            if key == crate::sensitive::SENSITIVE {
+                if let Err(message) = crate::sensitive::check_mark(pointer, value) {
+                    problem = Some((pointer.to_string(), message));
+                }
+            } else if key.starts_with("x-") && key != SETTLED_BY && key != crate::decoding::INFORMATIVE_FIELDS {
                 problem = Some((pointer.to_string(), format!("extension `{key}` left in the document")));
             }
         }

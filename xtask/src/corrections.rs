@@ -42,6 +42,10 @@ pub struct Corrections {
     /// The decoding policy: what each schema Multicard sends requires.
     #[serde(default)]
     pub decoding: crate::decoding::Decoding,
+    /// Fields whose values `Debug` must never print, marked `x-sensitive`
+    /// after the patches (see [`crate::sensitive`]).
+    #[serde(default)]
+    pub sensitive: Vec<Sensitive>,
 }
 
 /// The role of one endpoint page.
@@ -164,6 +168,24 @@ pub struct Patch {
     pub value: Option<Value>,
     /// Why.
     pub reason: String,
+}
+
+/// A group of sensitive fields of one kind, with the reason they are sensitive.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sensitive {
+    /// `secret` (never shown) or `pan` (shown as the first six and last four
+    /// digits at most).
+    pub kind: String,
+    /// Why these values must stay out of `Debug` output and logs.
+    pub reason: String,
+    /// Properties, written `Schema.property`, with `[]` after an array to
+    /// step into its items: `PaymentRegistry.list[].card_pan`.
+    #[serde(default)]
+    pub properties: Vec<String>,
+    /// Parameters, written `operation_id.parameter`.
+    #[serde(default)]
+    pub parameters: Vec<String>,
 }
 
 /// The kinds of [`Patch`].

@@ -11,6 +11,13 @@
 //! of a callback. Every other field, and every field of a schema the
 //! section does not name, is optional. Schemas that requests use keep their
 //! `required`: the SDK is strict in what it sends.
+//!
+//! Of those optional fields, the ones that hold an object (a payment's
+//! `store`, `clearing`, `tax`, `application`, `details`) are informative:
+//! the schema lists them under `x-informative-fields`, and the generated
+//! decoder lets such a field fall away (with a warning) rather than sink
+//! the whole answer when it does not decode. A list, such as a registry's
+//! rows, is the payload itself and is read strictly.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,6 +25,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{RegenError, Result};
+
+/// The schema extension that lists a schema's informative fields.
+pub const INFORMATIVE_FIELDS: &str = "x-informative-fields";
 
 /// The `decoding` section of the corrections.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -63,7 +73,7 @@ pub fn apply(doc: &mut Value, decoding: &Decoding, callbacks: &[String]) -> Resu
     let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
         return Ok(());
     };
-    for name in response_only {
+    for name in &response_only {
         let Some(schema) = schemas.get_mut(name.as_str()) else { continue };
         strip_required(schema);
     }
@@ -82,7 +92,39 @@ pub fn apply(doc: &mut Value, decoding: &Decoding, callbacks: &[String]) -> Resu
         }
         target.insert("required".into(), Value::Array(fields.fields.iter().cloned().map(Value::String).collect()));
     }
+    let objects: BTreeSet<String> =
+        schemas.iter().filter(|(_, schema)| is_object(schema, None)).map(|(name, _)| name.clone()).collect();
+    for name in &response_only {
+        let Some(Value::Object(schema)) = schemas.get_mut(name.as_str()) else { continue };
+        let required: BTreeSet<&str> =
+            schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        let mut informative: Vec<Value> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(field, property)| !required.contains(field.as_str()) && is_object(property, Some(&objects)))
+            .map(|(field, _)| Value::String(field.clone()))
+            .collect();
+        informative.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        if !informative.is_empty() {
+            schema.insert(INFORMATIVE_FIELDS.into(), Value::Array(informative));
+        }
+    }
     Ok(())
+}
+
+/// Whether a schema is an object, directly or through `$ref`/`allOf`
+/// (`objects` holds the component names known to be objects).
+fn is_object(schema: &Value, objects: Option<&BTreeSet<String>>) -> bool {
+    if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+        let name = target.strip_prefix("#/components/schemas/").unwrap_or(target);
+        return objects.is_some_and(|o| o.contains(name));
+    }
+    if let Some(Value::Array(parts)) = schema.get("allOf") {
+        return parts.iter().any(|part| is_object(part, objects));
+    }
+    schema.get("type").and_then(Value::as_str) == Some("object") || schema.get("properties").is_some()
 }
 
 fn place(key: &str, message: &str) -> RegenError {
@@ -242,6 +284,8 @@ mod tests {
         assert_eq!(schemas["Req"]["required"], json!(["amount"]));
         assert_eq!(schemas["PayEnvelope"]["required"], json!(["success"]), "the envelope is structure");
         assert_eq!(schemas["Error"]["required"], json!(["code"]), "error bodies are not payloads");
+        assert_eq!(schemas["Pay"]["x-informative-fields"], json!(["items", "store"]), "objects, not lists");
+        assert!(schemas["Req"].get("x-informative-fields").is_none(), "requests are read strictly");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod examples;
 pub mod generic;
 pub mod json;
 pub mod report;
+pub mod sensitive;
 pub mod vendor;
 
 use std::path::{Path, PathBuf};

@@ -5,18 +5,24 @@
 //! cargo run -p multicard-api --features sandbox --bin multicard-sandbox -- --port 8090
 //! ```
 //!
-//! Options: `--port N` (default 8090), `--host ADDR` (default 127.0.0.1),
-//! `--token-lifetime SECONDS` (default 86400), `--webhooks` (also send
-//! status webhooks). Credentials: application id `rhmt_test`, secret
-//! `Pw18axeBFo8V7NamKHXX`; test card 8600533364098829 / 2806, OTP 112233.
+//! Options: `--port N` (default 8090; 0 picks a free port), `--host ADDR`
+//! (default 127.0.0.1), `--token-lifetime SECONDS` (default 86400),
+//! `--webhooks` (also send status webhooks), `--max-connections N` (default
+//! 128), `--header-timeout SECONDS` (default 10). Credentials: application
+//! id `rhmt_test`, secret `Pw18axeBFo8V7NamKHXX`; test card
+//! 8600533364098829 / 2806, OTP 112233.
+//!
+//! Bound to anything but a loopback address it prints a warning to stderr:
+//! it sends callbacks to any URL a client gives it.
 
 use std::time::Duration;
 
-use multicard_api::sandbox::{Sandbox, SandboxConfig};
+use multicard_api::sandbox::{Sandbox, SandboxConfig, exposure_warning};
 
 fn usage(message: &str) -> ! {
     eprintln!(
-        "{message}\nusage: multicard-sandbox [--host 127.0.0.1] [--port 8090] [--token-lifetime SECONDS] [--webhooks]"
+        "{message}\nusage: multicard-sandbox [--host 127.0.0.1] [--port 8090] [--token-lifetime SECONDS] [--webhooks] \
+         [--max-connections 128] [--header-timeout SECONDS]"
     );
     std::process::exit(2)
 }
@@ -38,6 +44,18 @@ async fn main() {
                 config.token_lifetime = Duration::from_secs(seconds);
             }
             "--webhooks" => config.status_webhooks = true,
+            "--max-connections" => {
+                config.max_connections = value("--max-connections")
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .unwrap_or_else(|| usage("--max-connections takes a number above 0"));
+            }
+            "--header-timeout" => {
+                let seconds: u64 =
+                    value("--header-timeout").parse().unwrap_or_else(|_| usage("--header-timeout takes seconds"));
+                config.header_read_timeout = Duration::from_secs(seconds.max(1));
+            }
             "-h" | "--help" => usage("the local Multicard sandbox"),
             other => usage(&format!("unknown argument `{other}`")),
         }
@@ -46,6 +64,11 @@ async fn main() {
         Ok(listener) => listener,
         Err(error) => usage(&format!("cannot listen on {host}:{port}: {error}")),
     };
+    if let Ok(address) = listener.local_addr()
+        && !address.ip().is_loopback()
+    {
+        eprintln!("\nWARNING: {}\n", exposure_warning(address));
+    }
     let sandbox = match Sandbox::serve(listener, config).await {
         Ok(sandbox) => sandbox,
         Err(error) => usage(&format!("cannot start: {error}")),

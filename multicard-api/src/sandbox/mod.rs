@@ -21,9 +21,19 @@
 //! apps, full and partial refunds, holds, payouts, fiscal links and the
 //! registries. It signs and delivers callbacks, and it can inject faults.
 //! The binary `multicard-sandbox` serves it on a chosen port.
+//!
+//! It is meant for loopback: it POSTs callbacks to any URL a client gives
+//! it, so anyone who can reach it can make it send requests into the
+//! network it runs in. Bound to another address it logs a warning (the
+//! binary prints one). What a client can hold is bounded: connections
+//! (`max_connections`), the time to send a request's header or body
+//! (`header_read_timeout`, `body_read_timeout`), and the tokens kept
+//! (`max_tokens`; expired ones are dropped).
 
 mod faults;
+mod server;
 mod state;
+mod tokens;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -75,6 +85,20 @@ pub struct SandboxConfig {
     pub application_id: String,
     /// The secret it accepts and signs callbacks with.
     pub secret: String,
+    /// The connections open at once (default 128). One more closes the
+    /// connection idle the longest (no request in progress: a client that
+    /// never finishes its header, or a keep-alive connection between
+    /// requests); while every connection has a request in progress, it waits.
+    pub max_connections: usize,
+    /// How long a connection may take to send a request's header, and may
+    /// stay idle between two requests, before it is closed (default 10 s).
+    pub header_read_timeout: Duration,
+    /// How long a request's body may take to arrive before the request is
+    /// answered 408 and the connection closed (default 10 s).
+    pub body_read_timeout: Duration,
+    /// The tokens kept at most (default 10,000): expired tokens are dropped
+    /// when a new one is issued, and past this many the oldest is dropped.
+    pub max_tokens: usize,
 }
 
 impl Default for SandboxConfig {
@@ -87,6 +111,10 @@ impl Default for SandboxConfig {
             callback_timeout: Duration::from_secs(5),
             application_id: APPLICATION_ID.into(),
             secret: SECRET.into(),
+            max_connections: 128,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            max_tokens: 10_000,
         }
     }
 }
@@ -114,6 +142,8 @@ pub(crate) struct Shared {
     pub(crate) deliveries: Mutex<Vec<Delivery>>,
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: String,
+    /// The connections open now.
+    pub(crate) connections: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// A running sandbox. Dropping it stops the server.
@@ -143,15 +173,26 @@ impl Sandbox {
     }
 
     /// Serves on `listener` (the binary uses this with a chosen port).
+    /// Logs a warning when `listener` is not on a loopback address.
     pub async fn serve(listener: tokio::net::TcpListener, config: SandboxConfig) -> std::io::Result<Self> {
         let address = listener.local_addr()?;
+        if !address.ip().is_loopback() {
+            tracing::warn!(%address, "{}", exposure_warning(address));
+        }
         let base_url = format!("http://{address}");
         let http = reqwest::Client::builder()
             .timeout(config.callback_timeout)
             .build()
             .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let limits = server::Limits {
+            max_connections: config.max_connections,
+            header_read_timeout: config.header_read_timeout,
+            body_read_timeout: config.body_read_timeout,
+        };
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let shared = Arc::new(Shared {
-            world: Mutex::new(World::new(&base_url)),
+            world: Mutex::new(World::new(&base_url, config.max_tokens)),
+            connections: connections.clone(),
             config,
             faults: Mutex::default(),
             counts: Mutex::default(),
@@ -161,13 +202,7 @@ impl Sandbox {
         });
         let app = Router::new().fallback(handle).with_state(shared.clone());
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let task = tokio::spawn(server::serve(listener, app, limits, connections, stopped));
         Ok(Self { shared, address, shutdown: Some(shutdown), task })
     }
 
@@ -215,6 +250,17 @@ impl Sandbox {
     /// Requests received, by operation.
     pub fn request_counts(&self) -> BTreeMap<String, u64> {
         self.shared.counts.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The connections open now (at most `max_connections`).
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The tokens it keeps: issued and not yet dropped (expired tokens are
+    /// dropped as new ones are issued).
+    pub fn issued_tokens(&self) -> usize {
+        self.shared.world.lock().unwrap_or_else(|p| p.into_inner()).tokens.len()
     }
 
     /// Every callback sent so far.
@@ -267,6 +313,15 @@ impl Drop for Sandbox {
         }
         self.task.abort();
     }
+}
+
+/// The warning for a sandbox reachable from other hosts.
+pub fn exposure_warning(address: SocketAddr) -> String {
+    format!(
+        "the Multicard sandbox listens on {address}, which is not a loopback address: anyone who can reach it can \
+         use it with the published test credentials, and it sends callbacks (HTTP POST) to any URL a client gives \
+         it, into the network it runs in; listen on 127.0.0.1 unless this network is isolated"
+    )
 }
 
 /// The operation a method and path address: the template with the most

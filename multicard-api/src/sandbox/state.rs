@@ -1,14 +1,14 @@
 //! The sandbox's world: tokens, invoices, cards, payments, holds, payouts,
 //! and the rules Multicard applies to them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use super::{Answer, Delivery, STORE_ID, Shared, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
+use super::{Answer, Delivery, STORE_ID, Shared, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP, tokens::Tokens};
 use crate::callbacks::{success_signature, webhook_signature};
 use crate::time::MulticardDateTime;
 
@@ -123,7 +123,7 @@ struct Hold {
 
 pub(crate) struct World {
     base_url: String,
-    tokens: HashMap<String, Instant>,
+    pub(crate) tokens: Tokens,
     invoices: BTreeMap<String, Invoice>,
     cards: BTreeMap<String, Card>,
     bindings: BTreeMap<String, Binding>,
@@ -134,10 +134,10 @@ pub(crate) struct World {
 }
 
 impl World {
-    pub(crate) fn new(base_url: &str) -> Self {
+    pub(crate) fn new(base_url: &str, max_tokens: usize) -> Self {
         Self {
             base_url: base_url.to_string(),
-            tokens: HashMap::new(),
+            tokens: Tokens::new(max_tokens),
             invoices: BTreeMap::new(),
             cards: BTreeMap::new(),
             bindings: BTreeMap::new(),
@@ -149,7 +149,7 @@ impl World {
     }
 
     pub(crate) fn token_valid(&self, token: &str) -> bool {
-        self.tokens.get(token).is_some_and(|expires| Instant::now() < *expires)
+        self.tokens.valid(token)
     }
 
     fn id(&mut self) -> i64 {
@@ -357,7 +357,7 @@ fn operate(
             }
             let token = format!("sandbox.{}.{}", hex(24), hex(16));
             let lifetime = shared.config.token_lifetime;
-            world.tokens.insert(token.clone(), Instant::now() + lifetime);
+            world.tokens.issue(token.clone(), Instant::now() + lifetime);
             let expiry = MulticardDateTime::from_utc(
                 chrono::Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::hours(24)),
             );

@@ -1,0 +1,119 @@
+//! Informative fields: nested objects that must never sink an answer.
+//!
+//! The spec lists, for each schema only Multicard sends, the optional fields
+//! that hold an object (`x-informative-fields`, written by `cargo xtask
+//! regen` from the decoding policy): a payment's `store`, `clearing`, `tax`,
+//! `application`, `details`. Here each such field of the generated struct is
+//! given a decoder of its own that reads the value, and, when it does not fit
+//! the type, leaves the field empty and reports the type, the field and the
+//! operation (`multicard_api`'s `informative` module) instead of failing the
+//! whole answer.
+
+use std::collections::BTreeMap;
+
+use openapiv3::{OpenAPI, ReferenceOr};
+use quote::{ToTokens, format_ident, quote};
+use syn::{Item, parse_quote};
+
+/// The schema extension that lists a schema's informative fields.
+pub const EXTENSION: &str = "x-informative-fields";
+
+/// The informative fields of each schema: schema name to field names.
+pub fn fields(spec: &OpenAPI) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let mut out = BTreeMap::new();
+    for (name, schema) in spec.components.iter().flat_map(|c| c.schemas.iter()) {
+        let ReferenceOr::Item(schema) = schema else { continue };
+        let Some(listed) = schema.schema_data.extensions.get(EXTENSION) else { continue };
+        let fields = listed
+            .as_array()
+            .and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+            .ok_or_else(|| format!("`{EXTENSION}` of schema `{name}` is not a list of field names"))?;
+        out.insert(name.clone(), fields);
+    }
+    Ok(out)
+}
+
+/// Gives every informative field of the generated `types` module its
+/// tolerant decoder. Fails, naming it, on a schema or field the generated
+/// code does not have: a generator upgrade that renames things must not
+/// silently make an answer strict again.
+pub fn mark(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) -> Result<usize, String> {
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+            _ => None,
+        })
+        .ok_or("the generated code has no `types` module")?;
+    let items = &mut types.1;
+    let mut readers = Vec::new();
+    for (schema, fields) in wanted {
+        let strukt = items
+            .iter_mut()
+            .find_map(|item| match item {
+                Item::Struct(s) if s.ident == schema => Some(s),
+                _ => None,
+            })
+            .ok_or_else(|| format!("schema `{schema}` has informative fields but no generated struct"))?;
+        for field in fields {
+            let member = strukt
+                .fields
+                .iter_mut()
+                .find(|f| f.ident.as_ref().is_some_and(|i| i == field || *i == format!("{field}_")))
+                .ok_or_else(|| {
+                    format!("`{schema}.{field}` is informative but the generated struct has no such field")
+                })?;
+            let optional =
+                member.ty.to_token_stream().to_string().replace(' ', "").starts_with("::std::option::Option<");
+            if !optional {
+                return Err(format!("`{schema}.{field}` is informative but not an `Option`"));
+            }
+            let has_default = member
+                .attrs
+                .iter()
+                .any(|attr| attr.path().is_ident("serde") && attr.to_token_stream().to_string().contains("default"));
+            let reader = format_ident!("{}__{}", snake(schema), field);
+            let path = format!("informative_fields::{reader}");
+            member.attrs.push(if has_default {
+                parse_quote!(#[serde(deserialize_with = #path)])
+            } else {
+                parse_quote!(#[serde(default, deserialize_with = #path)])
+            });
+            readers.push(quote! {
+                pub(super) fn #reader<'de, D, T>(deserializer: D) -> ::std::result::Result<::std::option::Option<T>, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                    T: ::serde::de::DeserializeOwned,
+                {
+                    crate::informative::read_optional(deserializer, #schema, #field)
+                }
+            });
+        }
+    }
+    let count = readers.len();
+    items.push(parse_quote! {
+        /// The tolerant decoders of the informative fields.
+        #[allow(non_snake_case)]
+        mod informative_fields {
+            #(#readers)*
+        }
+    });
+    Ok(count)
+}
+
+/// `PaymentModel` as `payment_model`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
