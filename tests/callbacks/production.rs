@@ -3,7 +3,8 @@
 //! integer, an `invoice_uuid` equal to `uuid`, `billing_id: null`, no
 //! `status`, a 22-character mixed-case `card_token`. Read through the public
 //! verifier and through the `ConfirmedSuccess` extractor against the sandbox,
-//! which sends the same shape.
+//! which sends the same shape; and the store id, integer or string, checked
+//! against the store the payment names.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -200,4 +201,54 @@ async fn production_shaped_callbacks_pass_the_confirming_extractor_against_the_s
         assert_eq!(post(&url, callback(store.clone())).await, 403, "store id {store}");
     }
     assert_eq!(received.confirmed.lock().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn a_store_id_is_confirmed_only_when_the_payment_names_a_store() {
+    use chrono::Duration as ChronoDuration;
+    use multicard_api::callbacks;
+    use multicard_api_tests::fake;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+
+    let verifier = Verifier::new(SECRET).unwrap();
+    let by_number = verifier.verify_success(FIXTURE.as_bytes()).unwrap();
+    let by_uuid = verifier
+        .verify_success(&with_store(json!("0b9c0c4e-8a8f-11ef-9a1b-00505680eaf6"), "7771dc9a8abb9963758de7850e3f02c3"))
+        .unwrap();
+    let payment = |store: Value| {
+        let mut data = json!({"uuid": PAYMENT, "payment_amount": 150_000, "store_invoice_id": "order-1001",
+            "status": "success"});
+        if let Value::Object(store) = store {
+            data.as_object_mut().unwrap().extend(store);
+        }
+        json!({"success": true, "data": data})
+    };
+    let cases = [
+        // (what the payment names, confirmed by number, confirmed by UUID)
+        (json!({}), Some(false), Some(false)),
+        (json!({"store_id": 6}), Some(true), Some(false)),
+        (json!({"store": {"id": 6, "uuid": "0B9C0C4E-8A8F-11EF-9A1B-00505680EAF6"}}), Some(true), Some(true)),
+        (json!({"store_id": 7, "store": {"uuid": "0b9c0c4e-8a8f-11ef-9a1b-00505680eaf6"}}), None, Some(true)),
+        (json!({"store": {"id": 6, "uuid": "11111111-8a8f-11ef-9a1b-00505680eaf6"}}), Some(true), None),
+    ];
+    for (store, number, uuid) in cases {
+        let (server, _) = fake::server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
+        Mock::given(method("GET"))
+            .and(path(format!("/payment/{PAYMENT}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(payment(store.clone())))
+            .mount(&server)
+            .await;
+        let client = fake::client(&server);
+        for (callback, expected) in [(&by_number, number), (&by_uuid, uuid)] {
+            let outcome = callbacks::confirm_success(&client, callback).await;
+            match (outcome, expected) {
+                (Ok(confirmed), Some(listed)) => {
+                    assert_eq!(confirmed.confirmed.contains(&"store_id"), listed, "{store} / {}", callback.store_id)
+                }
+                (Err(error), None) => assert!(error.is_contradiction() && error.to_string().contains("store_id")),
+                (outcome, expected) => panic!("{store} / {}: {outcome:?}, expected {expected:?}", callback.store_id),
+            }
+        }
+    }
 }
