@@ -210,7 +210,7 @@ impl Multicard {
                     // Boxed: the request future is large, and awaiting it in
                     // place would copy it into this one.
                     let limit = self.attempt_timeout.map_or(remaining, |t| t.min(remaining));
-                    let seen = Box::pin(self.attempt(&build, token.as_ref(), limit)).await;
+                    let seen = Box::pin(self.attempt(&build, info, token.as_ref(), limit)).await;
                     let span = tracing::Span::current();
                     span.record("attempts", attempts);
                     if let Some(status) = seen.status {
@@ -265,13 +265,20 @@ impl Multicard {
 
     /// One attempt of a call: sends the request with `token` (through the
     /// hooks, which read it from the task-local) and interprets the answer.
-    async fn attempt<'c, O, F>(&'c self, build: &F, token: Option<&Token>, timeout: Duration) -> Seen<O>
+    async fn attempt<'c, O, F>(
+        &'c self,
+        build: &F,
+        info: Option<&'static operations::OperationInfo>,
+        token: Option<&Token>,
+        timeout: Duration,
+    ) -> Seen<O>
     where
         O: Operation + 'c,
         F: Fn(&'c Client) -> O,
     {
         let attempt = Arc::new(Attempt {
             operation: O::ID,
+            info,
             token: token.cloned(),
             timeout: Some(timeout),
             max_body: Some(self.max_response_bytes),

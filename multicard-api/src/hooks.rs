@@ -100,6 +100,8 @@ impl ClientState {
 pub(crate) struct Attempt {
     /// The operation.
     pub operation: &'static str,
+    /// The operation as the spec lists it.
+    pub info: Option<&'static operations::OperationInfo>,
     /// The token the executor took for this attempt.
     pub token: Option<Token>,
     /// The timeout of this call, if it overrides the client's.
@@ -189,7 +191,12 @@ impl ClientHooks<ClientState> for crate::Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         // No parameter may change the route: `..` or `.` is folded away by
         // the URL parser, and an empty one leaves a `//` or a trailing `/`.
-        if let Some(op) = operations::find(info.operation_id) {
+        // The executor has looked the operation up already.
+        let op =
+            ATTEMPT.try_with(|attempt| attempt.info).ok().flatten().or_else(|| operations::find(info.operation_id));
+        if let Some(op) = op
+            && op.path.contains('{')
+        {
             check_route(self.baseurl(), request.url(), op).map_err(refused)?;
         }
         // Through the executor: it chose the token (or none, for `/auth`).
