@@ -46,7 +46,7 @@ async fn confirm_success_checks_the_callback_against_the_payment() {
                 assert!(confirmed.confirmed.contains(&"uuid"), "the unsigned uuid is confirmed by the API");
                 assert_eq!(
                     confirmed.unsigned,
-                    ["card_pan", "card_token", "payment_time", "phone", "ps", "receipt_url"],
+                    ["card_pan", "card_token", "invoice_uuid", "payment_time", "phone", "ps", "receipt_url"],
                     "informative fields are reported as unsigned"
                 );
             }

@@ -231,6 +231,7 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
         },
     });
 
+    crate::examples::clean_examples(&mut doc);
     apply_patches(&mut doc, corrections)?;
     crate::sensitive::mark(&mut doc, corrections)?;
     apply_formats(&mut doc, corrections);
@@ -238,6 +239,7 @@ pub fn normalize(pages: &[Page], corrections: &Corrections) -> Result<Value> {
     crate::decoding::apply(&mut doc, &corrections.decoding, &callbacks)?;
     generic::visit_document_schemas_mut(&mut doc, &mut |_, map| generic::nullable_is_optional(map));
     hoist_inline_enums(&mut doc)?;
+    generic::visit_document_schemas_mut(&mut doc, &mut |_, map| generic::explicit_null_arms(map));
     sort_schemas(&mut doc);
     check(&doc, corrections)?;
     Ok(doc)

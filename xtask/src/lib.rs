@@ -10,6 +10,7 @@ pub mod bench;
 pub mod corrections;
 pub mod decoding;
 pub mod error;
+pub mod examples;
 pub mod generic;
 pub mod json;
 pub mod report;

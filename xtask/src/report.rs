@@ -198,8 +198,18 @@ fn compare_operation(id: &str, old: &Value, new: &Value, out: &mut Vec<Change>) 
     }
 }
 
+/// `schema` with its nullable compositions written one way
+/// ([`crate::generic::explicit_null_arms`]), so that rewriting the notation
+/// is not reported as a change of type.
+fn one_null_notation(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    crate::generic::visit_schemas_mut(&mut schema, "", &mut |_, map| crate::generic::explicit_null_arms(map));
+    schema
+}
+
 fn compare_schema(name: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
     let before = out.len();
+    let (old, new) = (&one_null_notation(old), &one_null_notation(new));
     let shape = |s: &Value| {
         (
             s.get("type").cloned(),
@@ -267,6 +277,27 @@ fn compare_schema(name: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
         out.push(Change { breaking: false, what: format!("`{name}`: value {value} added") });
     }
     if out.len() == before {
-        out.push(Change { breaking: false, what: format!("`{name}`: descriptions or examples changed") });
+        out.push(Change { breaking: false, what: format!("`{name}`: descriptions, examples or notation changed") });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(payment: Value) -> Value {
+        json!({"components": {"schemas": {"Invoice": {"type": "object", "properties": {"payment": payment}}}}})
+    }
+
+    #[test]
+    fn a_new_notation_for_the_same_nullable_reference_is_not_breaking() {
+        let old = doc(json!({"allOf": [{"$ref": "#/components/schemas/P"}], "nullable": true}));
+        let new = doc(json!({"anyOf": [{"$ref": "#/components/schemas/P"}, {"enum": [null]}]}));
+        let report = compare(&old, &new);
+        assert!(!report.is_breaking(), "{report}");
+        assert_eq!(report.schemas.len(), 1, "{report}");
+        let other = doc(json!({"anyOf": [{"$ref": "#/components/schemas/Q"}, {"enum": [null]}]}));
+        assert!(compare(&old, &other).is_breaking(), "another type is still a change of type");
     }
 }

@@ -145,10 +145,15 @@ impl World {
             out.push(Outgoing {
                 kind: "success",
                 url: url.to_string(),
+                // As production sends it (issue 12), not as documented: this
+                // field order, `store_id` a JSON integer whatever the payment
+                // was created with, `invoice_uuid` equal to `uuid`, a null
+                // `billing_id`, no `status`.
                 body: json!({
-                    "store_id": STORE_ID, "amount": amount, "invoice_id": invoice_id, "billing_id": model["billing_id"],
-                    "payment_time": model["payment_time"], "phone": "998901234567", "card_pan": model["card_pan"],
-                    "ps": model["ps"], "card_token": model["card_token"], "uuid": uuid, "receipt_url": model["receipt_url"],
+                    "store_id": STORE_ID, "amount": amount, "invoice_id": invoice_id, "invoice_uuid": uuid,
+                    "billing_id": null, "payment_time": model["payment_time"], "phone": "998901234567",
+                    "card_pan": model["card_pan"], "card_token": model["card_token"], "ps": model["ps"], "uuid": uuid,
+                    "receipt_url": model["receipt_url"],
                     "sign": success_signature(&STORE_ID.to_string(), invoice_id, amount, secret),
                 }),
                 payment: Some(uuid.to_string()),
