@@ -32,6 +32,13 @@ pub enum ConfirmError {
         /// The status the API reported.
         status: PaymentStatus,
     },
+    /// The API's record lacks a field the callback must be checked
+    /// against (a payment with no `store_invoice_id`): nothing contradicts
+    /// the callback, but nothing confirms it either. Grant nothing.
+    Unverifiable {
+        /// The field the API left out.
+        field: &'static str,
+    },
 }
 
 impl ConfirmError {
@@ -42,8 +49,9 @@ impl ConfirmError {
     ///
     /// `false` means the callback could not be confirmed *yet*: the API
     /// could not be asked or did not answer usefully
-    /// ([`ConfirmError::Api`]), or the payment is not final
-    /// ([`ConfirmError::NotFinal`]). It may still be genuine; grant nothing
+    /// ([`ConfirmError::Api`]), the payment is not final
+    /// ([`ConfirmError::NotFinal`]), or its record lacks a field to check
+    /// ([`ConfirmError::Unverifiable`]). It may still be genuine; grant nothing
     /// and let it be sent again ([`CallbackReply::unconfirmed`](super::CallbackReply::unconfirmed)).
     pub fn is_contradiction(&self) -> bool {
         matches!(self, ConfirmError::Mismatch { .. })
@@ -56,6 +64,9 @@ impl fmt::Display for ConfirmError {
             ConfirmError::Api(error) => write!(f, "could not confirm the callback: {error}"),
             ConfirmError::Mismatch { field, callback, api } => {
                 write!(f, "the callback says {field} = {callback}, the API says {api}")
+            }
+            ConfirmError::Unverifiable { field } => {
+                write!(f, "the API's record has no {field} to check the callback against; it cannot be confirmed")
             }
             ConfirmError::NotFinal { status } => {
                 write!(f, "the payment is not final yet (status {status}); the callback cannot be confirmed now")
@@ -109,8 +120,12 @@ async fn read_payment(
     if payment.payment_amount != amount {
         return Err(mismatch("amount", amount, payment.payment_amount));
     }
-    if payment.store_invoice_id.as_deref() != Some(invoice_id) {
-        return Err(mismatch("invoice_id", invoice_id, payment.store_invoice_id.as_deref().unwrap_or("none")));
+    match payment.store_invoice_id.as_deref() {
+        Some(known) if known == invoice_id => {}
+        Some(known) => return Err(mismatch("invoice_id", invoice_id, known)),
+        // Absent is no contradiction: answering as if it were would make
+        // Multicard refund a genuine payment.
+        None => return Err(ConfirmError::Unverifiable { field: "invoice_id" }),
     }
     Ok(payment)
 }
@@ -205,7 +220,8 @@ pub async fn confirm_card_binding(
         .await
         .map_err(ConfirmError::Api)?;
     if card.card_token != callback.card_token {
-        return Err(mismatch("card_token", &callback.card_token, &card.card_token));
+        // A card token is a credential: the mismatch names the field only.
+        return Err(mismatch("card_token", crate::redact::REDACTED, crate::redact::REDACTED));
     }
     if card.status != Some(CardBindingStatus::Active) {
         let status = card.status.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "none".into());
