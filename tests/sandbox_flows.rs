@@ -8,7 +8,7 @@ use std::time::Duration;
 use multicard_api::callbacks::Verifier;
 use multicard_api::sandbox::{Fault, Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use multicard_api::time::MulticardDateTime;
-use multicard_api::types::{self, CardBindingStatus, ErrorCode, HoldStatus, PaymentStatus};
+use multicard_api::types::{self, CardBindingStatus, ErrorCode, HoldStatus, InvoiceStatus, PaymentStatus};
 use multicard_api::{Error, Multicard};
 use serde_json::{Value, json};
 
@@ -40,10 +40,10 @@ async fn paid(multicard: &Multicard, token: &str, amount: i64, callback_url: Opt
     );
     let created = multicard.send(|api| api.create_payment().body(request.clone())).await.expect("create payment");
     assert_eq!(created.status, PaymentStatus::Draft);
-    assert!(created.otp_hash.is_some(), "a token payment waits for its OTP");
-    let otp: types::ConfirmPaymentRequest = body(json!({"otp": TEST_OTP}));
+    assert!(created.otp_hash.is_none(), "as in production, a token payment sends no OTP");
+    let empty: types::ConfirmPaymentRequest = body(json!({}));
     multicard
-        .send(|api| api.confirm_payment().uuid(created.uuid.as_str()).body(otp.clone()))
+        .send(|api| api.confirm_payment().uuid(created.uuid.as_str()).body(empty.clone()))
         .await
         .expect("confirm payment")
 }
@@ -75,12 +75,14 @@ async fn invoices_are_created_read_paid_by_checkout_and_cancelled() {
     let error = multicard.send(|api| api.cancel_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap_err();
     assert_eq!(error.code(), Some(&ErrorCode::ErrorFields), "a paid invoice cannot be cancelled");
 
-    // An open invoice is cancelled, then no longer readable.
+    // An open invoice is cancelled, then reads `cancelled` (and, some
+    // seconds later, ERROR_TRANS_NOT_READY: tests/sandbox_production.rs).
     let other = multicard.send(|api| api.create_invoice().body(request.clone())).await.unwrap();
     let cancelled = multicard.send(|api| api.cancel_invoice().uuid(other.uuid.as_deref().unwrap())).await.unwrap();
     assert_eq!(*cancelled, Some(vec![]));
-    let error = multicard.send(|api| api.get_invoice().uuid(other.uuid.as_deref().unwrap())).await.unwrap_err();
-    assert_eq!(error.code(), Some(&ErrorCode::ErrorTransNotReady));
+    let read = multicard.send(|api| api.get_invoice().uuid(other.uuid.as_deref().unwrap())).await.unwrap();
+    assert_eq!(read.status, Some(InvoiceStatus::Cancelled));
+    assert!(sandbox.pay_invoice(other.uuid.as_deref().unwrap()).is_err(), "a cancelled invoice is not payable");
 
     // Unknown invoices: the vendor answers that under HTTP 200.
     match multicard.send(|api| api.get_invoice().uuid("00000000-0000-0000-0000-000000000000")).await.unwrap_err() {
@@ -94,8 +96,14 @@ async fn invoices_are_created_read_paid_by_checkout_and_cancelled() {
     );
     let expiring = multicard.send(|api| api.create_invoice().body(short.clone())).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let error = multicard.send(|api| api.get_invoice().uuid(expiring.uuid.as_deref().unwrap())).await.unwrap_err();
-    assert_eq!(error.code(), Some(&ErrorCode::ErrorTransNotReady));
+    let read = multicard.send(|api| api.get_invoice().uuid(expiring.uuid.as_deref().unwrap())).await.unwrap();
+    assert_eq!(read.status, Some(InvoiceStatus::Cancelled));
+    let code: types::ScanpayRequest = body(json!({"code": "880012345678"}));
+    let error = multicard
+        .send(|api| api.scanpay_invoice().uuid(expiring.uuid.as_deref().unwrap()).body(code.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some(&ErrorCode::ErrorTransNotReady), "an expired invoice is not payable");
 
     // Scanpay pays an open invoice with a code from the payer's app.
     let scanned = multicard.send(|api| api.create_invoice().body(request.clone())).await.unwrap();
@@ -294,21 +302,21 @@ async fn holds_are_created_confirmed_charged_and_cancelled() {
     let request = create(80_000);
     let hold = multicard.send(|api| api.create_hold().body(request.clone())).await.unwrap();
     assert_eq!(hold.status, HoldStatus::Draft);
-    let uuid = hold.payment.as_ref().unwrap().uuid.clone();
+    // Addressed by its integer id, as in production.
+    let id = hold.id.to_string();
     let otp: types::ConfirmHoldRequest = body(json!({"otp": TEST_OTP}));
-    let active = multicard.send(|api| api.confirm_hold().payment_uuid(uuid.as_str()).body(otp.clone())).await.unwrap();
+    let active = multicard.send(|api| api.confirm_hold().payment_uuid(id.as_str()).body(otp.clone())).await.unwrap();
     assert_eq!(active.status, HoldStatus::Active);
     let charge: types::ChargeHoldRequest = body(json!({"amount": 70_000}));
-    let charged =
-        multicard.send(|api| api.charge_hold().payment_uuid(uuid.as_str()).body(charge.clone())).await.unwrap();
+    let charged = multicard.send(|api| api.charge_hold().payment_uuid(id.as_str()).body(charge.clone())).await.unwrap();
     assert_eq!((charged.status, charged.payment_amount), (PaymentStatus::Success, 70_000));
-    let error = multicard.send(|api| api.cancel_hold().payment_uuid(uuid.as_str())).await.unwrap_err();
+    let error = multicard.send(|api| api.cancel_hold().payment_uuid(id.as_str())).await.unwrap_err();
     match error {
         Error::Api { status: 403, code: ErrorCode::ErrorPaymentApplied, .. } => {}
         other => panic!("{other:?}"),
     }
-    let read = multicard.send(|api| api.get_hold().payment_uuid(uuid.as_str())).await.unwrap();
-    assert_eq!(read.id, hold.id);
+    let read = multicard.send(|api| api.get_hold().payment_uuid(id.as_str())).await.unwrap();
+    assert_eq!((read.id, read.status), (hold.id, HoldStatus::Success));
 
     // A second hold is released before capture, addressed by its id.
     let request = create(10_000);

@@ -390,7 +390,18 @@ pub fn glue(spec: &OpenAPI) -> Result<String, BuildError> {
         });
     }
     let schemas = spec.components.as_ref().map(|c| &c.schemas);
-    let nullable = |name: &str| matches!(schemas.and_then(|s| s.get(name)), Some(ReferenceOr::Item(schema)) if schema.schema_data.nullable);
+    // Accepts `null`: marked nullable beside its type, or untyped with
+    // nothing that constrains it (OpenAPI 3.0.3 lets such a schema take any
+    // value, `null` included, and `nullable` there has no effect).
+    let nullable = |name: &str| match schemas.and_then(|s| s.get(name)) {
+        Some(ReferenceOr::Item(schema)) => {
+            schema.schema_data.nullable
+                || matches!(&schema.schema_kind, SchemaKind::Any(any) if any.typ.is_none()
+                    && any.enumeration.is_empty() && any.properties.is_empty() && any.one_of.is_empty()
+                    && any.all_of.is_empty() && any.any_of.is_empty() && any.not.is_none())
+        }
+        _ => false,
+    };
     for name in envelopes {
         let Some(ReferenceOr::Item(schema)) = schemas.and_then(|s| s.get(&name)) else { continue };
         let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else { continue };

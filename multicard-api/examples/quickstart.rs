@@ -1,7 +1,10 @@
 //! The whole payment story, step by step: authenticate, create an invoice,
-//! bind the test card with its OTP, pay by card token and confirm with the
-//! OTP, receive and verify the success callback, read the payment, refund
-//! part of it, list the store's payments.
+//! bind the test card with its OTP, pay by card token (no OTP: production
+//! confirms a token payment with `{}`), receive and verify the success
+//! callback, read the payment (its amounts as production sends them),
+//! refund part of it, list the store's payments, delete the unpaid invoice
+//! (`data: []`, then it reads `cancelled`, and later
+//! `ERROR_TRANS_NOT_READY`).
 //!
 //! ```sh
 //! cargo run -p multicard-api --features sandbox --example quickstart
@@ -26,6 +29,7 @@ use multicard_api::callbacks::{self, CallbackReply, PaymentSuccessCallback, Veri
 use multicard_api::sandbox::{Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use multicard_api::time::MulticardDateTime;
 use multicard_api::types;
+use multicard_api::types::{ErrorCode, InvoiceStatus};
 use multicard_api::{Config, Multicard};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -126,7 +130,6 @@ async fn main() -> Result<(), Failure> {
         |i| format!("{} tiyin, checkout {}", i.amount, i.checkout_url.as_deref().unwrap_or("(none)")),
     )
     .await?;
-    let _ = invoice;
 
     let card: types::BoundCard = step(
         3,
@@ -152,18 +155,26 @@ async fn main() -> Result<(), Failure> {
 
     let payment: types::PaymentModel = step(
         4,
-        "pay by card token, confirm the OTP",
+        "pay by card token, confirm it",
         async {
             let request =
                 body::<types::PaymentByTokenRequest>(json!({"card": {"token": card.card_token}, "amount": 150_000,
                 "store_id": store_id, "invoice_id": order, "callback_url": callback_url, "ofd": ofd}))?;
             let created = multicard.send(|api| api.create_payment().body(request.clone())).await?;
-            let otp = body::<types::ConfirmPaymentRequest>(json!({"otp": TEST_OTP}))?;
-            Ok(multicard.send(|api| api.confirm_payment().uuid(created.uuid.as_str()).body(otp.clone())).await?)
+            // A token payment sends no OTP (`otp_hash` null): `{}` confirms it.
+            let (confirm, how) = match created.otp_hash {
+                Some(_) => (json!({"otp": TEST_OTP}), "the OTP"),
+                None => (json!({}), "{} (otp_hash null)"),
+            };
+            let confirm = body::<types::ConfirmPaymentRequest>(confirm)?;
+            let paid =
+                multicard.send(|api| api.confirm_payment().uuid(created.uuid.as_str()).body(confirm.clone())).await?;
+            Ok((paid, how))
         },
-        |p| format!("{} tiyin, status {}", p.payment_amount, p.status),
+        |(p, how)| format!("confirmed with {how}, {} tiyin, {}", p.payment_amount, p.status),
     )
-    .await?;
+    .await?
+    .0;
 
     if callback_url.is_some() {
         step(
@@ -189,7 +200,16 @@ async fn main() -> Result<(), Failure> {
         "read the payment",
         async { Ok(multicard.send(|api| api.get_payment().uuid(payment.uuid.as_str())).await?) },
         |p: &types::PaymentModel| {
-            format!("{} paid at {}", p.status, p.payment_time.map(|t| t.to_string()).unwrap_or_else(|| "?".into()))
+            let or_unknown = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
+            format!(
+                "{} at {}: {} + {} commission = {} tiyin by {}",
+                p.status,
+                p.payment_time.map(|t| t.to_string()).unwrap_or_else(|| "?".into()),
+                p.payment_amount,
+                or_unknown(p.commission_amount),
+                or_unknown(p.total_amount),
+                p.ps.as_ref().map(|ps| ps.to_string()).unwrap_or_else(|| "?".into())
+            )
         },
     )
     .await?;
@@ -232,6 +252,30 @@ async fn main() -> Result<(), Failure> {
         |r: &types::PaymentRegistry| format!("{} payment(s) in the last day", r.pagination.total),
     )
     .await?;
+
+    if let Some(uuid) = invoice.uuid.as_deref() {
+        step(
+            9,
+            "delete the unpaid invoice, read it",
+            async {
+                let deleted = multicard.send(|api| api.cancel_invoice().uuid(uuid)).await?;
+                let answer = if deleted.as_ref().is_none_or(|items| items.is_empty()) { "data []" } else { "data" };
+                // Production reads a deleted invoice as `cancelled` for a while,
+                // then answers ERROR_TRANS_NOT_READY: a caller handles both.
+                let read = match multicard.send(|api| api.get_invoice().uuid(uuid)).await {
+                    Ok(read) if read.status == Some(InvoiceStatus::Cancelled) => "reads status cancelled".to_string(),
+                    Ok(read) => format!("reads status {:?}", read.status.map(|s| s.to_string())),
+                    Err(e) if e.code() == Some(&ErrorCode::ErrorTransNotReady) => {
+                        "reads ERROR_TRANS_NOT_READY".to_string()
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                Ok(format!("{answer}, {read}"))
+            },
+            |described: &String| described.clone(),
+        )
+        .await?;
+    }
 
     println!("\ndone: {} /auth request(s) for the whole story", multicard.tokens().auth_requests());
     Ok(())

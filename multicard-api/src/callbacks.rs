@@ -41,6 +41,18 @@
 //! `axum::ConfirmedSuccess` extractor verifies **and** confirms before the
 //! handler runs.
 //!
+//! # As production sends it
+//!
+//! The success callback differs from the vendor's example, and the typed
+//! [`PaymentSuccessCallback`] reads what production sends: `store_id` is a
+//! [`StoreId`](crate::types::StoreId) (a JSON integer in production, even for
+//! an invoice created with a store UUID; a string decodes too, and the
+//! signature covers the text as sent), `invoice_uuid` is present (equal to
+//! `uuid`, unsigned), `billing_id` is `null`, there is no `status`, and
+//! `card_token` is 22 mixed-case letters and digits where the documents show
+//! 24 hex digits: nothing here checks its shape, and your code should not
+//! either. [`testing::SuccessCallback`] writes that shape for tests.
+//!
 //! # Repeats
 //!
 //! Multicard may send the same callback again (after a timeout or a 500).

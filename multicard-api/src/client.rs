@@ -337,8 +337,10 @@ impl Multicard {
         .await
     }
 
-    /// Reads hold `key` (its payment uuid or id) until it has left `draft`
-    /// and its payment is not in progress.
+    /// Reads hold `key` (its integer `id`, as `create_hold` answers it:
+    /// production addresses holds by it, whatever the vendor's pages call
+    /// the parameter) until it has left `draft` and its payment is not in
+    /// progress.
     pub async fn settle_hold(&self, key: &str, within: Duration) -> Result<crate::types::HoldModel, Error> {
         use crate::types::{HoldStatus, PaymentStatus as S};
         let done = |h: &crate::types::HoldModel| {

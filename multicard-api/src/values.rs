@@ -4,7 +4,7 @@
 //! policy, README "Reading what Multicard really sends"); these accessors
 //! give callers the one value they want.
 
-use crate::types::{Flag, IntegerOrString, KycData};
+use crate::types::{Flag, IntegerOrString, KycData, StoreId};
 
 impl Flag {
     /// `true` for `true` or any non-zero number (`1`).
@@ -24,6 +24,30 @@ impl IntegerOrString {
             IntegerOrString::Integer(value) => Some(*value),
             IntegerOrString::String(text) => text.trim().parse().ok(),
         }
+    }
+}
+
+impl StoreId {
+    /// The numeric store id, whether it came as `6` or `"6"`; `None` for a
+    /// store UUID. Its text as Multicard signs it (the integer's decimal
+    /// digits, or the string as sent) is its `Display`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            StoreId::Integer(value) => Some(*value),
+            StoreId::String(text) => text.trim().parse().ok(),
+        }
+    }
+}
+
+impl From<&str> for StoreId {
+    fn from(text: &str) -> Self {
+        StoreId::String(text.to_string())
+    }
+}
+
+impl From<String> for StoreId {
+    fn from(text: String) -> Self {
+        StoreId::String(text)
     }
 }
 
@@ -56,5 +80,12 @@ mod tests {
         let text = KycData::String(r#"{"pinfl": "123"}"#.into());
         assert_eq!(text.fields().unwrap()["pinfl"], "123");
         assert_eq!(KycData::String("[1]".into()).fields(), None);
+        assert_eq!((StoreId::Integer(6).as_i64(), StoreId::from("6").as_i64()), (Some(6), Some(6)));
+        let uuid = StoreId::from("0b9c0c4e-8a8f-11ef-9a1b-00505680eaf6");
+        assert_eq!(uuid.as_i64(), None);
+        assert_eq!(
+            (StoreId::Integer(6).to_string(), uuid.to_string()),
+            ("6".into(), "0b9c0c4e-8a8f-11ef-9a1b-00505680eaf6".into())
+        );
     }
 }

@@ -28,6 +28,12 @@ async fn confirm_success_checks_the_callback_against_the_payment() {
         (payment_json(150000, "order-42", "draft"), Some("not final")),
         (payment_json(150000, "order-42", "progress"), Some("not final")),
         (payment_json(150000, "order-42", "a-new-status"), Some("not final")),
+        // The payment has no invoice id: nothing to check against, which is
+        // not a contradiction (a 403 would refund a genuine payment).
+        (
+            json!({"success": true, "data": {"uuid": UUID, "store_id": 6, "payment_amount": 150000, "status": "success"}}),
+            Some("unverifiable"),
+        ),
     ];
     let verifier = Verifier::new(SECRET).unwrap();
     let callback = verifier.verify_success(&testing::success_body(6, "order-42", 150000, UUID, SECRET)).unwrap();
@@ -46,7 +52,7 @@ async fn confirm_success_checks_the_callback_against_the_payment() {
                 assert!(confirmed.confirmed.contains(&"uuid"), "the unsigned uuid is confirmed by the API");
                 assert_eq!(
                     confirmed.unsigned,
-                    ["card_pan", "card_token", "payment_time", "phone", "ps", "receipt_url"],
+                    ["card_pan", "card_token", "invoice_uuid", "payment_time", "phone", "ps", "receipt_url"],
                     "informative fields are reported as unsigned"
                 );
             }
@@ -54,6 +60,10 @@ async fn confirm_success_checks_the_callback_against_the_payment() {
                 assert_eq!(field, expected);
                 assert!(error.is_contradiction());
                 assert_eq!(CallbackReply::unconfirmed(&error).status(), 403);
+            }
+            (Err(error @ ConfirmError::Unverifiable { field: "invoice_id" }), Some("unverifiable")) => {
+                assert!(!error.is_contradiction());
+                assert_eq!(CallbackReply::unconfirmed(&error).status(), 500);
             }
             (Err(error @ ConfirmError::NotFinal { .. }), Some("not final")) => {
                 assert!(!error.is_contradiction());
@@ -96,10 +106,10 @@ async fn confirm_status_reports_the_current_status_and_card_binding_is_confirmed
             &json!({"payer_id": "688470c8060af", "card_token": "ffffffffffffffffffffffff", "status": "active"}),
         ))
         .unwrap();
-    assert!(matches!(
-        callbacks::confirm_card_binding(&client, &forged).await,
-        Err(ConfirmError::Mismatch { field: "card_token", .. })
-    ));
+    let error = callbacks::confirm_card_binding(&client, &forged).await.expect_err("forged");
+    assert!(matches!(error, ConfirmError::Mismatch { field: "card_token", .. }), "{error:?}");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("ffffffffffffffffffffffff"), "no card token is shown: {shown}");
 }
 
 /// What the handlers behind the confirming extractor granted: invoice id

@@ -1,10 +1,13 @@
 //! Callbacks: signatures (known vectors and properties), malformed bodies,
 //! secrets and replies (`signatures`); confirmation against the API and the
 //! confirming extractor (`confirm`); the axum extractors and how they read
-//! bodies, end to end on loopback (`extractors`).
+//! bodies, end to end on loopback (`extractors`); the success callback as
+//! production sends it, verified and confirmed against the sandbox
+//! (`production`).
 
 mod confirm;
 mod extractors;
+mod production;
 mod signatures;
 
 use serde_json::{Value, json};

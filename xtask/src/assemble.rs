@@ -260,6 +260,7 @@ pub fn normalize(pages: &[Page], corrections: &Corrections, ledger: &mut Ledger)
         },
     });
 
+    crate::examples::clean_examples(&mut doc);
     crate::patches::apply_patches(&mut doc, corrections, ledger)?;
     crate::sensitive::mark(&mut doc, corrections)?;
     crate::patches::apply_formats(&mut doc, corrections, ledger);
@@ -267,6 +268,7 @@ pub fn normalize(pages: &[Page], corrections: &Corrections, ledger: &mut Ledger)
     crate::decoding::apply(&mut doc, &corrections.decoding, &callbacks)?;
     generic::visit_document_schemas_mut(&mut doc, &mut |_, map| generic::nullable_is_optional(map));
     crate::enums::hoist_inline_enums(&mut doc)?;
+    generic::visit_document_schemas_mut(&mut doc, &mut |_, map| generic::explicit_null_arms(map));
     crate::promises::sort_schemas(&mut doc);
     crate::promises::check(&doc, corrections)?;
     Ok(doc)

@@ -299,3 +299,103 @@ pub fn nullable_is_optional(map: &mut Map<String, Value>) {
         }
     }
 }
+
+/// Keywords that describe a schema without constraining its values.
+const ANNOTATIONS: [&str; 8] =
+    ["description", "title", "example", "default", "deprecated", "readOnly", "writeOnly", "externalDocs"];
+
+/// `nullable: true` takes effect in OpenAPI 3.0.3 only beside a `type` in
+/// the same schema. Beside `allOf`, `oneOf`, `anyOf` or `$ref` it changes
+/// nothing, so a strict validator rejects `null` there (the vendor's
+/// `payment: null`, `split: null`), and Redocly and Spectral call it an
+/// error. Such a schema becomes `anyOf: [<it>, {enum: [null]}]`: an arm that
+/// accepts exactly `null` needs no `type`, so every 3.0.3 reader sees "this,
+/// or null", and typify still makes `Option<T>` of it. A lone `allOf`
+/// reference becomes the first arm itself; annotations (`description`, ...)
+/// stay outside. An untyped schema with no composition already accepts
+/// `null`: its `nullable` is dropped (and `null` added to its `enum`, if it
+/// has one, so that it keeps accepting `null`).
+pub fn explicit_null_arms(map: &mut Map<String, Value>) {
+    if map.get("nullable") != Some(&Value::Bool(true)) || map.contains_key("type") {
+        return;
+    }
+    map.remove("nullable");
+    let composed = ["allOf", "oneOf", "anyOf", "$ref", "not"].iter().any(|k| map.contains_key(*k));
+    if !composed {
+        if let Some(Value::Array(values)) = map.get_mut("enum")
+            && !values.contains(&Value::Null)
+        {
+            values.push(Value::Null);
+        }
+        return;
+    }
+    let mut inner = Map::new();
+    for (key, value) in std::mem::take(map) {
+        if ANNOTATIONS.contains(&key.as_str()) {
+            map.insert(key, value);
+        } else {
+            inner.insert(key, value);
+        }
+    }
+    let first = match inner.get("allOf") {
+        Some(Value::Array(arms)) if inner.len() == 1 && arms.len() == 1 && arms[0].get("$ref").is_some() => {
+            arms[0].clone()
+        }
+        _ => Value::Object(inner),
+    };
+    map.insert("anyOf".into(), json!([first, {"enum": [null]}]));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(schema: Value) -> Value {
+        let mut schema = schema;
+        visit_schemas_mut(&mut schema, "", &mut |_, map| explicit_null_arms(map));
+        schema
+    }
+
+    #[test]
+    fn a_nullable_reference_gets_an_explicit_null_arm() {
+        let schema = json!({"description": "The payment once paid.", "allOf": [{"$ref": "#/components/schemas/P"}],
+            "nullable": true});
+        assert_eq!(
+            rewritten(schema),
+            json!({"description": "The payment once paid.",
+                "anyOf": [{"$ref": "#/components/schemas/P"}, {"enum": [null]}]})
+        );
+    }
+
+    #[test]
+    fn other_compositions_keep_their_constraints_inside_the_first_arm() {
+        let schema = json!({"title": "T", "oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": true});
+        assert_eq!(
+            rewritten(schema),
+            json!({"title": "T", "anyOf": [{"oneOf": [{"type": "integer"}, {"type": "string"}]}, {"enum": [null]}]})
+        );
+        let two = json!({"allOf": [{"$ref": "#/a"}, {"$ref": "#/b"}], "nullable": true});
+        assert_eq!(rewritten(two), json!({"anyOf": [{"allOf": [{"$ref": "#/a"}, {"$ref": "#/b"}]}, {"enum": [null]}]}));
+    }
+
+    #[test]
+    fn nested_schemas_are_rewritten_and_typed_ones_are_left_alone() {
+        let schema = json!({"type": "object", "nullable": true, "properties": {
+            "split": {"allOf": [{"$ref": "#/s"}], "nullable": true},
+            "phone": {"type": "string", "nullable": true}}});
+        let out = rewritten(schema);
+        assert_eq!(out["nullable"], json!(true), "beside `type`, `nullable` works");
+        assert_eq!(out["properties"]["phone"], json!({"type": "string", "nullable": true}));
+        assert_eq!(out["properties"]["split"], json!({"anyOf": [{"$ref": "#/s"}, {"enum": [null]}]}));
+    }
+
+    #[test]
+    fn an_untyped_schema_already_accepts_null() {
+        assert_eq!(
+            rewritten(json!({"description": "Anything.", "nullable": true})),
+            json!({"description": "Anything."})
+        );
+        assert_eq!(rewritten(json!({"enum": ["a"], "nullable": true})), json!({"enum": ["a", null]}));
+        assert_eq!(rewritten(json!({"allOf": [{"$ref": "#/a"}]})), json!({"allOf": [{"$ref": "#/a"}]}), "not nullable");
+    }
+}

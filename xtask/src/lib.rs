@@ -11,6 +11,7 @@ pub mod corrections;
 pub mod decoding;
 pub mod enums;
 pub mod error;
+pub mod examples;
 pub mod generic;
 pub mod import;
 pub mod json;

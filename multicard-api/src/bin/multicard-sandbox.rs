@@ -8,7 +8,10 @@
 //! Options: `--port N` (default 8090; 0 picks a free port), `--host ADDR`
 //! (default 127.0.0.1), `--token-lifetime SECONDS` (default 86400),
 //! `--webhooks` (also send status webhooks), `--max-connections N` (default
-//! 128), `--header-timeout SECONDS` (default 10). Credentials: application
+//! 128), `--header-timeout SECONDS` (default 10), `--otp-sms-limit N` (the
+//! one-time codes one card may be sent within 5 minutes before
+//! `ERROR_SMS_TO_MANY`, default 3; a test suite that shares one sandbox may
+//! raise it). Credentials: application
 //! id `rhmt_test`, secret `Pw18axeBFo8V7NamKHXX`; test card
 //! 8600533364098829 / 2806, OTP 112233.
 //!
@@ -22,7 +25,7 @@ use multicard_api::sandbox::{Sandbox, SandboxConfig, exposure_warning};
 fn usage(message: &str) -> ! {
     eprintln!(
         "{message}\nusage: multicard-sandbox [--host 127.0.0.1] [--port 8090] [--token-lifetime SECONDS] [--webhooks] \
-         [--max-connections 128] [--header-timeout SECONDS]"
+         [--max-connections 128] [--header-timeout SECONDS] [--otp-sms-limit 3]"
     );
     std::process::exit(2)
 }
@@ -55,6 +58,13 @@ async fn main() {
                 let seconds: u64 =
                     value("--header-timeout").parse().unwrap_or_else(|_| usage("--header-timeout takes seconds"));
                 config.header_read_timeout = Duration::from_secs(seconds.max(1));
+            }
+            "--otp-sms-limit" => {
+                config.otp_sms_limit = value("--otp-sms-limit")
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .unwrap_or_else(|| usage("--otp-sms-limit takes a number above 0"));
             }
             "-h" | "--help" => usage("the local Multicard sandbox"),
             other => usage(&format!("unknown argument `{other}`")),

@@ -5,7 +5,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::{CardBindingCallback, PaymentStatusWebhook, PaymentSuccessCallback};
-use crate::types::{BoundCard, CardBindingStatus, PaymentModel, PaymentStatus};
+use crate::types::{BoundCard, CardBindingStatus, PaymentModel, PaymentStatus, StoreId};
 use crate::{Error, Multicard};
 
 /// Why a callback could not be confirmed against the API.
@@ -32,6 +32,13 @@ pub enum ConfirmError {
         /// The status the API reported.
         status: PaymentStatus,
     },
+    /// The API's record lacks a field the callback must be checked
+    /// against (a payment with no `store_invoice_id`): nothing contradicts
+    /// the callback, but nothing confirms it either. Grant nothing.
+    Unverifiable {
+        /// The field the API left out.
+        field: &'static str,
+    },
 }
 
 impl ConfirmError {
@@ -42,8 +49,9 @@ impl ConfirmError {
     ///
     /// `false` means the callback could not be confirmed *yet*: the API
     /// could not be asked or did not answer usefully
-    /// ([`ConfirmError::Api`]), or the payment is not final
-    /// ([`ConfirmError::NotFinal`]). It may still be genuine; grant nothing
+    /// ([`ConfirmError::Api`]), the payment is not final
+    /// ([`ConfirmError::NotFinal`]), or its record lacks a field to check
+    /// ([`ConfirmError::Unverifiable`]). It may still be genuine; grant nothing
     /// and let it be sent again ([`CallbackReply::unconfirmed`](super::CallbackReply::unconfirmed)).
     pub fn is_contradiction(&self) -> bool {
         matches!(self, ConfirmError::Mismatch { .. })
@@ -56,6 +64,9 @@ impl fmt::Display for ConfirmError {
             ConfirmError::Api(error) => write!(f, "could not confirm the callback: {error}"),
             ConfirmError::Mismatch { field, callback, api } => {
                 write!(f, "the callback says {field} = {callback}, the API says {api}")
+            }
+            ConfirmError::Unverifiable { field } => {
+                write!(f, "the API's record has no {field} to check the callback against; it cannot be confirmed")
             }
             ConfirmError::NotFinal { status } => {
                 write!(f, "the payment is not final yet (status {status}); the callback cannot be confirmed now")
@@ -109,8 +120,12 @@ async fn read_payment(
     if payment.payment_amount != amount {
         return Err(mismatch("amount", amount, payment.payment_amount));
     }
-    if payment.store_invoice_id.as_deref() != Some(invoice_id) {
-        return Err(mismatch("invoice_id", invoice_id, payment.store_invoice_id.as_deref().unwrap_or("none")));
+    match payment.store_invoice_id.as_deref() {
+        Some(known) if known == invoice_id => {}
+        Some(known) => return Err(mismatch("invoice_id", invoice_id, known)),
+        // Absent is no contradiction: answering as if it were would make
+        // Multicard refund a genuine payment.
+        None => return Err(ConfirmError::Unverifiable { field: "invoice_id" }),
     }
     Ok(payment)
 }
@@ -129,23 +144,47 @@ fn confirmed<T>(
     Confirmed { current, signed, confirmed, unsigned }
 }
 
+/// Whether the payment's store is the callback's: `Ok(true)` when the API
+/// says so, `Ok(false)` when the payment carries nothing to compare with,
+/// a [`ConfirmError::Mismatch`] when it names another store.
+///
+/// A numeric store id (`6` or `"6"`) is compared with the payment's
+/// `store_id` (or its `store.id`); a store UUID with its `store.uuid`.
+fn same_store(callback: &StoreId, payment: &PaymentModel) -> Result<bool, ConfirmError> {
+    let store = payment.store.as_ref();
+    match callback.as_i64() {
+        Some(id) => match payment.store_id.or_else(|| store.and_then(|s| s.id)) {
+            Some(api) if api != id => Err(mismatch("store_id", callback, api)),
+            api => Ok(api.is_some()),
+        },
+        None => match store.and_then(|s| s.uuid.as_deref()) {
+            Some(api) if !api.trim().eq_ignore_ascii_case(callback.to_string().trim()) => {
+                Err(mismatch("store_id", callback, api))
+            }
+            api => Ok(api.is_some()),
+        },
+    }
+}
+
 /// Confirms a verified success callback: reads the payment by its `uuid`
 /// (which the signature does not cover) and checks that amount, invoice id
 /// and store agree and that the payment succeeded. Grant value only after
 /// this returns `Ok`.
 ///
 /// Checking amount and invoice id against the API is what undoes a forgery
-/// that moves digits between them (the signature cannot tell). A payment
-/// that ended otherwise (`error`, `revert`) is a [`ConfirmError::Mismatch`]
-/// on `status`; one still in progress is [`ConfirmError::NotFinal`].
+/// that moves digits between them (the signature cannot tell). The store
+/// id may come as an integer (what production sends) or a string (a
+/// number or a store UUID); it is compared with the payment's store when
+/// the payment names one, and listed in [`Confirmed::confirmed`] only
+/// then. A payment that ended otherwise (`error`, `revert`) is a
+/// [`ConfirmError::Mismatch`] on `status`; one still in progress is
+/// [`ConfirmError::NotFinal`].
 pub async fn confirm_success(
     multicard: &Multicard,
     callback: &PaymentSuccessCallback,
 ) -> Result<Confirmed<PaymentModel>, ConfirmError> {
     let payment = read_payment(multicard, &callback.uuid, callback.amount, &callback.invoice_id).await?;
-    if let Some(store) = payment.store_id.filter(|id| *id != callback.store_id) {
-        return Err(mismatch("store_id", callback.store_id, store));
-    }
+    let store_confirmed = same_store(&callback.store_id, &payment)?;
     match payment.status {
         PaymentStatus::Success => {}
         PaymentStatus::Error | PaymentStatus::Revert => return Err(mismatch("status", "success", &payment.status)),
@@ -153,7 +192,9 @@ pub async fn confirm_success(
     }
     const SIGNED: &[&str] = &["store_id", "invoice_id", "amount"];
     const CONFIRMED: &[&str] = &["uuid", "amount", "invoice_id", "store_id", "status"];
-    Ok(confirmed(payment, callback, SIGNED, CONFIRMED))
+    const CONFIRMED_BUT_STORE: &[&str] = &["uuid", "amount", "invoice_id", "status"];
+    let confirmed_fields = if store_confirmed { CONFIRMED } else { CONFIRMED_BUT_STORE };
+    Ok(confirmed(payment, callback, SIGNED, confirmed_fields))
 }
 
 /// Confirms a verified status webhook: reads the payment by its `uuid` and
@@ -179,7 +220,8 @@ pub async fn confirm_card_binding(
         .await
         .map_err(ConfirmError::Api)?;
     if card.card_token != callback.card_token {
-        return Err(mismatch("card_token", &callback.card_token, &card.card_token));
+        // A card token is a credential: the mismatch names the field only.
+        return Err(mismatch("card_token", crate::redact::REDACTED, crate::redact::REDACTED));
     }
     if card.status != Some(CardBindingStatus::Active) {
         let status = card.status.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "none".into());

@@ -166,18 +166,14 @@ impl Verifier {
         if !bool::from(matched) {
             return Err(CallbackError::SignatureMismatch);
         }
-        // The amount as signed, as an integer, so the typed payload reads it;
-        // a store id sent as a digit string likewise.
+        // The amount as signed, as an integer, so the typed payload reads it.
+        // The store id stays as sent (an integer, or a string: a number or a
+        // store UUID), which is the text that was signed.
         let amount = canonical_amount(&object)?;
         object.insert(
             "amount".into(),
             Value::from(amount.parse::<i64>().map_err(|_| CallbackError::InvalidAmount { amount })?),
         );
-        if let Some(Value::String(store)) = object.get("store_id")
-            && let Ok(store) = store.trim().parse::<i64>()
-        {
-            object.insert("store_id".into(), Value::from(store));
-        }
         Ok(object)
     }
 }
@@ -199,7 +195,8 @@ fn signed_message(object: &Map<String, Value>, scheme: Scheme) -> Result<String,
 }
 
 /// A string or integer field as it is concatenated: strings as they are,
-/// integers as plain digits.
+/// integers as plain digits (`store_id` comes as either: production sends
+/// an integer even for an invoice created with a store UUID).
 fn plain(object: &Map<String, Value>, field: &'static str, expected: &'static str) -> Result<String, CallbackError> {
     match object.get(field) {
         None | Some(Value::Null) => Err(CallbackError::MissingField { field }),
@@ -262,7 +259,9 @@ fn decode<T: serde::de::DeserializeOwned>(object: Map<String, Value>) -> Result<
     serde_json::from_value(Value::Object(object)).map_err(|e| CallbackError::Decode { message: e.to_string() })
 }
 
-/// The lowercase hex signature of a payment-success callback.
+/// The lowercase hex signature of a payment-success callback. `store_id`
+/// is the text Multicard signs: an integer's decimal digits, or a string as
+/// it is sent (`StoreId`'s `Display` gives it).
 pub fn success_signature(store_id: &str, invoice_id: &str, amount: i64, secret: &str) -> String {
     hex_encode(&Scheme::Success.digest(format!("{store_id}{invoice_id}{amount}{secret}").as_bytes()))
 }

@@ -22,6 +22,14 @@
 //! registries. It signs and delivers callbacks, and it can inject faults.
 //! The binary `multicard-sandbox` serves it on a chosen port.
 //!
+//! Where production differs from the vendor's pages, it answers as
+//! production does: payments without `amount`, token payments with
+//! `otp_hash: null` confirmed by `{}`, 22-character card tokens, invoices
+//! that read `cancelled` after a delete or their lifetime and then answer
+//! `ERROR_TRANS_NOT_READY`, holds addressed by their integer id, and
+//! `ERROR_SMS_TO_MANY` past a card's one-time-code limit
+//! ([`SandboxConfig::otp_sms_limit`]).
+//!
 //! It is meant for loopback: it POSTs callbacks to any URL a client gives
 //! it, so anyone who can reach it can make it send requests into the
 //! network it runs in. Bound to another address it logs a warning (the
@@ -30,10 +38,20 @@
 //! (`header_read_timeout`, `body_read_timeout`), and the tokens kept
 //! (`max_tokens`; expired ones are dropped).
 
+mod auth;
+mod cards;
 mod faults;
+mod holds;
+mod invoices;
+mod otp;
+mod payments;
+mod payouts;
+mod refunds;
+mod reports;
 mod server;
 mod state;
 mod tokens;
+mod values;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -99,6 +117,22 @@ pub struct SandboxConfig {
     /// The tokens kept at most (default 10,000): expired tokens are dropped
     /// when a new one is issued, and past this many the oldest is dropped.
     pub max_tokens: usize,
+    /// The one-time codes (SMS) one card may be sent within
+    /// `otp_sms_window` (default 3). Binding a card by its data, a payment
+    /// by card data and a hold each send one; a payment by card token sends
+    /// none. One more answers `ERROR_SMS_TO_MANY` (HTTP 400, Multicard's
+    /// spelling) and changes nothing. Multicard's sandbox limits codes the
+    /// same way (observed); its exact numbers are not published, so these
+    /// are the sandbox's. `usize::MAX` lifts the limit.
+    pub otp_sms_limit: usize,
+    /// The window `otp_sms_limit` counts codes in (default 5 minutes).
+    pub otp_sms_window: Duration,
+    /// How long an invoice that was deleted, or whose lifetime ran out
+    /// unpaid, still reads with `status: "cancelled"` (default 5 s);
+    /// afterwards `get_invoice` answers `ERROR_TRANS_NOT_READY` (HTTP 400).
+    /// Production shows both (observed); how long it shows the first is
+    /// not known.
+    pub cancelled_invoice_readable_for: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -115,6 +149,9 @@ impl Default for SandboxConfig {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             max_tokens: 10_000,
+            otp_sms_limit: 3,
+            otp_sms_window: Duration::from_secs(5 * 60),
+            cancelled_invoice_readable_for: Duration::from_secs(5),
         }
     }
 }
@@ -271,18 +308,18 @@ impl Sandbox {
     /// Completes the hosted card-binding form of `session_id` with the
     /// test card, as a payer would, and sends the card-binding callback.
     pub fn complete_card_binding(&self, session_id: &str) -> Result<Value, String> {
-        state::complete_binding(&self.shared, session_id)
+        cards::complete_binding(&self.shared, session_id)
     }
 
     /// Pays invoice `uuid` with the test card on the checkout page, as a
     /// payer would, and sends the success callback.
     pub fn pay_invoice(&self, uuid: &str) -> Result<Value, String> {
-        state::pay_invoice(&self.shared, uuid)
+        invoices::pay_invoice(&self.shared, uuid)
     }
 
     /// Completes an app payment (`payment_system`) as the payer's app would.
     pub fn complete_app_payment(&self, uuid: &str) -> Result<Value, String> {
-        state::complete_app_payment(&self.shared, uuid)
+        payments::complete_app_payment(&self.shared, uuid)
     }
 
     /// Waits until at least `count` callbacks were sent, or `timeout` passes.
@@ -459,7 +496,7 @@ async fn handle(
         Ok(body) => body,
         Err(message) => return Answer::fields(&format!("Неверный формат запроса: {message}")).into_response(),
     };
-    let response = state::dispatch(&shared, op.id, &params, &query, body).into_response();
+    let response = state::dispatch(&shared, op, &params, &query, body).into_response();
     if let Some(delay) = answer_delay {
         tokio::time::sleep(delay).await;
     }

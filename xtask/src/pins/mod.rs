@@ -62,8 +62,9 @@ impl Key {
             }
             Key::Format(from) => format!("formats[{from}]"),
             Key::Drop(place, name) => format!("drop_parameters[{place} {name}]"),
+            // By what it does, not by its index, which shifts as patches are added.
             Key::Patch(index) => match corrections.patches.get(*index) {
-                Some(patch) => format!("patches[{index}] ({} {})", patch.op.as_str(), patch.path),
+                Some(patch) => format!("patches[{} {}]", patch.op.as_str(), patch.path),
                 None => format!("patches[{index}]"),
             },
         }

@@ -45,13 +45,30 @@ enum Shape<'a> {
     Any,
 }
 
-/// `allOf` with one part (how a nullable or described `$ref` is written)
-/// is that part.
+/// The arm that accepts exactly `null` ([`crate::generic::explicit_null_arms`]).
+fn is_null_arm(arm: &Value) -> bool {
+    arm.get("enum").and_then(Value::as_array).is_some_and(|values| values.iter().all(Value::is_null))
+}
+
+/// `allOf` with one part, and `anyOf` of a schema and the `null` arm (how a
+/// described or nullable `$ref` is written), are that part.
 fn unwrap(schema: &Value) -> &Value {
-    match schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
-        Some([single]) => single,
+    if let Some([single]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+        return unwrap(single);
+    }
+    match schema.get("anyOf").and_then(Value::as_array).map(Vec::as_slice) {
+        Some([single, null]) if is_null_arm(null) => unwrap(single),
+        Some([null, single]) if is_null_arm(null) => unwrap(single),
         _ => schema,
     }
+}
+
+/// The schema with its nullable compositions written one way, so that a
+/// change of notation is not reported as a change of type.
+fn one_null_notation(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    crate::generic::visit_schemas_mut(&mut schema, "", &mut |_, map| crate::generic::explicit_null_arms(map));
+    schema
 }
 
 fn shape(schema: &Value) -> Shape<'_> {
@@ -61,12 +78,16 @@ fn shape(schema: &Value) -> Shape<'_> {
     }
     for key in ["oneOf", "anyOf", "allOf"] {
         if let Some(arms) = schema.get(key).and_then(Value::as_array) {
-            return Shape::Union(arms.iter().map(label).collect());
+            return Shape::Union(arms.iter().filter(|arm| !is_null_arm(arm)).map(label).collect());
         }
     }
     let kind = schema.get("type").and_then(Value::as_str);
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        let text = values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
+        let text = values
+            .iter()
+            .filter(|v| !v.is_null())
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect();
         return Shape::Enum(kind == Some("string"), text);
     }
     match kind {
@@ -123,8 +144,11 @@ pub fn label(schema: &Value) -> String {
     if nullable.is_empty() { text } else { format!("{text}{nullable}") }
 }
 
+/// Whether `null` is a value of the schema, in either notation.
 fn is_nullable(schema: &Value) -> bool {
     schema.get("nullable") == Some(&Value::Bool(true))
+        || schema.get("anyOf").and_then(Value::as_array).is_some_and(|arms| arms.iter().any(is_null_arm))
+        || schema.get("enum").and_then(Value::as_array).is_some_and(|values| values.iter().any(Value::is_null))
 }
 
 /// The Rust variant name the build crate gives an enum value
@@ -153,7 +177,7 @@ pub fn variant_name(value: &str) -> String {
 /// of a parameter). `sent` tells whether a caller sends values of it.
 pub fn compare(name: &str, old: &Value, new: &Value, sent: bool) -> Vec<Finding> {
     let mut differ = Differ { name, sent, out: Vec::new() };
-    differ.node(old, new, "", false);
+    differ.node(&one_null_notation(old), &one_null_notation(new), "", false);
     differ.out
 }
 

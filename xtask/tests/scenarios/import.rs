@@ -111,14 +111,14 @@ fn an_export_that_changes_pinned_content_is_refused_until_repinned() {
         (snapshot(&scratch.paths.vendor), scratch.committed(), fs::read(&scratch.paths.corrections).expect("read"));
 
     let error = xtask::import::import(&export, &scratch.paths, xtask::Pins::Enforce).expect_err("refused").to_string();
-    assert!(error.contains("  - patches[0] (set /components/schemas/CreateInvoiceRequest/properties/store_id): the vendor content it overwrites changed"), "{error}");
+    assert!(error.contains("  - patches[set /components/schemas/CreateInvoiceRequest/properties/store_id]: the vendor content it overwrites changed"), "{error}");
     assert_eq!(snapshot(&scratch.paths.vendor), pages, "no page was copied");
     assert_eq!(scratch.committed(), spec, "the spec was not written");
     assert_eq!(fs::read(&scratch.paths.corrections).expect("read"), corrections, "no pin was written");
 
     let imported = xtask::import::import(&export, &scratch.paths, xtask::Pins::Repin).expect("imports");
     let repinned = imported.repinned.expect("repinned");
-    assert_eq!((repinned.changes.len(), repinned.unchanged), (1, 105));
+    assert_eq!(repinned.changes.len(), 1, "{repinned}");
     assert!(imported.outcome.report.is_empty(), "the patch still decides the type: {}", imported.outcome.report);
     assert_eq!(snapshot(&scratch.paths.vendor), snapshot(&export));
     assert!(!scratch.check().differs);

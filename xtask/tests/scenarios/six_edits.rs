@@ -52,8 +52,8 @@ fn every_edit_is_named_with_its_operation_and_verdict() {
         stopped,
         [
             "  - operations[get_payment].replace_vendor_data",
-            "  - patches[21] (set /components/schemas/PaymentStatus/enum)",
-            "  - patches[43] (set /paths/~1payment~1store~1{store_id}~1history/get/parameters/[name=only_status,in=query]/schema)",
+            "  - patches[set /components/schemas/PaymentStatus/enum]",
+            "  - patches[set /paths/~1payment~1store~1{store_id}~1history/get/parameters/[name=only_status,in=query]/schema]",
         ],
         "{error}"
     );

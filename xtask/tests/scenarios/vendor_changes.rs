@@ -122,17 +122,17 @@ fn a_parameter_type_change_is_breaking() {
 #[test]
 fn a_new_optional_request_field_is_minor_and_a_new_required_one_breaking() {
     let scratch = Scratch::new();
-    // create_card_binding's body: one optional field, one required.
-    scratch.edit("19729302", |text| {
-        let text = replace_once(&text, "                pinfl:\n", "                note:\n                  type: string\n                locale:\n                  type: string\n                pinfl:\n");
-        replace_once(&text, "              required:\n", "              required:\n                - locale\n")
+    // create_invoice's body: one optional field, one required.
+    scratch.edit("19729296", |text| {
+        let text = replace_once(&text, "                sms:\n", "                note:\n                  type: string\n                locale:\n                  type: string\n                sms:\n");
+        replace_once(&text, "              required:\n                - store_id\n", "              required:\n                - locale\n                - store_id\n")
     });
     let (headlines, _, semver) = outcome(&scratch);
     assert_eq!(
         headlines,
         [
-            "BREAKING  CardBindingRequest.locale: added (string, required)",
-            "minor     CardBindingRequest.note: added (string, optional)",
+            "BREAKING  CreateInvoiceRequest.locale: added (string, required)",
+            "minor     CreateInvoiceRequest.note: added (string, optional)",
         ]
     );
     assert_eq!(semver, Some(Semver::Major));
@@ -149,9 +149,9 @@ fn an_enum_value_renamed_stops_at_the_patch_pinned_to_it_then_reports_the_lost_v
     let lines: Vec<&str> = error.lines().collect();
     assert_eq!(lines.len(), 5, "{error}");
     assert!(lines[0].ends_with("2 correction(s) no longer match the vendor content they were written against; re-decide each (its value, its reason), then run `cargo xtask regen --repin`:"), "{error}");
-    assert!(lines[1].starts_with("  - patches[21] (set /components/schemas/PaymentStatus/enum): the vendor content it overwrites changed (from items/paymentmodel-9357883d0.md, items/paymentstatusenum-9416791d0.md, "), "{error}");
+    assert!(lines[1].starts_with("  - patches[set /components/schemas/PaymentStatus/enum]: the vendor content it overwrites changed (from items/paymentmodel-9357883d0.md, items/paymentstatusenum-9416791d0.md, "), "{error}");
     assert_eq!(lines[2], "      / values: removed revert; added refunded");
-    assert!(lines[3].starts_with("  - patches[43] (set /paths/~1payment~1store~1{store_id}~1history/get/parameters/[name=only_status,in=query]/schema): the vendor content it overwrites changed (from endpoints/реестр-проведенных-платежей-19729328e0.md)"), "{error}");
+    assert!(lines[3].starts_with("  - patches[set /paths/~1payment~1store~1{store_id}~1history/get/parameters/[name=only_status,in=query]/schema]: the vendor content it overwrites changed (from endpoints/реестр-проведенных-платежей-19729328e0.md)"), "{error}");
     assert_eq!(lines[4], "      /enum values: removed revert; added refunded");
 
     // A person re-decides: the status list follows the vendor's rename.
@@ -163,7 +163,7 @@ fn an_enum_value_renamed_stops_at_the_patch_pinned_to_it_then_reports_the_lost_v
         )
     });
     let (repinned, outcome) = xtask::repin(&scratch.paths).expect("repins");
-    assert_eq!((repinned.changes.len(), repinned.unchanged), (2, 104));
+    assert_eq!(repinned.changes.len(), 2, "{repinned}");
     assert_eq!(
         outcome.report.headlines(),
         [

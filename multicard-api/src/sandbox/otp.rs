@@ -1,0 +1,58 @@
+//! The one-time codes (SMS) the sandbox "sends" to a card's phone, and the
+//! limit Multicard puts on them: once a card was sent `otp_sms_limit` codes
+//! within `otp_sms_window`, an operation that would send one more answers
+//! `ERROR_SMS_TO_MANY` (Multicard's spelling) and changes nothing.
+//!
+//! Binding a card by its data, a payment by card data and a hold each send
+//! a code; a payment by card token sends none.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+
+use super::{Answer, SandboxConfig};
+
+/// When codes were sent, by card (its PAN).
+#[derive(Default)]
+pub(super) struct SmsLog {
+    sent: HashMap<String, VecDeque<Instant>>,
+}
+
+impl SmsLog {
+    /// Records one code sent to the phone of card `pan`, or answers
+    /// `ERROR_SMS_TO_MANY` when the card has had its share of the window.
+    pub(super) fn send(&mut self, pan: &str, config: &SandboxConfig) -> Result<(), Answer> {
+        let now = Instant::now();
+        let sent = self.sent.entry(pan.to_string()).or_default();
+        while sent.front().is_some_and(|at| now.saturating_duration_since(*at) >= config.otp_sms_window) {
+            sent.pop_front();
+        }
+        if sent.len() >= config.otp_sms_limit {
+            return Err(Answer::error(
+                400,
+                "ERROR_SMS_TO_MANY",
+                "Превышен лимит отправки SMS. Повторите попытку позже",
+            ));
+        }
+        sent.push_back(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_card_gets_its_limit_within_the_window_and_other_cards_their_own() {
+        let config = SandboxConfig { otp_sms_limit: 2, otp_sms_window: Duration::from_secs(60), ..Default::default() };
+        let mut log = SmsLog::default();
+        assert!(log.send("8600", &config).is_ok() && log.send("8600", &config).is_ok());
+        let refused = log.send("8600", &config).expect_err("the third code within the window");
+        assert_eq!(refused.body["error"]["code"], "ERROR_SMS_TO_MANY");
+        assert!(log.send("9860", &config).is_ok(), "another card has its own limit");
+        let lapsed = SandboxConfig { otp_sms_window: Duration::ZERO, ..config };
+        assert!(log.send("8600", &lapsed).is_ok(), "codes older than the window no longer count");
+    }
+}
