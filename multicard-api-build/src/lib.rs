@@ -26,7 +26,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 
-mod informative;
+pub mod informative;
 mod prune;
 pub mod redact;
 pub use prune::{PruneReport, prune_builders};
