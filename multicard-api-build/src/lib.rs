@@ -31,7 +31,7 @@ use quote::quote;
 
 use open_enums::{OpenEnum, open_enum_tokens, open_enums};
 
-mod informative;
+pub mod informative;
 mod non_exhaustive;
 mod open_enums;
 mod prune;
