@@ -2,8 +2,7 @@
 //! secret or the token; spans name the operation and its path template,
 //! never a card token.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
@@ -18,19 +17,6 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 const SECRET: &str = "CANARY-SECRET-7f3a";
 const TOKEN: &str = "CANARY-TOKEN-91bc";
 const CARD_TOKEN: &str = "CANARYCARD6225f3c93f7a88";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// `/auth` that accepts only the canary secret and issues the canary token
 /// (the same value each time, so a leak of any generation is caught).
@@ -56,14 +42,7 @@ fn assert_clean(what: &str, text: &str) {
 
 #[tokio::test(flavor = "current_thread")]
 async fn no_debug_display_error_or_log_line_holds_the_secret_or_the_token() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = multicard_api_tests::logs::capture();
 
     let server = MockServer::start().await;
     Mock::given(method("POST")).and(path("/auth")).respond_with(CanaryAuth).mount(&server).await;
@@ -147,7 +126,7 @@ async fn no_debug_display_error_or_log_line_holds_the_secret_or_the_token() {
         }
     }
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert_clean("the logs", &logs);
     assert!(!logs.contains(CARD_TOKEN), "a card token in the logs");
     // The spans say what happened, in the terms of the spec.

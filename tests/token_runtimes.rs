@@ -30,26 +30,33 @@ async fn mount_application(server: &MockServer) {
         .await;
 }
 
-#[test]
-fn a_new_runtime_per_call_survives_many_token_expiries() {
+/// A server, on a runtime of its own, issuing tokens that live `seconds`
+/// after answering `/auth` in `delay`.
+fn issuing_server(seconds: i64, delay: Duration) -> (tokio::runtime::Runtime, MockServer) {
     let host = server_runtime();
     let server = host.block_on(async {
         let server = MockServer::start().await;
-        // Tokens live two seconds (the vendor's `expiry` has whole seconds,
-        // so one to two): the early refresh starts on one call's runtime,
-        // which ends with that call.
         Mock::given(method("POST"))
             .and(path("/auth"))
             .respond_with(IssueTokens {
                 issued: Arc::new(AtomicUsize::new(0)),
-                expiry: Box::new(|| expiry_in(ChronoDuration::seconds(2))),
-                delay: Duration::from_millis(20),
+                expiry: Box::new(move || expiry_in(ChronoDuration::seconds(seconds))),
+                delay,
             })
             .mount(&server)
             .await;
         mount_application(&server).await;
         server
     });
+    (host, server)
+}
+
+#[test]
+fn a_new_runtime_per_call_survives_many_token_expiries() {
+    // Tokens live two seconds (the vendor's `expiry` has whole seconds, so
+    // one to two): the early refresh starts on one call's runtime, which
+    // ends with that call.
+    let (host, server) = issuing_server(2, Duration::from_millis(20));
     let client = fake::client(&server);
     for call in 1..=20 {
         let result = call_runtime().block_on(client.send(|api| api.get_application()));
@@ -117,21 +124,7 @@ fn a_runtime_shut_down_during_auth_leaves_no_dead_refresh_behind() {
 
 #[test]
 fn a_refresh_stuck_on_a_kept_but_idle_runtime_is_given_up_after_its_budget() {
-    let host = server_runtime();
-    let server = host.block_on(async {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/auth"))
-            .respond_with(IssueTokens {
-                issued: Arc::new(AtomicUsize::new(0)),
-                expiry: Box::new(|| expiry_in(ChronoDuration::seconds(4))),
-                delay: Duration::from_millis(200),
-            })
-            .mount(&server)
-            .await;
-        mount_application(&server).await;
-        server
-    });
+    let (_host, server) = issuing_server(4, Duration::from_millis(200));
     // No pooled connections, so that what is measured is the token cache
     // alone (a pooled connection belongs to the runtime that opened it).
     let http = multicard_api::config::http_client_builder().pool_max_idle_per_host(0).build().unwrap();

@@ -3,10 +3,9 @@
 //! secret, token or card number in an error or a log line, even from a
 //! server that echoes the request, and no blank secret accepted.
 
-use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Duration as ChronoDuration;
@@ -240,19 +239,6 @@ async fn the_calls_timeout_bounds_waiting_for_a_token() {
 
 // ---- nothing secret in errors or logs, even echoed (item 6) ----------------
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Answers with an error that repeats the request: its headers and body.
 struct Echo {
     status: u16,
@@ -281,14 +267,7 @@ fn assert_clean(what: &str, text: &str, token: &str) {
 
 #[tokio::test(flavor = "current_thread")]
 async fn an_echoing_server_puts_no_secret_token_or_pan_in_errors_or_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = multicard_api_tests::logs::capture();
     let mut errors = Vec::new();
 
     // `/auth` echoes the request (the secret) in an HTML error page, and in
@@ -373,7 +352,7 @@ async fn an_echoing_server_puts_no_secret_token_or_pan_in_errors_or_logs() {
             assert_clean("an error", &text, "tok-1");
         }
     }
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(!logs.is_empty(), "the calls were logged");
     for line in logs.lines() {
         assert_clean("a log line", line, "tok-1");

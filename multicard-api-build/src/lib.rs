@@ -36,6 +36,7 @@ mod non_exhaustive;
 mod open_enums;
 mod prune;
 pub mod redact;
+pub use open_enums::variant_name;
 pub use prune::{PruneReport, prune_builders};
 
 /// The file names written to `OUT_DIR`.

@@ -42,7 +42,7 @@ pub(crate) fn open_enums(spec: &OpenAPI) -> Vec<OpenEnum> {
 
 /// The Rust variant name of an enum value: `ERROR_FIELDS` gives
 /// `ErrorFields`, `draft` gives `Draft`.
-fn variant_name(value: &str) -> String {
+pub fn variant_name(value: &str) -> String {
     let mut out = String::new();
     let mut upper = true;
     for c in value.chars() {

@@ -235,7 +235,8 @@ impl Multicard {
                             // token, card data or code goes further than here.
                             let token = token.as_ref().map(Token::expose).unwrap_or_default();
                             let mut secrets = vec![self.tokens.secret(), token];
-                            secrets.extend(seen.sent_secrets.iter().map(String::as_str));
+                            let sent = seen.sent.secrets();
+                            secrets.extend(sent.iter().map(String::as_str));
                             error.redact(&secrets);
                             error
                         }
@@ -305,8 +306,8 @@ impl Multicard {
                 Interpreted::ReadBody(response) => read_undocumented::<O>(response).await,
             }
         };
-        let sent_secrets = attempt.sent_secrets.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default();
-        Seen { outcome, sent_secrets, status, retry_after }
+        let sent = attempt.sent.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default();
+        Seen { outcome, sent, status, retry_after }
     }
 
     /// Reads payment `uuid` until its status is final (`success`, `error`
@@ -398,8 +399,8 @@ fn far(wait: Duration) -> tokio::time::Instant {
 /// and it would otherwise be copied through every layer of the call.
 struct Seen<O: Operation> {
     outcome: Outcome<Box<<O::Success as Envelope>::Data>>,
-    /// The card data, codes and tokens the request carried.
-    sent_secrets: Vec<String>,
+    /// What the request carried, to cut out of an echoed error.
+    sent: crate::scrub::Sent,
     status: Option<u16>,
     retry_after: Option<Duration>,
 }

@@ -116,8 +116,8 @@ pub(crate) struct Attempt {
     pub retry_after: Mutex<Option<std::time::Duration>>,
     /// Informative fields of the answer that did not decode.
     pub unreadable: Mutex<Vec<crate::informative::UnreadableField>>,
-    /// The card data, codes and tokens this attempt's request carried.
-    pub sent_secrets: Mutex<Vec<String>>,
+    /// What this attempt's request carried, for scrubbing an error.
+    pub sent: Mutex<crate::scrub::Sent>,
 }
 
 /// The operation of the attempt under way, if any.
@@ -224,18 +224,16 @@ impl ClientHooks<ClientState> for crate::Client {
         }
         // Through the executor: it chose the token (or none, for `/auth`).
         let chosen = ATTEMPT.try_with(|attempt| {
-            let mut sent =
-                request.body().and_then(|b| b.as_bytes()).map(crate::scrub::sent_secrets).unwrap_or_default();
-            if let Some(op) = attempt.info
-                && op.path.contains("{card_token}")
+            // Kept as it is; searched only if the call fails.
+            let body = request.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec);
+            let path_token = attempt
+                .info
+                .filter(|op| op.path.contains("{card_token}"))
+                .and_then(|_| request.url().path_segments().and_then(|mut s| s.next_back()).map(str::to_string));
+            if (body.is_some() || path_token.is_some())
+                && let Ok(mut slot) = attempt.sent.lock()
             {
-                // The card token in the path (get, revoke, confirm a card).
-                sent.extend(request.url().path_segments().into_iter().flatten().last().map(str::to_string));
-            }
-            if !sent.is_empty()
-                && let Ok(mut slot) = attempt.sent_secrets.lock()
-            {
-                *slot = sent;
+                *slot = crate::scrub::Sent { body, path_token };
             }
             if let Some(timeout) = attempt.timeout {
                 *request.timeout_mut() = Some(timeout);

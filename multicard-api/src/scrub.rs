@@ -112,6 +112,26 @@ pub(crate) fn clean(text: &str) -> String {
 /// secrets: an answer that echoes them back has them cut out.
 const SENT_SECRETS: [&str; 9] = ["pan", "expiry", "cvc", "cvv", "otp", "code", "token", "card_token", "secret"];
 
+/// What a request carried that an echoed answer may repeat: its body and the
+/// card token of its path. Kept as bytes while the call runs, and searched
+/// for sensitive values only if the call fails ([`Sent::secrets`]).
+#[derive(Debug, Default)]
+pub(crate) struct Sent {
+    /// The request body, when it had one.
+    pub body: Option<Vec<u8>>,
+    /// The card token in the path (get, revoke, confirm a card).
+    pub path_token: Option<String>,
+}
+
+impl Sent {
+    /// The card data, codes and tokens to cut out of an error.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        let mut out = self.body.as_deref().map(sent_secrets).unwrap_or_default();
+        out.extend(self.path_token.clone());
+        out
+    }
+}
+
 /// The sensitive values a request body carries (strings of 4 characters or
 /// more under [`SENT_SECRETS`] keys, at any depth), to cut out of whatever
 /// the answer echoes.

@@ -152,26 +152,9 @@ fn is_nullable(schema: &Value) -> bool {
 }
 
 /// The Rust variant name the build crate gives an enum value
-/// (`multicard-api-build`'s `variant_name`: `ERROR_FIELDS` gives `ErrorFields`).
-pub fn variant_name(value: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in value.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(if upper { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
-            upper = false;
-        } else {
-            upper = true;
-        }
-    }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, 'V');
-    }
-    if out == "Unknown" {
-        out.push_str("Value");
-    }
-    out
-}
+/// (`ERROR_FIELDS` gives `ErrorFields`): the build crate's own rule, so the
+/// report names exactly the variant users' code matches on.
+pub use multicard_api_build::variant_name;
 
 /// Compares two versions of the schema `name` (a component, or the schema
 /// of a parameter). `sent` tells whether a caller sends values of it.
