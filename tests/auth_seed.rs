@@ -1,7 +1,7 @@
 //! The seed of the project, `POST /auth`, decoded from the vendor's own
 //! examples through the generated client.
 
-use multicard_api::hooks::ClientState;
+use multicard_api::transport::ClientState;
 use multicard_api::types;
 use multicard_api::{Client, RawError as Error};
 use multicard_api_tests::{operations, response_examples, spec};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use multicard_api::hooks::ClientState;
+use multicard_api::transport::ClientState;
 use multicard_api::types;
 use multicard_api::{Client, RawError as Error, ResponseValue};
 use multicard_api_tests::{
@@ -485,7 +485,7 @@ fn every_vendor_request_example_decodes_into_its_request_type_or_is_listed() {
 }
 
 fn decode_request(id: &str, value: Value) -> Result<(), String> {
-    match multicard_api::call::decode_request(id, value) {
+    match multicard_api::operation::decode_request(id, value) {
         Some(result) => result.map(|_| ()),
         None => Err(format!("`{id}` has a request example but no request type")),
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
 use multicard_api::auth::{RefreshPolicy, TokenCache};
-use multicard_api::hooks::ClientState;
+use multicard_api::transport::ClientState;
 use multicard_api::{Client, Config, Environment, Error, Multicard};
 use multicard_api_tests::fake::{application_body, expiry_in};
 use serde_json::json;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use multicard_api::Client;
-use multicard_api::hooks::ClientState;
+use multicard_api::transport::ClientState;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;

@@ -50,7 +50,7 @@ pub const GLUE_FILE: &str = "multicard_glue.rs";
 
 /// The inner state every generated `Client` carries; its `ClientHooks`
 /// implementation (hand-written, in `multicard-api`) adds the token.
-pub const INNER_TYPE: &str = "crate::hooks::ClientState";
+pub const INNER_TYPE: &str = "crate::transport::ClientState";
 
 /// The Rust path of the type for `format: multicard-datetime`.
 pub const DATETIME_TYPE: &str = "crate::time::MulticardDateTime";
@@ -185,7 +185,7 @@ pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildErr
     if calls == 0 {
         return Err(BuildError::new("the generated client no longer calls `encode_path`; path encoding moved"));
     }
-    let client = client.replace("encode_path(", "crate::hooks::encode_path(");
+    let client = client.replace("encode_path(", "crate::transport::encode_path(");
     let enum_tokens = enums.iter().map(open_enum_tokens).collect::<Result<TokenStream, _>>()?;
     let enums_code =
         format_tokens(enum_tokens).map_err(|e| BuildError::new(format!("generated enums do not parse: {e}")))?;

@@ -515,7 +515,7 @@ impl TokenCache {
             date_header = server_date.is_some(),
             "token refreshed"
         );
-        let authorization = crate::hooks::bearer(&token.token).ok();
+        let authorization = crate::transport::bearer(&token.token).ok();
         let secret = Arc::new(TokenSecret { value: SecretString::from(token.token), authorization });
         Ok(Token { secret, generation, deadline, refresh_at })
     }

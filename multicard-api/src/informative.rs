@@ -74,14 +74,14 @@ fn fit<T: DeserializeOwned>(value: serde_json::Value, schema: &'static str, fiel
             let inner = error.path().to_string();
             let field = if inner == "." { format!("{schema}.{field}") } else { format!("{schema}.{field}.{inner}") };
             let reason = crate::scrub::clean(&error.into_inner().to_string());
-            let operation = crate::hooks::current_operation();
+            let operation = crate::transport::current_operation();
             tracing::warn!(
                 target: "multicard::decode",
                 operation = operation.unwrap_or("(direct)"),
                 field = %field,
                 "an informative field did not decode and was left empty"
             );
-            crate::hooks::record_unreadable(UnreadableField {
+            crate::transport::record_unreadable(UnreadableField {
                 operation,
                 field,
                 reason,

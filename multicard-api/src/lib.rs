@@ -9,9 +9,9 @@
 #![warn(missing_docs)]
 
 pub mod auth;
-pub mod call;
+pub mod operation;
 pub mod callbacks;
-pub(crate) mod client;
+pub(crate) mod executor;
 pub mod config;
 pub mod enums {
     //! Open enums: every status, payment system and error code of the spec.
@@ -21,9 +21,9 @@ pub mod enums {
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod hooks;
+pub mod transport;
 pub mod informative;
-pub mod operations;
+pub mod operation_table;
 mod redact;
 pub mod retry;
 #[cfg(feature = "sandbox")]
@@ -37,7 +37,7 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/multicard_client.rs"));
 }
 
-pub use client::{CallOptions, Multicard};
+pub use executor::{CallOptions, Multicard};
 pub use config::{Config, Environment};
 pub use error::Error;
 /// The generated client: one method per operation, returning raw

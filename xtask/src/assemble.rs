@@ -1,6 +1,6 @@
 //! From parsed vendor pages and the corrections to ONE normalized OpenAPI
 //! 3.0.3 document. The steps run in a fixed order; each is either a generic
-//! rule (see `generic`) or the application of one kind of correction.
+//! rule (see `apidog`) or the application of one kind of correction.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::corrections::Corrections;
 use crate::error::{RegenError, Result};
-use crate::generic;
+use crate::apidog;
 use crate::json::{escape_pointer, first_difference, semantic};
 use crate::page_ops::PageOperation;
 use crate::pins::{Key, Ledger};
@@ -126,17 +126,17 @@ pub fn normalize(pages: &[Page], corrections: &Corrections, ledger: &mut Ledger)
         };
         let mut doc = document.clone();
         for rename in &corrections.rename_schemas {
-            generic::rename_refs(&mut doc, &rename.from, &rename.to);
+            apidog::rename_refs(&mut doc, &rename.from, &rename.to);
             if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas")
                 && let Some(schema) = schemas.remove(&rename.from)
             {
                 schemas.insert(rename.to.clone(), schema);
             }
         }
-        generic::strip_noise(&mut doc);
-        generic::visit_document_schemas_mut(&mut doc, &mut |_, map| {
-            generic::rewrite_null_types(map);
-            generic::tidy_ref_siblings(map);
+        apidog::strip_noise(&mut doc);
+        apidog::visit_document_schemas_mut(&mut doc, &mut |_, map| {
+            apidog::rewrite_null_types(map);
+            apidog::tidy_ref_siblings(map);
         });
         if let Some(Value::Object(schemas)) = doc.pointer("/components/schemas") {
             for (name, schema) in schemas {
@@ -266,9 +266,9 @@ pub fn normalize(pages: &[Page], corrections: &Corrections, ledger: &mut Ledger)
     crate::patches::apply_formats(&mut doc, corrections, ledger);
     let callbacks: Vec<String> = corrections.pages.values().filter_map(|p| p.callback.clone()).collect();
     crate::decoding::apply(&mut doc, &corrections.decoding, &callbacks)?;
-    generic::visit_document_schemas_mut(&mut doc, &mut |_, map| generic::nullable_is_optional(map));
+    apidog::visit_document_schemas_mut(&mut doc, &mut |_, map| apidog::nullable_is_optional(map));
     crate::enums::hoist_inline_enums(&mut doc)?;
-    generic::visit_document_schemas_mut(&mut doc, &mut |_, map| generic::explicit_null_arms(map));
+    apidog::visit_document_schemas_mut(&mut doc, &mut |_, map| apidog::explicit_null_arms(map));
     crate::promises::sort_schemas(&mut doc);
     crate::promises::check(&doc, corrections)?;
     Ok(doc)
@@ -345,9 +345,9 @@ fn build_operation(
             continue;
         };
         let schema = media.get("schema").cloned().unwrap_or(json!({}));
-        let examples = generic::take_examples(media, page_op.variant.as_deref().unwrap_or("example"));
+        let examples = apidog::take_examples(media, page_op.variant.as_deref().unwrap_or("example"));
         let bodiless = matches!(first.method.as_str(), "get" | "delete" | "head");
-        if generic::is_empty_schema(&schema) && bodiless {
+        if apidog::is_empty_schema(&schema) && bodiless {
             continue; // apidog's empty body on a GET or DELETE is no body
         }
         let name = match (&page_op.variant, group.len()) {
@@ -380,7 +380,7 @@ fn build_operation(
         let mut media = Map::new();
         media.insert("schema".into(), schema);
         if !request_examples.is_empty() {
-            media.insert("examples".into(), Value::Object(generic::examples_map(request_examples)));
+            media.insert("examples".into(), Value::Object(apidog::examples_map(request_examples)));
         }
         op.insert("requestBody".into(), json!({ "required": true, "content": { "application/json": media } }));
     }
@@ -393,7 +393,7 @@ fn build_operation(
             continue;
         };
         for (key, response) in responses {
-            let (status, label) = match generic::extra_response_key(key) {
+            let (status, label) = match apidog::extra_response_key(key) {
                 Some((status, label)) => (status.to_string(), Some(label.to_string())),
                 None => (key.clone(), None),
             };
@@ -409,7 +409,7 @@ fn build_operation(
                 entry.0 = description;
             }
             if let Some(media) = json_media(&mut response) {
-                let examples = generic::take_examples(media, &default_label);
+                let examples = apidog::take_examples(media, &default_label);
                 entry.1.extend(examples.into_iter().map(|(label, value)| match (&page_op.variant, group.len()) {
                     (Some(variant), n) if n > 1 => (format!("{variant}: {label}"), value),
                     _ => (label, value),
@@ -432,7 +432,7 @@ fn build_operation(
         let mut media = Map::new();
         media.insert("schema".into(), schema);
         if !examples.is_empty() {
-            media.insert("examples".into(), Value::Object(generic::examples_map(examples)));
+            media.insert("examples".into(), Value::Object(apidog::examples_map(examples)));
         }
         let description = if description.is_empty() {
             if success { "Success".to_string() } else { "Error".to_string() }
@@ -529,7 +529,7 @@ fn error_schema(
                 let props = schema.get("properties").and_then(Value::as_object);
                 let is_envelope =
                     props.is_some_and(|p| p.contains_key("error") && p.keys().all(|k| k == "success" || k == "error"));
-                if !is_envelope && !generic::is_empty_schema(schema) {
+                if !is_envelope && !apidog::is_empty_schema(schema) {
                     return Err(RegenError::in_file(
                         page,
                         format!(

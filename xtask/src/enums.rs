@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use crate::error::Result;
-use crate::generic;
+use crate::apidog;
 use crate::json::{escape_pointer, pascal_case};
 
 fn reference(name: &str) -> Value {
@@ -60,7 +60,7 @@ pub fn hoist_inline_enums(doc: &mut Value) -> Result<()> {
         .and_then(Value::as_object)
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
-    generic::visit_document_schemas_mut(doc, &mut |pointer, map| {
+    apidog::visit_document_schemas_mut(doc, &mut |pointer, map| {
         let Some(values) = enum_values(map) else {
             return;
         };

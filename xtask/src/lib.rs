@@ -12,7 +12,7 @@ pub mod decoding;
 pub mod enums;
 pub mod error;
 pub mod examples;
-pub mod generic;
+pub mod apidog;
 pub mod import;
 pub mod json;
 pub mod page_ops;

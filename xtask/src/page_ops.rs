@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 
 use crate::error::{RegenError, Result};
-use crate::generic;
+use crate::apidog;
 
 /// One page's operation, after the generic per-page fixes.
 #[derive(Debug, Clone)]
@@ -27,11 +27,11 @@ pub struct PageOperation {
     pub op: Map<String, Value>,
 }
 
-/// Applies [`generic::unify_path_parameters`] to the paths and their
+/// Applies [`apidog::unify_path_parameters`] to the paths and their
 /// path parameters.
 pub fn unify_paths(operations: &mut [PageOperation]) {
     let all: Vec<String> = operations.iter().map(|o| o.path.clone()).collect();
-    let renames = generic::unify_path_parameters(&all);
+    let renames = apidog::unify_path_parameters(&all);
     for operation in operations.iter_mut() {
         let original = operation.path.clone();
         for ((path, from), to) in &renames {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::corrections::{Corrections, PatchOp};
 use crate::error::{RegenError, Result};
-use crate::generic;
+use crate::apidog;
 use crate::pins::{ABSENT, Key, Ledger, canonical};
 
 /// One step of a patch path.
@@ -196,7 +196,7 @@ pub fn apply_formats(doc: &mut Value, corrections: &Corrections, ledger: &mut Le
     }
     let mut hits: Vec<Vec<String>> = vec![Vec::new(); corrections.formats.len()];
     let snapshot = doc.clone();
-    generic::visit_document_schemas_mut(doc, &mut |pointer, map| {
+    apidog::visit_document_schemas_mut(doc, &mut |pointer, map| {
         for (rule, hits) in corrections.formats.iter().zip(hits.iter_mut()) {
             if map.get("format").and_then(Value::as_str) == Some(rule.from.as_str()) {
                 hits.push(pointer.to_string());

@@ -69,7 +69,7 @@ pub use faults::Fault;
 use state::World;
 
 use crate::config::{Config, Environment};
-use crate::operations::{OPERATIONS, OperationInfo};
+use crate::operation_table::{OPERATIONS, OperationInfo};
 
 /// The test card of the sandbox.
 pub const TEST_CARD_PAN: &str = "8600533364098829";
@@ -513,5 +513,5 @@ fn validate_body(operation: &str, body: Value) -> Result<Value, String> {
         return Ok(body); // `/auth` answers bad bodies with its own error shape
     }
     let given = if body.is_null() { json!({}) } else { body.clone() };
-    crate::call::decode_request(operation, given).unwrap_or(Ok(body))
+    crate::operation::decode_request(operation, given).unwrap_or(Ok(body))
 }

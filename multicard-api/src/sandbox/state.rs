@@ -19,7 +19,7 @@ use super::{
     tokens::Tokens,
 };
 use crate::callbacks::{success_signature, webhook_signature};
-use crate::operations::OperationInfo;
+use crate::operation_table::OperationInfo;
 
 /// The uuid of the sandbox's store (`STORE_ID` is its integer id).
 pub(super) const STORE_UUID: &str = "2cbd6ec4-5fa1-11ef-9a1b-00505680eaf6";

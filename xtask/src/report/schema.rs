@@ -45,7 +45,7 @@ enum Shape<'a> {
     Any,
 }
 
-/// The arm that accepts exactly `null` ([`crate::generic::explicit_null_arms`]).
+/// The arm that accepts exactly `null` ([`crate::apidog::explicit_null_arms`]).
 fn is_null_arm(arm: &Value) -> bool {
     arm.get("enum").and_then(Value::as_array).is_some_and(|values| values.iter().all(Value::is_null))
 }
@@ -67,7 +67,7 @@ fn unwrap(schema: &Value) -> &Value {
 /// change of notation is not reported as a change of type.
 fn one_null_notation(schema: &Value) -> Value {
     let mut schema = schema.clone();
-    crate::generic::visit_schemas_mut(&mut schema, "", &mut |_, map| crate::generic::explicit_null_arms(map));
+    crate::apidog::visit_schemas_mut(&mut schema, "", &mut |_, map| crate::apidog::explicit_null_arms(map));
     schema
 }
 

@@ -14,7 +14,7 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo as ProgenitorOper
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
 use crate::auth::{Token, TokenCache};
-use crate::operations;
+use crate::operation_table;
 
 /// Where the generated client's token comes from.
 #[derive(Clone)]
@@ -101,7 +101,7 @@ pub(crate) struct Attempt {
     /// The operation.
     pub operation: &'static str,
     /// The operation as the spec lists it.
-    pub info: Option<&'static operations::OperationInfo>,
+    pub info: Option<&'static operation_table::OperationInfo>,
     /// The token the executor took for this attempt.
     pub token: Option<Token>,
     /// The timeout of this call, if it overrides the client's.
@@ -167,7 +167,7 @@ pub(crate) fn encode_path(segment: &str) -> String {
 /// Checks that `url` is `base` followed by `op`'s path template with each
 /// `{parameter}` filled by one non-empty segment that is not `.` or `..`.
 /// The message names the template only: a path may carry a card token.
-pub(crate) fn check_route(base: &str, url: &reqwest::Url, op: &operations::OperationInfo) -> Result<(), String> {
+pub(crate) fn check_route(base: &str, url: &reqwest::Url, op: &operation_table::OperationInfo) -> Result<(), String> {
     let refuse = || {
         Err(format!(
             "a path parameter of `{} {}` is empty, `.` or `..`, which would send the request to another route; \
@@ -216,7 +216,7 @@ impl ClientHooks<ClientState> for crate::Client {
         // the URL parser, and an empty one leaves a `//` or a trailing `/`.
         // The executor has looked the operation up already.
         let op =
-            ATTEMPT.try_with(|attempt| attempt.info).ok().flatten().or_else(|| operations::find(info.operation_id));
+            ATTEMPT.try_with(|attempt| attempt.info).ok().flatten().or_else(|| operation_table::find(info.operation_id));
         if let Some(op) = op
             && op.path.contains('{')
         {
@@ -247,7 +247,7 @@ impl ClientHooks<ClientState> for crate::Client {
             return Ok(());
         }
         // The generated client used directly.
-        let needs_token = operations::find(info.operation_id).is_none_or(|op| op.requires_token);
+        let needs_token = operation_table::find(info.operation_id).is_none_or(|op| op.requires_token);
         if !needs_token {
             return Ok(());
         }

@@ -1,5 +1,5 @@
-//! Generic fixes: rules that hold for every page of an apidog export and
-//! need no knowledge of Multicard. Each function is one rule.
+//! Rules for apidog exports: each holds for every page an apidog export
+//! writes and needs no knowledge of Multicard. Each function is one rule.
 
 use serde_json::{Map, Value, json};
 

@@ -8,12 +8,12 @@ use std::time::Duration;
 use tracing::Instrument;
 
 use crate::auth::{Token, TokenCache};
-use crate::call::{Envelope, FailureBody, Operation};
+use crate::operation::{Envelope, FailureBody, Operation};
 use crate::config::Config;
 use crate::error::Error;
-use crate::hooks::{ATTEMPT, Attempt, ClientState};
+use crate::transport::{ATTEMPT, Attempt, ClientState};
 use crate::retry::{self, RetryPolicy};
-use crate::{Client, operations};
+use crate::{Client, operation_table};
 
 /// The Multicard client: tokens, envelope and errors handled.
 ///
@@ -157,7 +157,7 @@ impl Multicard {
         O: Operation + 'c,
         F: Fn(&'c Client) -> O,
     {
-        let info = operations::find(O::ID);
+        let info = operation_table::find(O::ID);
         let span = tracing::info_span!(
             "multicard.call",
             operation = O::ID,
@@ -271,7 +271,7 @@ impl Multicard {
     async fn attempt<'c, O, F>(
         &'c self,
         build: &F,
-        info: Option<&'static operations::OperationInfo>,
+        info: Option<&'static operation_table::OperationInfo>,
         token: Option<&Token>,
         timeout: Duration,
     ) -> Seen<O>
