@@ -11,23 +11,23 @@
 
 use std::collections::BTreeMap;
 
+use heck::ToSnakeCase;
 use openapiv3::{OpenAPI, ReferenceOr};
 use quote::{ToTokens, format_ident, quote};
 use syn::{Item, parse_quote};
 
-/// The schema extension that lists a schema's informative fields.
-pub const EXTENSION: &str = "x-informative-fields";
+use crate::extensions::INFORMATIVE_FIELDS;
 
 /// The informative fields of each schema: schema name to field names.
 pub fn fields(spec: &OpenAPI) -> Result<BTreeMap<String, Vec<String>>, String> {
     let mut out = BTreeMap::new();
     for (name, schema) in spec.components.iter().flat_map(|c| c.schemas.iter()) {
         let ReferenceOr::Item(schema) = schema else { continue };
-        let Some(listed) = schema.schema_data.extensions.get(EXTENSION) else { continue };
+        let Some(listed) = schema.schema_data.extensions.get(INFORMATIVE_FIELDS) else { continue };
         let fields = listed
             .as_array()
             .and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
-            .ok_or_else(|| format!("`{EXTENSION}` of schema `{name}` is not a list of field names"))?;
+            .ok_or_else(|| format!("`{INFORMATIVE_FIELDS}` of schema `{name}` is not a list of field names"))?;
         out.insert(name.clone(), fields);
     }
     Ok(out)
@@ -73,7 +73,7 @@ pub fn mark(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) -> Res
                 .attrs
                 .iter()
                 .any(|attr| attr.path().is_ident("serde") && attr.to_token_stream().to_string().contains("default"));
-            let reader = format_ident!("{}__{}", snake(schema), field);
+            let reader = format_ident!("{}__{}", schema.to_snake_case(), field);
             let path = format!("informative_fields::{reader}");
             member.attrs.push(if has_default {
                 parse_quote!(#[serde(deserialize_with = #path)])
@@ -100,20 +100,4 @@ pub fn mark(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) -> Res
         }
     });
     Ok(count)
-}
-
-/// `PaymentModel` as `payment_model`.
-fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

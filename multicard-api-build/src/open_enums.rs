@@ -6,7 +6,8 @@ use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, StringType, Type};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::BuildError;
+use crate::error::BuildError;
+use crate::names::variant_name;
 
 /// A named string enum of the spec.
 pub(crate) struct OpenEnum {
@@ -36,32 +37,6 @@ pub(crate) fn open_enums(spec: &OpenAPI) -> Vec<OpenEnum> {
                 values: enumeration.iter().flatten().cloned().collect(),
             });
         }
-    }
-    out
-}
-
-/// The Rust variant name of an enum value: `ERROR_FIELDS` gives
-/// `ErrorFields`, `draft` gives `Draft`.
-pub fn variant_name(value: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in value.chars() {
-        if c.is_ascii_alphanumeric() {
-            if upper {
-                out.push(c.to_ascii_uppercase());
-            } else {
-                out.push(c.to_ascii_lowercase());
-            }
-            upper = false;
-        } else {
-            upper = true;
-        }
-    }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, 'V');
-    }
-    if out == "Unknown" {
-        out.push_str("Value");
     }
     out
 }
@@ -153,17 +128,4 @@ pub(crate) fn open_enum_tokens(open: &OpenEnum) -> Result<TokenStream, BuildErro
             }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variant_names_are_rust_identifiers() {
-        assert_eq!(variant_name("ERROR_FIELDS"), "ErrorFields");
-        assert_eq!(variant_name("draft"), "Draft");
-        assert_eq!(variant_name("unknown"), "UnknownValue");
-        assert_eq!(variant_name("3ds"), "V3ds");
-    }
 }

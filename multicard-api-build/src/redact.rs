@@ -23,8 +23,8 @@ use serde_json::Value;
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Fields, Item, ItemStruct, Token};
 
-/// The extension that marks a sensitive property or parameter.
-pub const SENSITIVE: &str = "x-sensitive";
+use crate::extensions::SENSITIVE;
+use crate::names::{builder_name, inline_type_name};
 
 /// The module of `multicard-api` whose `secret` and `pan` functions the
 /// written impls call.
@@ -85,7 +85,7 @@ pub fn sensitive_fields(spec: &OpenAPI) -> Result<Vec<SensitiveField>, String> {
                         .ok_or(format!("{pointer}: a sensitive parameter of an operation without an operationId"))?;
                     let name = parameter.get("name").and_then(Value::as_str).unwrap_or_default();
                     found.push(SensitiveField {
-                        owner: Owner::Operation(crate::builder_name(id)),
+                        owner: Owner::Operation(builder_name(id)),
                         field: name.to_string(),
                         kind: parse_kind(kind, &pointer)?,
                         pointer,
@@ -125,7 +125,7 @@ fn walk_schema(schema: &Value, rust_name: &str, pointer: &str, out: &mut Vec<Sen
                 pointer: pointer.clone(),
             });
         }
-        walk_schema(property, &format!("{rust_name}{}", pascal_case(name)), &pointer, out)?;
+        walk_schema(property, &inline_type_name(rust_name, name), &pointer, out)?;
     }
     Ok(())
 }
@@ -159,17 +159,6 @@ fn parse_kind(value: &Value, pointer: &str) -> Result<SensitiveKind, String> {
 
 fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
-}
-
-/// `kyc_data` gives `KycData`, as typify names the type of a property.
-fn pascal_case(name: &str) -> String {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let mut chars = part.chars();
-            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
-        })
-        .collect()
 }
 
 /// What [`redact_debug`] changed.

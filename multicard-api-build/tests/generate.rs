@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use multicard_api_build::names::builder_name;
 use multicard_api_build::{generate, generate_code, parse_spec};
 
 fn spec_text() -> String {
@@ -31,6 +32,23 @@ fn the_committed_spec_generates_all_31_operations() {
     }
     assert_eq!(client.matches("pub struct PaymentModel {").count(), 1, "a response type has no builder");
     assert!(!client.contains("builder::PaymentModel"));
+}
+
+#[test]
+fn every_operation_has_the_builder_its_name_says() {
+    // The glue names each operation's builder itself (`get_card` gives
+    // `builder::GetCard`); it must be the name progenitor gave it.
+    let spec = parse_spec(&spec_text()).expect("the committed spec parses");
+    let (client, _, _) = generate_code(&spec).expect("generation succeeds");
+    let builders = &client[client.find("\npub mod builder {").expect("a builder module")..];
+    let mut checked = 0;
+    for (_, _, operation) in spec.operations() {
+        let id = operation.operation_id.as_deref().expect("an operationId");
+        let name = builder_name(id);
+        assert!(builders.contains(&format!("    pub struct {name}<'a> {{")), "`{id}`: no `builder::{name}`");
+        checked += 1;
+    }
+    assert_eq!(checked, 31);
 }
 
 #[test]
