@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::extensions::{APIDOG_NAME, APIDOG_PREFIX, PREFIX, RUN_IN_APIDOG};
 use crate::json::escape_pointer;
 
 /// Removes apidog's bookkeeping (`x-apidog-*`, `x-run-in-apidog`), empty
@@ -13,8 +14,8 @@ use crate::json::escape_pointer;
 pub fn strip_noise(value: &mut Value) {
     if let Value::Object(map) = value {
         map.retain(|key, v| {
-            !((key.starts_with("x-apidog") && key != "x-apidog-name")
-                || key == "x-run-in-apidog"
+            !((key.starts_with(APIDOG_PREFIX) && key != APIDOG_NAME)
+                || key == RUN_IN_APIDOG
                 || (key == "title" && v.as_str() == Some(""))
                 || (key == "headers" && v.as_object().is_some_and(Map::is_empty))
                 || (key == "parameters" && v.as_array().is_some_and(Vec::is_empty))
@@ -170,7 +171,7 @@ pub fn tidy_ref_siblings(map: &mut Map<String, Value>) {
 /// The status code and label of an apidog extra response key such as
 /// `x-400:Инвойс просрочен`.
 pub fn extra_response_key(key: &str) -> Option<(&str, &str)> {
-    let rest = key.strip_prefix("x-")?;
+    let rest = key.strip_prefix(PREFIX)?;
     let (status, label) = rest.split_once(':')?;
     (status.len() == 3 && status.chars().all(|c| c.is_ascii_digit())).then_some((status, label.trim()))
 }

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+use crate::apidog;
 use crate::corrections::Corrections;
 use crate::error::{RegenError, Result};
-use crate::apidog;
+use crate::extensions::{APIDOG_NAME, SETTLED_BY};
 use crate::json::{escape_pointer, first_difference, semantic};
 use crate::page_ops::PageOperation;
 use crate::pins::{Key, Ledger};
@@ -18,10 +19,6 @@ use crate::vendor::Page;
 /// The common error envelope and its inner object, defined in the corrections.
 const ERROR_RESPONSE: &str = "ErrorResponse";
 const ERROR_DETAIL: &str = "ErrorDetail";
-
-/// The one extension the normalized document carries: on an operation that
-/// changes state, the read that settles it when its answer is lost.
-pub const SETTLED_BY: &str = "x-settled-by";
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -401,7 +398,7 @@ fn build_operation(
             let description =
                 response.get("description").and_then(Value::as_str).unwrap_or_default().trim().to_string();
             let apidog_name =
-                response.get("x-apidog-name").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty());
+                response.get(APIDOG_NAME).and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty());
             let default_label =
                 label.clone().or(apidog_name.map(str::to_string)).unwrap_or_else(|| format!("{status} example"));
             let entry = statuses.entry(status).or_insert_with(|| (String::new(), Vec::new(), Vec::new()));

@@ -25,9 +25,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{RegenError, Result};
-
-/// The schema extension that lists a schema's informative fields.
-pub const INFORMATIVE_FIELDS: &str = "x-informative-fields";
+use crate::extensions::INFORMATIVE_FIELDS;
 
 /// The `decoding` section of the corrections.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use heck::ToUpperCamelCase;
 use serde_json::{Map, Value, json};
 
-use crate::error::Result;
 use crate::apidog;
-use crate::json::{escape_pointer, pascal_case};
+use crate::error::Result;
+use crate::json::escape_pointer;
 
 fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
@@ -123,10 +124,11 @@ fn enum_name(pointer: &str, owners: &BTreeMap<String, (String, Vec<String>)>, ta
         .map(|(name, _)| name.to_string())
         .or(parameter)
         .unwrap_or_else(|| "value".to_string());
-    let mut name = format!("{}{}", pascal_case(&owner), pascal_case(&leaf));
+    let base = format!("{}{}", owner.to_upper_camel_case(), leaf.to_upper_camel_case());
+    let mut name = base.clone();
     let mut n = 2;
     while taken.contains(&name) {
-        name = format!("{}{}{n}", pascal_case(&owner), pascal_case(&leaf));
+        name = format!("{base}{n}");
         n += 1;
     }
     name

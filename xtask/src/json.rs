@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::extensions::PREFIX;
+
 /// Escapes one JSON pointer token (RFC 6901).
 pub fn escape_pointer(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
@@ -37,7 +39,7 @@ pub fn semantic(value: &Value) -> Value {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
             for key in keys {
-                if matches!(key.as_str(), "description" | "title" | "example" | "examples") || key.starts_with("x-") {
+                if matches!(key.as_str(), "description" | "title" | "example" | "examples") || key.starts_with(PREFIX) {
                     continue;
                 }
                 let v = &map[key];
@@ -95,21 +97,4 @@ pub fn first_difference(a: &Value, b: &Value, pointer: &str) -> Option<String> {
         _ if a == b => None,
         _ => Some(pointer.to_string()),
     }
-}
-
-/// Turns `snake_case`, `camelCase` or `kebab-case` into `PascalCase`.
-pub fn pascal_case(name: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in name.chars() {
-        if c == '_' || c == '-' || c == ' ' || c == '.' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

@@ -5,6 +5,7 @@
 //! `spec/multicard.yaml`, and reports what changed against the committed one.
 #![forbid(unsafe_code)]
 
+pub mod apidog;
 pub mod assemble;
 pub mod bench;
 pub mod corrections;
@@ -12,9 +13,10 @@ pub mod decoding;
 pub mod enums;
 pub mod error;
 pub mod examples;
-pub mod apidog;
+pub mod extensions;
 pub mod import;
 pub mod json;
+pub mod mapping;
 pub mod page_ops;
 pub mod patches;
 pub mod pins;
@@ -71,7 +73,13 @@ pub enum Pins {
 fn build(paths: &SpecPaths) -> Result<(Value, corrections::Corrections, pins::Ledger)> {
     let corrections = corrections::Corrections::load(&paths.corrections)?;
     let pages = vendor::load_pages(&paths.vendor)?;
-    import::check_mapping(&pages, &corrections, paths, "the vendor pages do not match the pages the corrections map")?;
+    mapping::check_mapping(
+        &pages,
+        &corrections,
+        &paths.corrections,
+        &paths.output,
+        "the vendor pages do not match the pages the corrections map",
+    )?;
     let mut ledger = pins::Ledger::default();
     pins::from_pages(&pages, &corrections, &mut ledger)?;
     let document = assemble::normalize(&pages, &corrections, &mut ledger)?;

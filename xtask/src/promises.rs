@@ -3,9 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::assemble::SETTLED_BY;
 use crate::corrections::Corrections;
 use crate::error::{RegenError, Result};
+use crate::extensions::{KEPT, PREFIX, SENSITIVE};
 
 /// Sorts the component schemas by name.
 pub fn sort_schemas(doc: &mut Value) {
@@ -30,11 +30,11 @@ pub fn check(doc: &Value, corrections: &Corrections) -> Result<()> {
             return;
         }
         for (key, value) in map.iter() {
-            if key == crate::sensitive::SENSITIVE {
+            if key == SENSITIVE {
                 if let Err(message) = crate::sensitive::check_mark(pointer, value) {
                     problem = Some((pointer.to_string(), message));
                 }
-            } else if key.starts_with("x-") && key != SETTLED_BY && key != crate::decoding::INFORMATIVE_FIELDS {
+            } else if key.starts_with(PREFIX) && !KEPT.contains(&key.as_str()) {
                 problem = Some((pointer.to_string(), format!("extension `{key}` left in the document")));
             }
         }

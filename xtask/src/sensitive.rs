@@ -8,10 +8,8 @@ use serde_json::{Value, json};
 
 use crate::corrections::Corrections;
 use crate::error::{RegenError, Result};
+use crate::extensions::SENSITIVE;
 use crate::json::escape_pointer;
-
-/// The extension that marks a sensitive property or parameter.
-pub const SENSITIVE: &str = "x-sensitive";
 
 /// The kinds of sensitive values, as written after [`SENSITIVE`]:
 /// `secret` is never shown; `pan` is shown as the first six and last four

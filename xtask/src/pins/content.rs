@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use super::{Key, Ledger};
+use super::ledger::{Key, Ledger};
 use crate::corrections::Corrections;
 use crate::error::{RegenError, Result};
 use crate::vendor::Page;

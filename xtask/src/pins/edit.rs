@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::Key;
+use super::ledger::Key;
 use crate::corrections::Corrections;
 use crate::error::{RegenError, Result};
 

@@ -1,11 +1,18 @@
 //! The report as a `CHANGELOG.md` section, ready to paste under
 //! "Unreleased" (`cargo xtask regen --changelog FILE` writes it).
 
-use super::{Change, Level, Report, semver_note};
+use super::change::{Change, Level, Report, semver_note};
+
+impl Report {
+    /// A `CHANGELOG.md` section describing the changes.
+    pub fn changelog(&self) -> String {
+        section(self)
+    }
+}
 
 /// The section: a heading, the semver verdict, then the changes by verdict,
 /// each with the operations it reaches.
-pub fn section(report: &Report) -> String {
+fn section(report: &Report) -> String {
     let mut out = String::from("### Multicard API update (regenerated from the vendor's pages)\n\n");
     let Some(semver) = report.semver() else {
         out.push_str("No change to the API.\n");

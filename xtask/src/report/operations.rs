@@ -5,8 +5,10 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::change::{Change, Level};
 use super::reach::{Direction, OpRef, Use, json_schema, operations};
-use super::{Change, Level, schema};
+use super::schema;
+use crate::extensions::SETTLED_BY;
 
 /// Adds the changes of every operation, added, removed or changed.
 pub fn compare(old: &Value, new: &Value, out: &mut Vec<Change>) {
@@ -161,11 +163,7 @@ fn operation(op: &OpRef, old: &Value, new_op: &OpRef, new: &Value, out: &mut Vec
     }
     for (key, what, why) in [
         ("security", "security changed", "whether the SDK sends the bearer token changes"),
-        (
-            crate::assemble::SETTLED_BY,
-            "the read that settles a lost answer changed",
-            "the read `Error::OutcomeUnknown` names changes",
-        ),
+        (SETTLED_BY, "the read that settles a lost answer changed", "the read `Error::OutcomeUnknown` names changes"),
     ] {
         if old.get(key) != new.get(key) {
             let show = |v: &Value| v.get(key).map(Value::to_string);

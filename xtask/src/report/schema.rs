@@ -13,8 +13,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use super::Level;
+use super::change::Level;
 use super::reach::ref_name;
+use crate::extensions::{INFORMATIVE_FIELDS, SENSITIVE};
 
 /// A change found inside one schema, before it is placed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,12 +345,8 @@ impl Differ<'_> {
             self.push(Level::Patch, inner, "description changed", text(old), text(new), "documentation only");
         }
         for (key, level, why) in [
-            (crate::sensitive::SENSITIVE, Level::Patch, "what `Debug` prints changes"),
-            (
-                crate::decoding::INFORMATIVE_FIELDS,
-                Level::Minor,
-                "which nested objects may fall away when they do not decode changes",
-            ),
+            (SENSITIVE, Level::Patch, "what `Debug` prints changes"),
+            (INFORMATIVE_FIELDS, Level::Minor, "which nested objects may fall away when they do not decode changes"),
         ] {
             if old.get(key) != new.get(key) {
                 let show = |v: &Value| v.get(key).map(Value::to_string);
