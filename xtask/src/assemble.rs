@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+use crate::apidog;
 use crate::corrections::Corrections;
 use crate::error::{RegenError, Result};
-use crate::apidog;
 use crate::json::{escape_pointer, first_difference, semantic};
 use crate::page_ops::PageOperation;
 use crate::pins::{Key, Ledger};

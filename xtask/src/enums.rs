@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use crate::error::Result;
 use crate::apidog;
+use crate::error::Result;
 use crate::json::{escape_pointer, pascal_case};
 
 fn reference(name: &str) -> Value {

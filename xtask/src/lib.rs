@@ -5,6 +5,7 @@
 //! `spec/multicard.yaml`, and reports what changed against the committed one.
 #![forbid(unsafe_code)]
 
+pub mod apidog;
 pub mod assemble;
 pub mod bench;
 pub mod corrections;
@@ -12,7 +13,6 @@ pub mod decoding;
 pub mod enums;
 pub mod error;
 pub mod examples;
-pub mod apidog;
 pub mod import;
 pub mod json;
 pub mod page_ops;

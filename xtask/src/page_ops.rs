@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use crate::error::{RegenError, Result};
 use crate::apidog;
+use crate::error::{RegenError, Result};
 
 /// One page's operation, after the generic per-page fixes.
 #[derive(Debug, Clone)]

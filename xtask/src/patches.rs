@@ -12,9 +12,9 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
+use crate::apidog;
 use crate::corrections::{Corrections, PatchOp};
 use crate::error::{RegenError, Result};
-use crate::apidog;
 use crate::pins::{ABSENT, Key, Ledger, canonical};
 
 /// One step of a patch path.
