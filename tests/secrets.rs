@@ -6,10 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
-use multicard_api::auth::{RefreshPolicy, TokenCache};
+use futures_util::FutureExt;
+use multicard_api::token_cache::{Fetch, Fetched, RefreshPolicy, SystemClock, TokenCache};
 use multicard_api::transport::ClientState;
 use multicard_api::{Client, Config, Environment, Error, Multicard};
 use multicard_api_tests::fake::{application_body, expiry_in};
+use secrecy::SecretString;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -96,14 +98,14 @@ async fn no_debug_display_error_or_log_line_holds_the_secret_or_the_token() {
     // Every public type that holds a secret or a token.
     let static_state = ClientState::with_bearer_token(TOKEN).unwrap();
     let raw = Client::new_with_client(&server.uri(), reqwest::Client::new(), static_state.clone());
-    let cache = TokenCache::new(
-        reqwest::Client::new(),
-        &server.uri(),
-        "rhmt_test".into(),
-        SECRET.into(),
-        RefreshPolicy::default(),
-        Arc::new(multicard_api::auth::SystemClock),
-    );
+    // A cache on its own, its fetch handing out `TOKEN`.
+    let fetch: Fetch = Arc::new(|_| {
+        async { Ok(Fetched { token: SecretString::from(TOKEN), lifetime: Some(Duration::from_secs(3600)) }) }.boxed()
+    });
+    let cache =
+        Arc::new(TokenCache::new(fetch, RefreshPolicy::default(), Duration::from_secs(5), Arc::new(SystemClock)));
+    let from_cache = cache.get().await.unwrap();
+    assert_eq!(from_cache.expose(), TOKEN);
     let printed = [
         ("Multicard", format!("{client:?}")),
         ("Client", format!("{:?}", client.api())),
@@ -111,6 +113,7 @@ async fn no_debug_display_error_or_log_line_holds_the_secret_or_the_token() {
         ("ClientState", format!("{static_state:?}")),
         ("TokenCache", format!("{:?}", client.tokens())),
         ("new TokenCache", format!("{cache:?}")),
+        ("Token from a new TokenCache", format!("{from_cache:?}")),
         ("Token", format!("{token:?}")),
     ];
     for (what, text) in &printed {

@@ -9,12 +9,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use futures_util::future::join_all;
-use multicard_api::auth::{Clock, RefreshPolicy, TokenCache};
 use multicard_api::error::TransportKind;
 use multicard_api::time::MulticardDateTime;
+use multicard_api::token_cache::{Clock, RefreshPolicy};
 use multicard_api::{Error, Multicard};
 use multicard_api_tests::fake::{self, IssueTokens, application_body, bearers, count, server_with_auth};
-use secrecy::SecretString;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -131,15 +130,11 @@ async fn server_and_local_clocks_two_hours_apart_still_give_the_right_deadline()
     for offset in [ChronoDuration::hours(-2), ChronoDuration::hours(2)] {
         let (server, _) = server_with_auth(ChronoDuration::hours(1), Duration::ZERO).await;
         let clock = ManualClock::new(offset);
-        let cache = Arc::new(TokenCache::new(
-            reqwest::Client::new(),
-            &server.uri(),
-            fake::APPLICATION_ID.into(),
-            SecretString::from(fake::SECRET),
-            no_jitter(Duration::from_secs(60)),
-            clock.clone(),
-        ));
-        let token = cache.get().await.expect("token");
+        let client = Multicard::new(
+            fake::config(&server).with_refresh_policy(no_jitter(Duration::from_secs(60))).with_clock(clock.clone()),
+        )
+        .unwrap();
+        let token = client.tokens().get().await.expect("token");
         let left = token.deadline().expect("a usable expiry") - clock.now();
         // The Date header says when the token was issued: one hour left,
         // whatever the local wall clock believes.
@@ -200,14 +195,8 @@ async fn a_second_401_is_the_callers_error_with_no_loop() {
 #[tokio::test]
 async fn a_401_wipes_the_token_only_if_it_is_still_the_current_one() {
     let (server, _) = server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
-    let cache = Arc::new(TokenCache::new(
-        reqwest::Client::new(),
-        &server.uri(),
-        fake::APPLICATION_ID.into(),
-        SecretString::from(fake::SECRET),
-        RefreshPolicy::default(),
-        ManualClock::new(ChronoDuration::zero()),
-    ));
+    let client = Multicard::new(fake::config(&server).with_clock(ManualClock::new(ChronoDuration::zero()))).unwrap();
+    let cache = client.tokens();
     let first = cache.get().await.unwrap();
     assert!(cache.invalidate(&first), "the failed token is the current one");
     let second = cache.get().await.unwrap();
@@ -387,7 +376,7 @@ async fn a_token_with_an_unusable_expiry_is_cached_for_the_fallback_lifetime() {
         }
         assert_eq!(count(&server, "/auth").await, 1, "ten calls, one /auth");
         // Past the fallback lifetime, a new token is fetched.
-        clock.advance(multicard_api::auth::UNUSABLE_EXPIRY_LIFETIME);
+        clock.advance(multicard_api::token_cache::UNUSABLE_EXPIRY_LIFETIME);
         client.send(|api| api.get_application()).await.expect("a fresh token serves");
         assert_eq!(count(&server, "/auth").await, 2, "the fallback lifetime ran out");
         let seen = bearers(&server, "/payment/application").await;

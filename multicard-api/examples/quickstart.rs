@@ -277,6 +277,6 @@ async fn main() -> Result<(), Failure> {
         .await?;
     }
 
-    println!("\ndone: {} /auth request(s) for the whole story", multicard.tokens().auth_requests());
+    println!("\ndone: {} /auth request(s) for the whole story", multicard.auth_requests());
     Ok(())
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::auth::{Clock, RefreshPolicy, SystemClock};
 use crate::error::Error;
 use crate::retry::RetryPolicy;
+use crate::token_cache::{Clock, RefreshPolicy, SystemClock};
 
 /// Where the API lives.
 #[derive(Debug, Clone, PartialEq, Eq)]

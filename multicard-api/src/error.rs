@@ -263,6 +263,27 @@ impl Error {
         }
     }
 
+    /// Drops what the error kept of the answer's body (its snippet, its
+    /// raw `data`), keeping what kind of answer it was: for `/auth`, whose
+    /// answer may echo the secret in a form no scrubbing recognises.
+    pub(crate) fn forget_body(&mut self) {
+        match self {
+            Error::UnexpectedResponse { snippet, reason, .. } => {
+                let kind = match snippet.trim_start().chars().next() {
+                    None => "empty",
+                    Some('<') => "markup, e.g. an HTML page",
+                    Some('{' | '[') => "JSON",
+                    Some(_) => "text",
+                };
+                *reason = format!("{reason} ({kind}; the body is not kept)");
+                snippet.clear();
+            }
+            Error::Undecodable { data, .. } => *data = RawData::new(serde_json::Value::Null),
+            Error::OutcomeUnknown { cause, .. } => cause.forget_body(),
+            _ => {}
+        }
+    }
+
     pub(crate) fn from_transport(operation: &'static str, error: reqwest::Error) -> Self {
         let kind = if error.is_connect() {
             TransportKind::Connect

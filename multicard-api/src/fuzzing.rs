@@ -22,10 +22,10 @@ pub fn expiry(data: &[u8]) {
 /// The envelope and error decoder, under the statuses that matter.
 pub fn envelope(data: &[u8]) {
     for status in [0, 200, 201, 400, 401, 403, 404, 429, 500, 502] {
-        let _ = crate::executor::decode_body::<builder::GetPayment<'static>>(status, None, data, "fuzz");
+        let _ = crate::envelope::decode_body::<builder::GetPayment<'static>>(status, None, data, "fuzz");
         let _ =
-            crate::executor::decode_body::<builder::GetToken<'static>>(status, Some("text/html".into()), data, "fuzz");
-        let _ = crate::executor::decode_body::<builder::CancelInvoice<'static>>(status, None, data, "fuzz");
+            crate::envelope::decode_body::<builder::GetToken<'static>>(status, Some("text/html".into()), data, "fuzz");
+        let _ = crate::envelope::decode_body::<builder::CancelInvoice<'static>>(status, None, data, "fuzz");
     }
 }
 

@@ -17,20 +17,7 @@ use serde::de::DeserializeOwned;
 /// How many unreadable fields a client keeps (the oldest go first).
 pub const KEPT: usize = 32;
 
-/// An informative field that did not decode, and what it held.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct UnreadableField {
-    /// The operation whose answer held it (`None` outside
-    /// [`Multicard::send`](crate::Multicard::send)).
-    pub operation: Option<&'static str>,
-    /// The type and field, e.g. `PaymentModel.store`.
-    pub field: String,
-    /// Why it did not decode (card numbers masked).
-    pub reason: String,
-    /// The value as it came.
-    pub value: crate::error::RawData,
-}
+pub use crate::attempt::UnreadableField;
 
 /// The most recent unreadable fields of one client.
 #[derive(Debug, Default)]
@@ -74,14 +61,14 @@ fn fit<T: DeserializeOwned>(value: serde_json::Value, schema: &'static str, fiel
             let inner = error.path().to_string();
             let field = if inner == "." { format!("{schema}.{field}") } else { format!("{schema}.{field}.{inner}") };
             let reason = crate::scrub::clean(&error.into_inner().to_string());
-            let operation = crate::transport::current_operation();
+            let operation = crate::attempt::current_operation();
             tracing::warn!(
                 target: "multicard::decode",
                 operation = operation.unwrap_or("(direct)"),
                 field = %field,
                 "an informative field did not decode and was left empty"
             );
-            crate::transport::record_unreadable(UnreadableField {
+            crate::attempt::record_unreadable(UnreadableField {
                 operation,
                 field,
                 reason,

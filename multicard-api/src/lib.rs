@@ -8,28 +8,33 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod attempt;
 pub mod auth;
-pub mod operation;
 pub mod callbacks;
-pub(crate) mod executor;
 pub mod config;
 pub mod enums {
     //! Open enums: every status, payment system and error code of the spec.
     //! A value Multicard adds later decodes as `Unknown`.
     include!(concat!(env!("OUT_DIR"), "/multicard_enums.rs"));
 }
+mod envelope;
 pub mod error;
+mod executor;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod transport;
 pub mod informative;
+mod multicard;
+pub mod operation;
 pub mod operation_table;
 mod redact;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod scrub;
+mod settle;
 pub mod time;
+pub mod token_cache;
+pub mod transport;
 mod values;
 
 #[allow(clippy::all, missing_docs, rustdoc::all, unused_imports)]
@@ -37,7 +42,6 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/multicard_client.rs"));
 }
 
-pub use executor::{CallOptions, Multicard};
 pub use config::{Config, Environment};
 pub use error::Error;
 /// The generated client: one method per operation, returning raw
@@ -46,6 +50,7 @@ pub use error::Error;
 pub use generated::Client;
 /// The generated request builders, one per operation.
 pub use generated::builder;
+pub use multicard::{CallOptions, Multicard};
 /// The generated client's own error, for callers of [`Client`] directly.
 pub use progenitor_client::Error as RawError;
 pub use progenitor_client::ResponseValue;

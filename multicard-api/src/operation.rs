@@ -52,6 +52,12 @@ impl FailureBody for types::AuthErrorResponse {
     }
 }
 
+impl FailureBody for () {
+    fn into_error(self, operation: &'static str, status: u16) -> Error {
+        Error::unexpected(operation, status, None, b"", "no error body is documented for this operation")
+    }
+}
+
 impl Envelope for types::AuthToken {
     type Data = types::AuthToken;
     fn into_parts(self) -> (bool, Option<Self::Data>, Option<types::ErrorDetail>) {

@@ -1,20 +1,30 @@
-//! The state every generated [`Client`](crate::Client) carries, and the
-//! hooks that put the bearer token on every request that needs one.
+//! The transport: the one way every request goes out and every answer
+//! comes back, `/auth` included. It is the generated client's hooks
+//! (progenitor's `ClientHooks`):
 //!
-//! A call made through [`Multicard::send`](crate::Multicard::send) takes
-//! its token before the request is built and hands it to the hook through a
-//! task-local, so the token on the wire is exactly the one a 401 will
+//! - before sending: refuse a path parameter that would change the route,
+//!   put the attempt's token and timeout on the request, and keep what the
+//!   request carried (to cut it out of an echoed error);
+//! - sending: read the body up to the attempt's size cap, never past it;
+//! - after: record the answer's status, content type, `Retry-After` and,
+//!   when asked, `Date`, for the executor.
+//!
+//! A call made through [`Multicard::send`](crate::Multicard::send) takes its
+//! token before the request is built and hands it here in the attempt (see
+//! `attempt.rs`), so the token on the wire is exactly the one a 401 will
 //! invalidate. A call made directly on the generated client takes the
-//! cached token (refreshing it if needed) in the hook itself.
+//! cached token (refreshing it if needed) here.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo as ProgenitorOperation};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, DATE, HeaderValue, RETRY_AFTER};
 
-use crate::auth::{Token, TokenCache};
+use crate::attempt::{ATTEMPT, Head};
 use crate::operation_table;
+pub use crate::token_cache::InvalidToken;
+use crate::token_cache::{Token, TokenCache, bearer};
 
 /// Where the generated client's token comes from.
 #[derive(Clone)]
@@ -48,24 +58,6 @@ impl fmt::Debug for ClientState {
     }
 }
 
-/// A token that cannot be put in an HTTP header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidToken;
-
-impl fmt::Display for InvalidToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the token holds characters that cannot appear in an HTTP header")
-    }
-}
-
-impl std::error::Error for InvalidToken {}
-
-pub(crate) fn bearer(token: &str) -> Result<HeaderValue, InvalidToken> {
-    let mut value = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| InvalidToken)?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
 impl ClientState {
     /// A state that sends no token.
     pub fn new() -> Self {
@@ -92,50 +84,6 @@ impl ClientState {
             _ => None,
         }
     }
-}
-
-/// What one attempt of a call saw, shared between the executor and the
-/// hooks of that attempt.
-#[derive(Debug, Default)]
-pub(crate) struct Attempt {
-    /// The operation.
-    pub operation: &'static str,
-    /// The operation as the spec lists it.
-    pub info: Option<&'static operation_table::OperationInfo>,
-    /// The token the executor took for this attempt.
-    pub token: Option<Token>,
-    /// The timeout of this call, if it overrides the client's.
-    pub timeout: Option<std::time::Duration>,
-    /// The largest body to read.
-    pub max_body: Option<usize>,
-    /// Set when the body was over `max_body` (and was not read).
-    pub oversized: std::sync::atomic::AtomicBool,
-    /// The status and content type of the answer, recorded by the post hook.
-    pub observed: Mutex<Option<(u16, Option<String>)>>,
-    /// `Retry-After`, if the answer had one.
-    pub retry_after: Mutex<Option<std::time::Duration>>,
-    /// Informative fields of the answer that did not decode.
-    pub unreadable: Mutex<Vec<crate::informative::UnreadableField>>,
-    /// What this attempt's request carried, for scrubbing an error.
-    pub sent: Mutex<crate::scrub::Sent>,
-}
-
-/// The operation of the attempt under way, if any.
-pub(crate) fn current_operation() -> Option<&'static str> {
-    ATTEMPT.try_with(|attempt| attempt.operation).ok()
-}
-
-/// Notes an informative field that did not decode, for the executor.
-pub(crate) fn record_unreadable(field: crate::informative::UnreadableField) {
-    let _ = ATTEMPT.try_with(|attempt| {
-        if let Ok(mut kept) = attempt.unreadable.lock() {
-            kept.push(field);
-        }
-    });
-}
-
-tokio::task_local! {
-    pub(crate) static ATTEMPT: Arc<Attempt>;
 }
 
 /// The token's header value.
@@ -215,8 +163,11 @@ impl ClientHooks<ClientState> for crate::Client {
         // No parameter may change the route: `..` or `.` is folded away by
         // the URL parser, and an empty one leaves a `//` or a trailing `/`.
         // The executor has looked the operation up already.
-        let op =
-            ATTEMPT.try_with(|attempt| attempt.info).ok().flatten().or_else(|| operation_table::find(info.operation_id));
+        let op = ATTEMPT
+            .try_with(|attempt| attempt.info)
+            .ok()
+            .flatten()
+            .or_else(|| operation_table::find(info.operation_id));
         if let Some(op) = op
             && op.path.contains('{')
         {
@@ -275,16 +226,15 @@ impl ClientHooks<ClientState> for crate::Client {
         if let Ok(response) = result {
             let _ = ATTEMPT.try_with(|attempt| {
                 let headers = response.headers();
-                let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-                if let Ok(mut observed) = attempt.observed.lock() {
-                    *observed = Some((response.status().as_u16(), content_type));
-                }
-                let retry_after = headers
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| crate::retry::parse_retry_after(v, chrono::Utc::now()));
-                if let Ok(mut slot) = attempt.retry_after.lock() {
-                    *slot = retry_after;
+                let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+                let head = Head {
+                    status: response.status().as_u16(),
+                    content_type: text(CONTENT_TYPE).map(str::to_string),
+                    retry_after: text(RETRY_AFTER).and_then(|v| crate::retry::parse_retry_after(v, chrono::Utc::now())),
+                    date: if attempt.want_date { text(DATE).map(str::to_string) } else { None },
+                };
+                if let Ok(mut slot) = attempt.head.lock() {
+                    *slot = Some(head);
                 }
             });
         }

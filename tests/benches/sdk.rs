@@ -6,7 +6,6 @@
 //! callback verification. `cargo xtask bench-report` turns the medians into
 //! the table of BENCHMARKS.md.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,6 @@ use axum::http::header;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::FutureExt;
 use futures_util::future::join_all;
-use multicard_api::auth::{RefreshPolicy, SystemClock, TokenCache};
 use multicard_api::callbacks::{Verifier, testing};
 use multicard_api::types;
 use multicard_api::{Config, Environment, Multicard};
@@ -138,14 +136,12 @@ fn benches(c: &mut Criterion) {
     group.finish();
 
     // The token cache.
-    let cache = Arc::new(TokenCache::new(
-        http.clone(),
-        &base,
-        "bench".into(),
-        "secret".into(),
-        RefreshPolicy::default(),
-        Arc::new(SystemClock),
-    ));
+    let cache = Multicard::new(
+        Config::new("bench", "secret", Environment::Custom(base.clone())).with_http_client(http.clone()),
+    )
+    .unwrap()
+    .tokens()
+    .clone();
     runtime.block_on(cache.get()).unwrap();
     let mut group = c.benchmark_group("token");
     // Taking a cached token completes on its first poll: measured without

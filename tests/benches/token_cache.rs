@@ -1,12 +1,10 @@
 //! The token cache: taking a cached token, against waiting for a refresh
 //! (one `/auth` round trip on loopback), and a whole call with a warm token.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
 use criterion::{Criterion, criterion_group, criterion_main};
-use multicard_api::auth::{RefreshPolicy, SystemClock, TokenCache};
 use multicard_api_tests::fake::{self, application_body, server_with_auth};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -20,14 +18,8 @@ fn token_cache(c: &mut Criterion) {
             .respond_with(ResponseTemplate::new(200).set_body_json(application_body()))
             .mount(&server),
     );
-    let cache = Arc::new(TokenCache::new(
-        reqwest::Client::new(),
-        &server.uri(),
-        fake::APPLICATION_ID.into(),
-        fake::SECRET.into(),
-        RefreshPolicy::default(),
-        Arc::new(SystemClock),
-    ));
+    let client = fake::client(&server);
+    let cache = client.tokens().clone();
     runtime.block_on(cache.get()).unwrap();
 
     let mut group = c.benchmark_group("token");

@@ -1,0 +1,84 @@
+//! What one attempt of a call carries and sees, shared between the
+//! executor (which fills it in before sending and reads it after) and the
+//! transport's hooks (which read the token and limits, and record what the
+//! answer's head said). It travels in a task-local, [`ATTEMPT`], because the
+//! generated client's hooks take no argument of ours.
+
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use crate::error::RawData;
+use crate::operation_table::OperationInfo;
+use crate::scrub::Sent;
+use crate::token_cache::Token;
+
+/// An informative field that did not decode, and what it held.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UnreadableField {
+    /// The operation whose answer held it (`None` outside
+    /// [`Multicard::send`](crate::Multicard::send)).
+    pub operation: Option<&'static str>,
+    /// The type and field, e.g. `PaymentModel.store`.
+    pub field: String,
+    /// Why it did not decode (card numbers masked).
+    pub reason: String,
+    /// The value as it came.
+    pub value: RawData,
+}
+
+/// The head of an answer, as the transport saw it.
+#[derive(Debug, Default)]
+pub(crate) struct Head {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub retry_after: Option<Duration>,
+    /// The `Date` header, when the attempt asked for it.
+    pub date: Option<String>,
+}
+
+/// One attempt of a call.
+#[derive(Debug, Default)]
+pub(crate) struct Attempt {
+    /// The operation.
+    pub operation: &'static str,
+    /// The operation as the spec lists it.
+    pub info: Option<&'static OperationInfo>,
+    /// The token the executor took for this attempt.
+    pub token: Option<Token>,
+    /// The timeout of this attempt.
+    pub timeout: Option<Duration>,
+    /// The largest body to read.
+    pub max_body: Option<usize>,
+    /// Record the answer's `Date` header (the token's lifetime is measured
+    /// against it).
+    pub want_date: bool,
+    /// Set when the body was over `max_body` (and was not read).
+    pub oversized: AtomicBool,
+    /// The head of the answer, recorded by the post hook.
+    pub head: Mutex<Option<Head>>,
+    /// Informative fields of the answer that did not decode.
+    pub unreadable: Mutex<Vec<UnreadableField>>,
+    /// What this attempt's request carried, for scrubbing an error.
+    pub sent: Mutex<Sent>,
+}
+
+tokio::task_local! {
+    /// The attempt under way.
+    pub(crate) static ATTEMPT: std::sync::Arc<Attempt>;
+}
+
+/// The operation of the attempt under way, if any.
+pub(crate) fn current_operation() -> Option<&'static str> {
+    ATTEMPT.try_with(|attempt| attempt.operation).ok()
+}
+
+/// Notes an informative field that did not decode, for the executor.
+pub(crate) fn record_unreadable(field: UnreadableField) {
+    let _ = ATTEMPT.try_with(|attempt| {
+        if let Ok(mut kept) = attempt.unreadable.lock() {
+            kept.push(field);
+        }
+    });
+}

@@ -1,0 +1,177 @@
+//! [`Multicard`]: the client users hold. It puts the pieces together (the
+//! HTTP client, the transport, the executor, the token cache and its
+//! `/auth` fetch) and hands each call to the executor.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::executor::{Executor, Settings};
+use crate::operation::{Envelope, Operation};
+use crate::token_cache::TokenCache;
+use crate::transport::ClientState;
+use crate::{Client, auth};
+
+/// The Multicard client: tokens, envelope and errors handled.
+///
+/// Cloning is cheap; clones share one connection pool and one token.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), multicard_api::Error> {
+/// use multicard_api::{Config, Environment, Multicard};
+/// let multicard = Multicard::new(Config::new("my_app", "my-secret", Environment::Sandbox))?;
+/// let payment = multicard.send(|api| api.get_payment().uuid("a81b7b62-6d86-11f0-9a1b-00505680eaf6")).await?;
+/// println!("{} tiyin, {}", payment.payment_amount, payment.status);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Multicard {
+    pub(crate) executor: Executor,
+    tokens: Arc<TokenCache>,
+    auth_requests: Arc<AtomicU64>,
+}
+
+/// Settings for one call.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CallOptions {
+    timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// The client's settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A total timeout for this call, instead of the client's: it bounds
+    /// waiting for a token, every attempt and the pauses between them.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+impl Multicard {
+    /// A client for `config`. Fails only on a configuration that cannot
+    /// work (empty credentials, a base URL that is not http(s)).
+    pub fn new(config: Config) -> Result<Self, Error> {
+        config.validate()?;
+        let http = match &config.http {
+            Some(http) => http.clone(),
+            None => crate::config::http_client_builder()
+                .timeout(config.timeout)
+                .connect_timeout(config.connect_timeout)
+                // Only https for an https base URL (the vendor's always are).
+                .https_only(config.base_url().starts_with("https://"))
+                .build()
+                .map_err(|e| Error::InvalidConfiguration { message: format!("cannot build the HTTP client: {e}") })?,
+        };
+        let secret = Arc::new(config.secret.clone());
+        let unreadable = Arc::default();
+        // `/auth` goes the same way as every call, with its own settings and
+        // no token cache behind it.
+        let auth_settings = auth::settings(&config.refresh, &config.retry);
+        let budget = auth::budget(&auth_settings);
+        let auth_requests = Arc::new(AtomicU64::new(0));
+        let auth_executor = Executor {
+            api: Client::new_with_client(config.base_url(), http.clone(), ClientState::new()),
+            tokens: None,
+            settings: Arc::new(auth_settings),
+            secret: secret.clone(),
+            unreadable: Arc::clone(&unreadable),
+            requests: auth_requests.clone(),
+        };
+        let fetch =
+            auth::fetch(auth_executor, config.application_id.clone(), config.secret.clone(), config.clock.clone());
+        let tokens = Arc::new(TokenCache::new(fetch, config.refresh.clone(), budget, config.clock.clone()));
+        let executor = Executor {
+            api: Client::new_with_client(config.base_url(), http, ClientState::with_token_cache(tokens.clone())),
+            tokens: Some(tokens.clone()),
+            settings: Arc::new(Settings {
+                retry: config.retry.clone(),
+                timeout: config.timeout,
+                attempt_timeout: config.attempt_timeout,
+                max_body: config.max_response_bytes,
+                resend_always: false,
+                keep_bodies: true,
+                want_date: false,
+            }),
+            secret,
+            unreadable,
+            requests: Arc::default(),
+        };
+        Ok(Self { executor, tokens, auth_requests })
+    }
+
+    /// A client configured from `MULTICARD_*` environment variables; see
+    /// [`Config::from_env`].
+    pub fn from_env() -> Result<Self, Error> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// The generated client, for calls where the raw response is wanted.
+    /// It carries the same token cache.
+    pub fn api(&self) -> &Client {
+        &self.executor.api
+    }
+
+    /// The most recent informative fields (at most
+    /// [`informative::KEPT`](crate::informative::KEPT)) that did not decode
+    /// and were left empty, with their raw values, oldest first. Each also
+    /// logged a `tracing` warning naming the operation and the field.
+    pub fn unreadable_fields(&self) -> Vec<crate::informative::UnreadableField> {
+        self.executor.unreadable.snapshot()
+    }
+
+    /// The token cache.
+    pub fn tokens(&self) -> &Arc<TokenCache> {
+        &self.tokens
+    }
+
+    /// How many `/auth` requests this client has sent (retries included).
+    pub fn auth_requests(&self) -> u64 {
+        self.auth_requests.load(Ordering::Relaxed)
+    }
+
+    /// Runs one operation: `build` makes the request from the generated
+    /// client's builder (typed arguments), and the result is the `data`
+    /// payload, unwrapped, or an [`Error`].
+    ///
+    /// The token is taken (or refreshed) first. Reads are retried on
+    /// transient failures; a write is never sent twice once it may have
+    /// reached the server (see [`crate::retry`]): then the error is
+    /// [`Error::OutcomeUnknown`], naming the read that settles it. If the
+    /// server answers 401, the token is dropped (unless another call already
+    /// replaced it) and the request is sent once more with a fresh one; a
+    /// second 401 is [`Error::Unauthorized`].
+    ///
+    /// The call's timeout ([`Config::with_timeout`], or
+    /// [`CallOptions::timeout`]) bounds all of it. Run out while waiting
+    /// for a token, it is [`Error::Transport`] with
+    /// [`TransportKind::Timeout`](crate::error::TransportKind::Timeout) and
+    /// the request was never sent; run out during a write's request, it is
+    /// [`Error::OutcomeUnknown`].
+    pub async fn send<'c, O, F>(&'c self, build: F) -> Result<<O::Success as Envelope>::Data, Error>
+    where
+        O: Operation + 'c,
+        F: Fn(&'c Client) -> O,
+    {
+        self.executor.run(None, build).await.map(|(data, _)| *data)
+    }
+
+    /// [`Multicard::send`] with settings for this call (a timeout).
+    pub async fn send_with<'c, O, F>(
+        &'c self,
+        options: CallOptions,
+        build: F,
+    ) -> Result<<O::Success as Envelope>::Data, Error>
+    where
+        O: Operation + 'c,
+        F: Fn(&'c Client) -> O,
+    {
+        self.executor.run(options.timeout, build).await.map(|(data, _)| *data)
+    }
+}
