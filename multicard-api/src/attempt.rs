@@ -4,9 +4,10 @@
 //! answer's head said). It travels in a task-local, [`ATTEMPT`], because the
 //! generated client's hooks take no argument of ours.
 
-use std::sync::Mutex;
-use std::sync::atomic::AtomicBool;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
+
+use reqwest::header::HeaderValue;
 
 use crate::error::RawData;
 use crate::operation_table::OperationInfo;
@@ -32,7 +33,7 @@ pub struct UnreadableField {
 #[derive(Debug, Default)]
 pub(crate) struct Head {
     pub status: u16,
-    pub content_type: Option<String>,
+    pub content_type: Option<HeaderValue>,
     pub retry_after: Option<Duration>,
     /// The `Date` header, when the attempt asked for it.
     pub date: Option<String>,
@@ -55,18 +56,46 @@ pub(crate) struct Attempt {
     /// against it).
     pub want_date: bool,
     /// Set when the body was over `max_body` (and was not read).
-    pub oversized: AtomicBool,
+    pub oversized: Cell<bool>,
     /// The head of the answer, recorded by the post hook.
-    pub head: Mutex<Option<Head>>,
+    pub head: RefCell<Head>,
     /// Informative fields of the answer that did not decode.
-    pub unreadable: Mutex<Vec<UnreadableField>>,
+    pub unreadable: RefCell<Vec<UnreadableField>>,
     /// What this attempt's request carried, for scrubbing an error.
-    pub sent: Mutex<Sent>,
+    pub sent: RefCell<Sent>,
+}
+
+/// What the hooks recorded, taken from the attempt when it is over.
+pub(crate) struct Recorded {
+    pub head: Head,
+    pub oversized: bool,
+    pub unreadable: Vec<UnreadableField>,
+    pub sent: Sent,
+}
+
+impl Attempt {
+    /// Takes what the hooks recorded. Called inside the attempt's scope,
+    /// once its request is over.
+    pub(crate) fn take() -> Recorded {
+        ATTEMPT
+            .try_with(|attempt| Recorded {
+                head: attempt.head.take(),
+                oversized: attempt.oversized.get(),
+                unreadable: attempt.unreadable.take(),
+                sent: attempt.sent.take(),
+            })
+            .unwrap_or_else(|_| Recorded {
+                head: Head::default(),
+                oversized: false,
+                unreadable: Vec::new(),
+                sent: Sent::default(),
+            })
+    }
 }
 
 tokio::task_local! {
     /// The attempt under way.
-    pub(crate) static ATTEMPT: std::sync::Arc<Attempt>;
+    pub(crate) static ATTEMPT: Attempt;
 }
 
 /// The operation of the attempt under way, if any.
@@ -76,9 +105,5 @@ pub(crate) fn current_operation() -> Option<&'static str> {
 
 /// Notes an informative field that did not decode, for the executor.
 pub(crate) fn record_unreadable(field: UnreadableField) {
-    let _ = ATTEMPT.try_with(|attempt| {
-        if let Ok(mut kept) = attempt.unreadable.lock() {
-            kept.push(field);
-        }
-    });
+    let _ = ATTEMPT.try_with(|attempt| attempt.unreadable.borrow_mut().push(field));
 }

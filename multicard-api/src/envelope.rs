@@ -33,10 +33,12 @@ pub(crate) enum Interpreted<T> {
 pub(crate) fn interpret<O: Operation>(
     result: Result<progenitor_client::ResponseValue<O::Success>, progenitor_client::Error<O::Failure>>,
     observed_status: Option<u16>,
-    observed_type: Option<String>,
+    content_type: Option<reqwest::header::HeaderValue>,
     with_token: bool,
 ) -> Interpreted<Box<<O::Success as Envelope>::Data>> {
     use progenitor_client::Error as E;
+    // Read only when it goes into an error.
+    let observed_type = || content_type.as_ref().and_then(|v| v.to_str().ok()).map(str::to_string);
     let done = |r| Interpreted::Outcome(Outcome::Done(r));
     match result {
         Ok(value) => {
@@ -56,7 +58,7 @@ pub(crate) fn interpret<O: Operation>(
             if status == 401 && with_token {
                 return Interpreted::Outcome(Outcome::Unauthorized);
             }
-            done(decode_body::<O>(status, observed_type, &bytes, &error.to_string()).map(Box::new))
+            done(decode_body::<O>(status, observed_type(), &bytes, &error.to_string()).map(Box::new))
         }
         Err(E::CommunicationError(e)) | Err(E::ResponseBodyError(e)) => done(Err(Error::from_transport(O::ID, e))),
         Err(E::InvalidRequest(message)) | Err(E::Custom(message)) => {
@@ -65,7 +67,7 @@ pub(crate) fn interpret<O: Operation>(
         Err(_) => done(Err(Error::unexpected(
             O::ID,
             observed_status.unwrap_or(0),
-            observed_type,
+            observed_type(),
             b"",
             "the connection was upgraded, which no Multicard operation does",
         ))),
@@ -111,7 +113,7 @@ pub(crate) fn decode_body<O: Operation>(
     if (200..300).contains(&status) {
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         match serde_path_to_error::deserialize::<_, O::Success>(&mut deserializer) {
-            Ok(body) => return unwrap_envelope::<O>(status, content_type, body, bytes),
+            Ok(body) => return unwrap_envelope::<O>(status, || content_type, body, bytes),
             Err(failed) => {
                 // JSON that does not fit the type: name where, keep the data.
                 if let Ok(envelope) = serde_json::from_slice::<AnyEnvelope>(bytes) {
@@ -140,7 +142,7 @@ struct AnyEnvelope {
 /// The payload of an envelope, or the error it carries: `success` decides.
 fn unwrap_envelope<O: Operation>(
     status: u16,
-    content_type: Option<String>,
+    content_type: impl FnOnce() -> Option<String>,
     body: O::Success,
     raw: &[u8],
 ) -> Result<<O::Success as Envelope>::Data, Error> {
@@ -157,7 +159,7 @@ fn unwrap_envelope<O: Operation>(
         }),
         (false, _, Some(error)) => Err(Error::api(O::ID, status, error.code, error.details)),
         (false, _, None) => {
-            Err(Error::unexpected(O::ID, status, content_type, raw, "`success` is false but there is no `error`"))
+            Err(Error::unexpected(O::ID, status, content_type(), raw, "`success` is false but there is no `error`"))
         }
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
-use crate::attempt::{ATTEMPT, Attempt};
+use crate::attempt::{ATTEMPT, Attempt, Recorded};
 use crate::envelope::{Interpreted, Outcome, interpret, read_undocumented};
 use crate::error::{Error, TransportKind};
 use crate::informative::Unreadable;
@@ -190,7 +190,7 @@ impl Executor {
     {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let with_token = token.is_some();
-        let attempt = Arc::new(Attempt {
+        let attempt = Attempt {
             operation: O::ID,
             info,
             token: token.cloned(),
@@ -198,26 +198,30 @@ impl Executor {
             max_body: Some(self.settings.max_body),
             want_date: self.settings.want_date,
             ..Default::default()
-        });
-        // The answer is boxed where it is made: the wrappers between here and
-        // the generated future copy their output on every poll, and a
-        // decoded envelope is kilobytes.
-        let result = ATTEMPT.scope(attempt.clone(), async { Box::new(build(&self.api).send_request().await) }).await;
-        // The hooks are done with the attempt: take what they recorded.
-        let head = attempt.head.lock().ok().and_then(|mut o| o.take()).unwrap_or_default();
-        if let Ok(mut unreadable) = attempt.unreadable.lock() {
-            unreadable.drain(..).for_each(|field| self.unreadable.push(field));
-        }
-        let status = (head.status != 0).then_some(head.status);
-        let outcome = if attempt.oversized.load(Ordering::Relaxed) {
-            Outcome::Done(Err(Error::ResponseTooLarge { operation: O::ID, limit: self.settings.max_body }))
-        } else {
-            match interpret::<O>(*result, status, head.content_type, with_token) {
-                Interpreted::Outcome(outcome) => outcome,
-                Interpreted::ReadBody(response) => read_undocumented::<O>(response, with_token).await,
-            }
         };
-        let sent = attempt.sent.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default();
+        // The answer is interpreted where it is made, inside the scope: what
+        // leaves it is small (the payload boxed), so the decoded envelope
+        // (kilobytes) is not copied through the wrappers in between.
+        let (interpreted, recorded) = ATTEMPT
+            .scope(attempt, async {
+                let result = build(&self.api).send_request().await;
+                let mut recorded = Attempt::take();
+                if recorded.oversized {
+                    let error = Error::ResponseTooLarge { operation: O::ID, limit: self.settings.max_body };
+                    return (Interpreted::Outcome(Outcome::Done(Err(error))), recorded);
+                }
+                let head = &mut recorded.head;
+                let status = (head.status != 0).then_some(head.status);
+                (interpret::<O>(result, status, head.content_type.take(), with_token), recorded)
+            })
+            .await;
+        recorded.unreadable.into_iter().for_each(|field| self.unreadable.push(field));
+        let Recorded { head, sent, .. } = recorded;
+        let status = (head.status != 0).then_some(head.status);
+        let outcome = match interpreted {
+            Interpreted::Outcome(outcome) => outcome,
+            Interpreted::ReadBody(response) => read_undocumented::<O>(response, with_token).await,
+        };
         Seen { outcome, sent, status, retry_after: head.retry_after, date: head.date }
     }
 }

@@ -181,10 +181,8 @@ impl ClientHooks<ClientState> for crate::Client {
                 .info
                 .filter(|op| op.path.contains("{card_token}"))
                 .and_then(|_| request.url().path_segments().and_then(|mut s| s.next_back()).map(str::to_string));
-            if (body.is_some() || path_token.is_some())
-                && let Ok(mut slot) = attempt.sent.lock()
-            {
-                *slot = crate::scrub::Sent { body, path_token };
+            if body.is_some() || path_token.is_some() {
+                *attempt.sent.borrow_mut() = crate::scrub::Sent { body, path_token };
             }
             if let Some(timeout) = attempt.timeout {
                 *request.timeout_mut() = Some(timeout);
@@ -229,13 +227,11 @@ impl ClientHooks<ClientState> for crate::Client {
                 let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
                 let head = Head {
                     status: response.status().as_u16(),
-                    content_type: text(CONTENT_TYPE).map(str::to_string),
+                    content_type: headers.get(CONTENT_TYPE).cloned(),
                     retry_after: text(RETRY_AFTER).and_then(|v| crate::retry::parse_retry_after(v, chrono::Utc::now())),
                     date: if attempt.want_date { text(DATE).map(str::to_string) } else { None },
                 };
-                if let Ok(mut slot) = attempt.head.lock() {
-                    *slot = Some(head);
-                }
+                *attempt.head.borrow_mut() = head;
             });
         }
         Ok(())
@@ -249,7 +245,7 @@ impl ClientHooks<ClientState> for crate::Client {
             return Ok(response);
         };
         let oversized = || {
-            let _ = ATTEMPT.try_with(|attempt| attempt.oversized.store(true, std::sync::atomic::Ordering::Relaxed));
+            let _ = ATTEMPT.try_with(|attempt| attempt.oversized.set(true));
         };
         let head_of = |response: &reqwest::Response| {
             let mut head = http::Response::builder().status(response.status()).version(response.version());
