@@ -423,7 +423,7 @@ pub fn glue(spec: &OpenAPI) -> Result<String, BuildError> {
         /// dropped). `None` for an operation without a body. The sandbox's
         /// body check; compiled with it only, as it instantiates every
         /// request type's decoder for `serde_json::Value`.
-        #[cfg(feature = "sandbox")]
+        #[cfg(feature = "request-decoding")] #[doc(hidden)]
         pub fn decode_request(operation: &str, body: ::serde_json::Value) -> Option<::std::result::Result<::serde_json::Value, ::std::string::String>> {
             fn typed<T: ::serde::de::DeserializeOwned + ::serde::Serialize>(
                 body: ::serde_json::Value,

@@ -1,18 +1,31 @@
-// The README is the crate's documentation; its examples use the sandbox, so
-// it is included (and its examples compiled) when that feature is on.
-#![cfg_attr(all(feature = "sandbox", feature = "axum"), doc = include_str!("../../README.md"))]
-#![cfg_attr(
-    not(all(feature = "sandbox", feature = "axum")),
-    doc = "Typed Rust client for the Multicard payment gateway. Start with [`Multicard`] and [`Config`]; the README (shown here when the `sandbox` feature is on) has the whole story."
-)]
+//! Typed Rust client for the Multicard payment gateway (Uzbekistan), generated
+//! from its OpenAPI spec at compile time.
+//!
+//! Start with [`Multicard`] (built from a [`Config`]): [`Multicard::send`] runs
+//! one operation with the token, retries, timeouts and the envelope handled,
+//! and returns its typed `data` or one [`Error`]. Request and response types
+//! are in [`types`], the signed callbacks Multicard sends in [`callbacks`].
+//!
+//! ```no_run
+//! use multicard_api::{Config, Environment, Multicard};
+//!
+//! # async fn run() -> Result<(), multicard_api::Error> {
+//! let multicard = Multicard::new(Config::new("my_app_id", "my_secret", Environment::Sandbox))?;
+//! let application = multicard.send(|api| api.get_application()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! A local, stateful Multicard for tests and for trying the SDK without
+//! credentials is the `multicard-sandbox` crate; the workspace's README tells
+//! the whole story (`cargo run -p multicard-sandbox --example quickstart`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod auth;
-pub mod operation;
 pub mod callbacks;
-pub(crate) mod executor;
 pub mod config;
+pub(crate) mod executor;
+pub mod operation;
 pub mod enums {
     //! Open enums: every status, payment system and error code of the spec.
     //! A value Multicard adds later decodes as `Unknown`.
@@ -21,15 +34,13 @@ pub mod enums {
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod transport;
 pub mod informative;
 pub mod operation_table;
 mod redact;
 pub mod retry;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 mod scrub;
 pub mod time;
+pub mod transport;
 mod values;
 
 #[allow(clippy::all, missing_docs, rustdoc::all, unused_imports)]
@@ -37,15 +48,20 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/multicard_client.rs"));
 }
 
-pub use executor::{CallOptions, Multicard};
 pub use config::{Config, Environment};
 pub use error::Error;
+pub use executor::{CallOptions, Multicard};
 /// The generated client: one method per operation, returning raw
 /// responses. [`Multicard::send`] runs the same builders with tokens,
 /// envelope and errors handled.
 pub use generated::Client;
 /// The generated request builders, one per operation.
 pub use generated::builder;
+/// The body check of the local sandbox (`multicard-sandbox`): see the
+/// `request-decoding` feature.
+#[cfg(feature = "request-decoding")]
+#[doc(hidden)]
+pub use operation::decode_request;
 /// The generated client's own error, for callers of [`Client`] directly.
 pub use progenitor_client::Error as RawError;
 pub use progenitor_client::ResponseValue;
