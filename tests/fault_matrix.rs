@@ -6,9 +6,9 @@
 use std::time::{Duration, Instant};
 
 use multicard_api::retry::RetryPolicy;
-use multicard_api::sandbox::{Fault, Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use multicard_api::types::{self, PaymentStatus};
 use multicard_api::{Error, Multicard};
+use multicard_sandbox::{Fault, Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -264,8 +264,8 @@ async fn a_refused_connection_never_left_so_even_a_write_is_retried() {
     for kind in [Kind::Auth, Kind::Write] {
         let port = refuse_then_forward(sandbox.address(), Duration::from_millis(100)).await;
         let config = multicard_api::Config::new(
-            multicard_api::sandbox::APPLICATION_ID,
-            multicard_api::sandbox::SECRET,
+            multicard_sandbox::APPLICATION_ID,
+            multicard_sandbox::SECRET,
             multicard_api::Environment::Custom(format!("http://127.0.0.1:{port}")),
         )
         .with_retry_policy(policy.clone());

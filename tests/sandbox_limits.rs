@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use multicard_api::Multicard;
-use multicard_api::sandbox::{APPLICATION_ID, Fault, SECRET, Sandbox, SandboxConfig};
+use multicard_sandbox::{APPLICATION_ID, Fault, SECRET, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

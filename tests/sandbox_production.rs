@@ -9,10 +9,10 @@
 
 use std::time::Duration;
 
-use multicard_api::sandbox::{Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use multicard_api::time::MulticardDateTime;
 use multicard_api::types::{self, ErrorCode, HoldStatus, InvoiceStatus, PaymentStatus};
 use multicard_api::{Error, Multicard};
+use multicard_sandbox::{Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::{Value, json};
 
 fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {

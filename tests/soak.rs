@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use multicard_api::retry::RetryPolicy;
-use multicard_api::sandbox::{Fault, Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use multicard_api::types::{self, PaymentStatus};
 use multicard_api::{Error, Multicard};
+use multicard_sandbox::{Fault, Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::json;
 
 /// A small seeded generator (xorshift), so a failing run can be replayed.

@@ -1,10 +1,23 @@
-// The README is the crate's documentation; its examples use the sandbox, so
-// it is included (and its examples compiled) when that feature is on.
-#![cfg_attr(all(feature = "sandbox", feature = "axum"), doc = include_str!("../../README.md"))]
-#![cfg_attr(
-    not(all(feature = "sandbox", feature = "axum")),
-    doc = "Typed Rust client for the Multicard payment gateway. Start with [`Multicard`] and [`Config`]; the README (shown here when the `sandbox` feature is on) has the whole story."
-)]
+//! Typed Rust client for the Multicard payment gateway (Uzbekistan), generated
+//! from its OpenAPI spec at compile time.
+//!
+//! Start with [`Multicard`] (built from a [`Config`]): [`Multicard::send`] runs
+//! one operation with the token, retries, timeouts and the envelope handled,
+//! and returns its typed `data` or one [`Error`]. Request and response types
+//! are in [`types`], the signed callbacks Multicard sends in [`callbacks`].
+//!
+//! ```no_run
+//! use multicard_api::{Config, Environment, Multicard};
+//!
+//! # async fn run() -> Result<(), multicard_api::Error> {
+//! let multicard = Multicard::new(Config::new("my_app_id", "my_secret", Environment::Sandbox))?;
+//! let application = multicard.send(|api| api.get_application()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! A local, stateful Multicard for tests and for trying the SDK without
+//! credentials is the `multicard-sandbox` crate; the workspace's README tells
+//! the whole story (`cargo run -p multicard-sandbox --example quickstart`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -28,8 +41,6 @@ pub mod operation;
 pub mod operation_table;
 mod redact;
 pub mod retry;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 mod scrub;
 mod settle;
 pub mod time;
@@ -44,6 +55,7 @@ mod generated {
 
 pub use config::{Config, Environment};
 pub use error::Error;
+
 /// The generated client: one method per operation, returning raw
 /// responses. [`Multicard::send`] runs the same builders with tokens,
 /// envelope and errors handled.
@@ -51,6 +63,11 @@ pub use generated::Client;
 /// The generated request builders, one per operation.
 pub use generated::builder;
 pub use multicard::{CallOptions, Multicard};
+/// The body check of the local sandbox (`multicard-sandbox`): see the
+/// `request-decoding` feature.
+#[cfg(feature = "request-decoding")]
+#[doc(hidden)]
+pub use operation::decode_request;
 /// The generated client's own error, for callers of [`Client`] directly.
 pub use progenitor_client::Error as RawError;
 pub use progenitor_client::ResponseValue;

@@ -16,8 +16,8 @@ use multicard_api::Multicard;
 use multicard_api::callbacks::axum::{CallbackState, ConfirmedSuccess};
 use multicard_api::callbacks::testing::SuccessCallback;
 use multicard_api::callbacks::{CallbackError, CallbackReply, Verifier};
-use multicard_api::sandbox::Sandbox;
 use multicard_api::types::{self, StoreId};
+use multicard_sandbox::Sandbox;
 use serde_json::{Value, json};
 
 use super::SECRET;

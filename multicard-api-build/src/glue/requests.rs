@@ -12,7 +12,7 @@ use crate::spec::component_name;
 
 /// The attribute `decode_request` carries: it exists only where the sandbox
 /// is compiled.
-const DECODE_REQUEST_CFG: &str = r#"#[cfg(feature = "sandbox")]"#;
+const DECODE_REQUEST_CFG: &str = r#"#[cfg(feature = "request-decoding")] #[doc(hidden)]"#;
 
 /// The `decode_request` function: one arm per operation whose JSON body
 /// names a component schema.

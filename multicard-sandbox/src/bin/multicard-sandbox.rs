@@ -2,7 +2,7 @@
 //! test against it.
 //!
 //! ```sh
-//! cargo run -p multicard-api --features sandbox --bin multicard-sandbox -- --port 8090
+//! cargo run -p multicard-sandbox -- --port 8090
 //! ```
 //!
 //! Options: `--port N` (default 8090; 0 picks a free port), `--host ADDR`
@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use multicard_api::sandbox::{Sandbox, SandboxConfig, exposure_warning};
+use multicard_sandbox::{Sandbox, SandboxConfig, exposure_warning};
 
 fn usage(message: &str) -> ! {
     eprintln!(

@@ -2,8 +2,8 @@
 //! signatures, confirms them against the API, and answers them.
 //!
 //! ```sh
-//! cargo run -p multicard-api --features sandbox --example callback_server            # the demo
-//! cargo run -p multicard-api --features sandbox --example callback_server -- --serve  # serve on 127.0.0.1:8080
+//! cargo run -p multicard-sandbox --example callback_server            # the demo
+//! cargo run -p multicard-sandbox --example callback_server -- --serve  # serve on 127.0.0.1:8080
 //! ```
 //!
 //! The demo runs with no credentials: an embedded sandbox plays Multicard.
@@ -32,8 +32,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use multicard_api::callbacks::axum::{ConfirmedSuccess, UnverifiedCardBinding, VerifiedWebhook};
 use multicard_api::callbacks::{self, CallbackReply, Verifier, testing};
-use multicard_api::sandbox::{self, Sandbox, SandboxConfig};
 use multicard_api::{Multicard, types};
+use multicard_sandbox::{self as sandbox, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 type Failure = Box<dyn std::error::Error>;

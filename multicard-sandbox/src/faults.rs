@@ -7,6 +7,8 @@ use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::answer::Refusal;
+
 /// A way for one request to go wrong.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -63,7 +65,7 @@ impl Fault {
         match self {
             Fault::Respond { status, content_type, body } => text(*status, content_type, body.clone()),
             Fault::TooManyRequests { retry_after } => {
-                let mut response = text(429, "application/json", r#"{"success":false,"error":{"code":"ERROR_TOO_MANY_REQUESTS","details":"Слишком много запросов"}}"#.into())?;
+                let mut response = Refusal::TooManyRequests.into_response();
                 if let Some(seconds) = retry_after {
                     response.headers_mut().insert(header::RETRY_AFTER, seconds.to_string().parse().ok()?);
                 }

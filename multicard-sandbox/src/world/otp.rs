@@ -9,29 +9,26 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
-use super::{Answer, SandboxConfig};
+use crate::answer::Refusal;
+use crate::config::SandboxConfig;
 
 /// When codes were sent, by card (its PAN).
 #[derive(Default)]
-pub(super) struct SmsLog {
+pub(crate) struct SmsLog {
     sent: HashMap<String, VecDeque<Instant>>,
 }
 
 impl SmsLog {
     /// Records one code sent to the phone of card `pan`, or answers
     /// `ERROR_SMS_TO_MANY` when the card has had its share of the window.
-    pub(super) fn send(&mut self, pan: &str, config: &SandboxConfig) -> Result<(), Answer> {
+    pub(crate) fn send(&mut self, pan: &str, config: &SandboxConfig) -> Result<(), Refusal> {
         let now = Instant::now();
         let sent = self.sent.entry(pan.to_string()).or_default();
         while sent.front().is_some_and(|at| now.saturating_duration_since(*at) >= config.otp_sms_window) {
             sent.pop_front();
         }
         if sent.len() >= config.otp_sms_limit {
-            return Err(Answer::error(
-                400,
-                "ERROR_SMS_TO_MANY",
-                "Превышен лимит отправки SMS. Повторите попытку позже",
-            ));
+            return Err(Refusal::SmsLimit);
         }
         sent.push_back(now);
         Ok(())
@@ -50,7 +47,8 @@ mod tests {
         let mut log = SmsLog::default();
         assert!(log.send("8600", &config).is_ok() && log.send("8600", &config).is_ok());
         let refused = log.send("8600", &config).expect_err("the third code within the window");
-        assert_eq!(refused.body["error"]["code"], "ERROR_SMS_TO_MANY");
+        assert_eq!(refused, Refusal::SmsLimit);
+        assert_eq!(refused.answer().body["error"]["code"], "ERROR_SMS_TO_MANY");
         assert!(log.send("9860", &config).is_ok(), "another card has its own limit");
         let lapsed = SandboxConfig { otp_sms_window: Duration::ZERO, ..config };
         assert!(log.send("8600", &lapsed).is_ok(), "codes older than the window no longer count");

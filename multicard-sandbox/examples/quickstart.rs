@@ -7,7 +7,7 @@
 //! `ERROR_TRANS_NOT_READY`).
 //!
 //! ```sh
-//! cargo run -p multicard-api --features sandbox --example quickstart
+//! cargo run -p multicard-sandbox --example quickstart
 //! ```
 //!
 //! With no configuration it runs against the embedded sandbox. With
@@ -26,11 +26,11 @@ use axum::extract::State;
 use axum::routing::post;
 use multicard_api::callbacks::axum::VerifiedSuccess;
 use multicard_api::callbacks::{self, CallbackReply, PaymentSuccessCallback, Verifier};
-use multicard_api::sandbox::{Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use multicard_api::time::MulticardDateTime;
 use multicard_api::types;
 use multicard_api::types::{ErrorCode, InvoiceStatus};
 use multicard_api::{Config, Multicard};
+use multicard_sandbox::{Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::json;
 use tokio::sync::mpsc;
 

@@ -1,32 +1,29 @@
 //! What every API group of the sandbox shares: the values it makes
-//! (identifiers, masked PANs, timestamps), how it reads request bodies and
-//! path parameters, and the answers it gives for what is missing.
+//! (identifiers, masked PANs, timestamps) and how it reads request bodies.
 
-use std::collections::BTreeMap;
-
+use multicard_api::time::MulticardDateTime;
 use serde_json::Value;
 
-use super::Answer;
-use crate::time::MulticardDateTime;
+use crate::config::{STORE_ID, STORE_UUID};
 
 /// Now, as Multicard writes it (GMT+5, no offset).
-pub(super) fn now() -> String {
+pub(crate) fn now() -> String {
     MulticardDateTime::from_utc(chrono::Utc::now()).to_string()
 }
 
 /// `len` random lowercase hex digits.
-pub(super) fn hex(len: usize) -> String {
+pub(crate) fn hex(len: usize) -> String {
     (0..len).map(|_| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0')).collect()
 }
 
 /// A uuid shaped like Multicard's (version 1, as its database makes them).
-pub(super) fn new_uuid() -> String {
+pub(crate) fn new_uuid() -> String {
     format!("{}-{}-11f0-{}-{}", hex(8), hex(4), hex(4), hex(12))
 }
 
 /// A card token as production issues them: 22 letters and digits, mixed
 /// case (the vendor's pages show 24 hex digits; real tokens are not hex).
-pub(super) fn card_token() -> String {
+pub(crate) fn card_token() -> String {
     loop {
         let token: String = (0..22).map(|_| fastrand::alphanumeric()).collect();
         if token.bytes().any(|b| b.is_ascii_uppercase()) && token.bytes().any(|b| b.is_ascii_lowercase()) {
@@ -36,7 +33,7 @@ pub(super) fn card_token() -> String {
 }
 
 /// The first six and last four digits, as Multicard masks a PAN.
-pub(super) fn masked(pan: &str) -> String {
+pub(crate) fn masked(pan: &str) -> String {
     if pan.len() < 10 || !pan.is_ascii() {
         return "*".repeat(pan.chars().count());
     }
@@ -44,7 +41,7 @@ pub(super) fn masked(pan: &str) -> String {
 }
 
 /// The payment system a PAN belongs to.
-pub(super) fn payment_system_of(pan: &str) -> &'static str {
+pub(crate) fn payment_system_of(pan: &str) -> &'static str {
     match pan.as_bytes().first() {
         _ if pan.starts_with("8600") || pan.starts_with("5614") => "uzcard",
         _ if pan.starts_with("9860") => "humo",
@@ -55,7 +52,7 @@ pub(super) fn payment_system_of(pan: &str) -> &'static str {
 }
 
 /// A field that is a non-blank string or a number, as text.
-pub(super) fn text(body: &Value, field: &str) -> Option<String> {
+pub(crate) fn text(body: &Value, field: &str) -> Option<String> {
     match body.get(field) {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -64,7 +61,7 @@ pub(super) fn text(body: &Value, field: &str) -> Option<String> {
 }
 
 /// A field that is an integer, or a string holding one.
-pub(super) fn integer(body: &Value, field: &str) -> Option<i64> {
+pub(crate) fn integer(body: &Value, field: &str) -> Option<i64> {
     match body.get(field) {
         Some(Value::Number(n)) => n.as_i64(),
         Some(Value::String(s)) => s.trim().parse().ok(),
@@ -72,33 +69,14 @@ pub(super) fn integer(body: &Value, field: &str) -> Option<i64> {
     }
 }
 
-/// A path parameter (empty when absent; the router never leaves one out).
-pub(super) fn param<'a>(params: &'a BTreeMap<&'static str, String>, name: &str) -> &'a str {
-    params.get(name).map(String::as_str).unwrap_or_default()
+/// The sandbox's store, as Multicard writes it inside a payment or an
+/// application.
+pub(crate) fn store() -> Value {
+    serde_json::json!({"id": STORE_ID, "uuid": STORE_UUID, "title": "Sandbox store", "category_id": null, "note": null,
+        "logo": null, "color": null, "tax_registration": 0, "qr_url": "", "bg_img": ""})
 }
 
-/// Multicard's answer to a required field left out.
-pub(super) fn missing(field: &str) -> Answer {
-    Answer::fields(&format!("Необходимо заполнить «{field}»."))
+/// `true` when `store` (an id or a uuid) is the sandbox's store.
+pub(crate) fn is_our_store(store: &str) -> bool {
+    store == STORE_ID.to_string() || store == STORE_UUID
 }
-
-/// `ERROR_NOT_FOUND` under `status`.
-pub(super) fn not_found(status: u16) -> Answer {
-    Answer::error(status, "ERROR_NOT_FOUND", "Объект не найден")
-}
-
-/// `ERROR_CARD_NOT_FOUND` under `status`.
-pub(super) fn card_not_found(status: u16) -> Answer {
-    Answer::error(status, "ERROR_CARD_NOT_FOUND", "Неверный номер карты или срок действия")
-}
-
-/// The value of an `Option`, or the answer that the field is missing.
-macro_rules! need {
-    ($value:expr, $field:expr) => {
-        match $value {
-            Some(v) => v,
-            None => return ($crate::sandbox::values::missing($field), Vec::new()),
-        }
-    };
-}
-pub(super) use need;

@@ -1,0 +1,124 @@
+//! The `holds` group: funds blocked on a bound card, confirmed with a
+//! one-time code, then charged (in whole or in part) or released.
+//!
+//! As in production, not as the vendor's pages say: a hold is addressed by
+//! the integer `id` `create_hold` answers (the path parameter the pages
+//! call `payment_uuid`; the payment's uuid answers `ERROR_NOT_FOUND`), and
+//! its status goes `draft` → `active` → `success` once charged, or to
+//! `canceled` (one "l") once released. Creating a hold sends a one-time
+//! code, which counts against the card's limit.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use multicard_api::time::MulticardDateTime;
+use serde_json::{Value, json};
+
+use crate::answer::{Answer, Refusal};
+use crate::config::TEST_OTP;
+use crate::extract::{Body, Param};
+use crate::registry::Registry;
+use crate::state::{App, Outcome};
+use crate::world::World;
+use crate::world::holds::Hold;
+use crate::world::kinds::{HoldStatus, PaymentKind, PaymentStatus};
+use crate::world::values::{integer, payment_system_of, text};
+
+pub(crate) fn register(registry: &mut Registry) {
+    registry
+        .add("create_hold", create_hold)
+        .add("confirm_hold", confirm_hold)
+        .add("get_hold", get_hold)
+        .add("cancel_hold", cancel_hold)
+        .add("charge_hold", charge_hold);
+}
+
+/// `ERROR_NOT_FOUND` as the holds group answers it: for an id no hold has,
+/// and for anything but an integer id (production addresses holds by it).
+const NOT_FOUND: Refusal = Refusal::NotFound(StatusCode::NOT_FOUND);
+
+async fn create_hold(State(app): State<App>, Body(body): Body) -> Answer {
+    app.run(|world, config| {
+        let token = body.get("card").and_then(|c| text(c, "token")).ok_or(Refusal::Missing("Card"))?;
+        let amount = integer(&body, "amount").filter(|a| *a > 0).ok_or(Refusal::Missing("Amount"))?;
+        text(&body, "store_id").ok_or(Refusal::Missing("Store Id"))?;
+        text(&body, "invoice_id").ok_or(Refusal::Missing("Invoice Id"))?;
+        let minutes = integer(&body, "expiry").ok_or(Refusal::Missing("Expiry"))?;
+        if !(1..=43_200).contains(&minutes) {
+            return Err(Refusal::HoldExpiryOutOfRange);
+        }
+        let pan = world.active_card(&token).ok_or(Refusal::CardNotFound(StatusCode::BAD_REQUEST))?;
+        world.sms.send(&pan, config)?;
+        let payment =
+            world.new_payment(PaymentKind::Hold, &body, amount, payment_system_of(&pan), Some((&token, &pan)));
+        let id = world.id();
+        let expiry = MulticardDateTime::from_utc(chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_string();
+        world.holds.push(Hold::new(id, payment, expiry));
+        answer(world, id)
+    })
+}
+
+async fn confirm_hold(State(app): State<App>, Param(id): Param<i64>, Body(body): Body) -> Answer {
+    app.run(|world, _| {
+        let hold = world.hold(id).ok_or(NOT_FOUND)?;
+        if hold.status != HoldStatus::Draft {
+            return Err(Refusal::HoldConfirmed);
+        }
+        if text(&body, "otp").as_deref() != Some(TEST_OTP) {
+            return Err(Refusal::WrongOtp(StatusCode::BAD_REQUEST));
+        }
+        hold.set(HoldStatus::Active);
+        let payment = hold.payment.clone();
+        if let Some(p) = world.payments.get_mut(&payment) {
+            p.fields["otp_hash"] = Value::Null;
+        }
+        answer(world, id)
+    })
+}
+
+async fn get_hold(State(app): State<App>, Param(id): Param<i64>) -> Answer {
+    app.run(|world, _| answer(world, id))
+}
+
+async fn cancel_hold(State(app): State<App>, Param(id): Param<i64>) -> Answer {
+    app.run(|world, _| {
+        let hold = world.hold(id).ok_or(NOT_FOUND)?;
+        if hold.status != HoldStatus::Draft && hold.status != HoldStatus::Active {
+            return Err(Refusal::HoldNotActive);
+        }
+        hold.set(HoldStatus::Canceled);
+        let payment = hold.payment.clone();
+        if let Some(p) = world.payments.get_mut(&payment) {
+            p.status = PaymentStatus::Error;
+        }
+        answer(world, id)
+    })
+}
+
+async fn charge_hold(State(app): State<App>, Param(id): Param<i64>, Body(body): Body) -> Answer {
+    app.run(|world, config| {
+        let hold = world.hold(id).ok_or(NOT_FOUND)?;
+        if hold.status != HoldStatus::Active {
+            return Err(Refusal::HoldNotActive);
+        }
+        let payment = hold.payment.clone();
+        let held = world.payments.get(&payment).map(|p| p.amount()).unwrap_or_default();
+        let amount = integer(&body, "amount").unwrap_or(held);
+        if amount <= 0 || amount > held {
+            return Err(Refusal::ChargeExceedsHold);
+        }
+        if let Some(hold) = world.hold(id) {
+            hold.set(HoldStatus::Success);
+        }
+        if let Some(p) = world.payments.get_mut(&payment) {
+            p.fields["payment_amount"] = json!(amount);
+            p.fields["total_amount"] = json!(amount);
+        }
+        let callbacks = world.succeed(&payment, config);
+        Ok(Outcome::ok(world.payment_model(&payment).unwrap_or_default()).sending(callbacks))
+    })
+}
+
+/// Hold `id` as Multicard answers it.
+fn answer(world: &World, id: i64) -> Result<Outcome, Refusal> {
+    world.hold_model(id).map(Outcome::ok).ok_or(NOT_FOUND)
+}

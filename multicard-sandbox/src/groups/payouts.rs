@@ -1,0 +1,91 @@
+//! The `payouts` group: credits to a card (bound or by number), at once or
+//! confirmed with a one-time code, with identity data above a threshold.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::answer::{Answer, Refusal};
+use crate::config::{STORE_ID, TEST_OTP};
+use crate::extract::{Body, Param};
+use crate::registry::Registry;
+use crate::state::{App, Outcome};
+use crate::world::kinds::{PaymentKind, PaymentStatus};
+use crate::world::payments::Payment;
+use crate::world::values::{hex, integer, masked, new_uuid, now, payment_system_of, store, text};
+
+/// 10 million UZS in tiyin: payouts above it need `kyc_data`.
+const KYC_THRESHOLD: i64 = 1_000_000_000;
+
+pub(crate) fn register(registry: &mut Registry) {
+    registry.add("create_payout", create_payout).add("confirm_payout", confirm_payout).add("get_payout", get_payout);
+}
+
+async fn create_payout(State(app): State<App>, Body(body): Body) -> Answer {
+    app.run(|world, _| {
+        let card = body.get("card").filter(|c| c.is_object()).cloned().ok_or(Refusal::Missing("Card"))?;
+        let amount = integer(&body, "amount").filter(|a| *a > 0).ok_or(Refusal::Missing("Amount"))?;
+        text(&body, "store_id").ok_or(Refusal::Missing("Store Id"))?;
+        let invoice_id = text(&body, "invoice_id").ok_or(Refusal::Missing("Invoice Id"))?;
+        let (token, pan) = (text(&card, "token"), text(&card, "pan"));
+        let pan = match (&token, &pan) {
+            (Some(token), _) => world.active_card(token),
+            (None, Some(pan)) if pan.len() == 16 && pan.bytes().all(|b| b.is_ascii_digit()) => Some(pan.clone()),
+            _ => None,
+        };
+        let pan = pan.ok_or(Refusal::CardNotFound(StatusCode::OK))?;
+        if amount > KYC_THRESHOLD && !body.get("kyc_data").is_some_and(|k| k.is_object()) {
+            return Err(Refusal::KycRequired);
+        }
+        let confirmable = body.get("confirmable").and_then(Value::as_bool).unwrap_or(false);
+        let uuid = new_uuid();
+        let id = world.id();
+        let success = !confirmable;
+        let status = if success { PaymentStatus::Success } else { PaymentStatus::Draft };
+        let fields = json!({
+            "id": id, "uuid": uuid, "store_id": STORE_ID, "multicard_user_id": null, "ps": payment_system_of(&pan),
+            "store_invoice_id": invoice_id, "merchant_id": "01200000119700D", "terminal_id": "186368T6", "payment_amount": amount,
+            "commission_amount": 0, "commission_type": "up", "total_amount": amount, "phone": null, "card_token": token,
+            "card_pan": masked(&pan), "ps_id": if success { Some(hex(10)) } else { None },
+            "ps_uniq_id": if success { Some(hex(12)) } else { None }, "status": status,
+            "ps_response_code": null, "ps_response_msg": null, "payment_time": if success { Some(now()) } else { None },
+            "callback_url": text(&body, "callback_url"), "kyc_data": body.get("kyc_data").filter(|k| k.is_object()).map(|k| k.to_string()),
+            "added_on": now(), "store": store(),
+            "receipt_url": if success { Some(format!("{}/sandbox/credit/check/{uuid}", world.base_url)) } else { None },
+        });
+        let payout = Payment { fields, status, kind: PaymentKind::Payout, needs_otp: confirmable, refunded: 0 };
+        let model = payout.model();
+        world.add_payment(payout);
+        Ok(Outcome::ok(model))
+    })
+}
+
+async fn confirm_payout(State(app): State<App>, Param(uuid): Param<String>, Body(body): Body) -> Answer {
+    app.run(|world, _| {
+        let base_url = world.base_url.clone();
+        let payout = world
+            .payments
+            .get_mut(&uuid)
+            .filter(|p| p.kind.is_payout())
+            .ok_or(Refusal::NotFound(StatusCode::BAD_REQUEST))?;
+        if payout.status != PaymentStatus::Draft {
+            return Err(Refusal::PayoutConfirmed);
+        }
+        if text(&body, "otp").as_deref() != Some(TEST_OTP) {
+            return Err(Refusal::WrongOtp(StatusCode::BAD_REQUEST));
+        }
+        payout.status = PaymentStatus::Success;
+        payout.fields["payment_time"] = json!(now());
+        payout.fields["ps_id"] = json!(hex(10));
+        payout.fields["ps_uniq_id"] = json!(hex(12));
+        payout.fields["receipt_url"] = json!(format!("{base_url}/sandbox/credit/check/{uuid}"));
+        Ok(Outcome::ok(payout.model()))
+    })
+}
+
+async fn get_payout(State(app): State<App>, Param(uuid): Param<String>) -> Answer {
+    app.run(|world, _| {
+        let payout = world.payments.get(&uuid).filter(|p| p.kind.is_payout());
+        Ok(Outcome::ok(payout.ok_or(Refusal::NotFound(StatusCode::NOT_FOUND))?.model()))
+    })
+}

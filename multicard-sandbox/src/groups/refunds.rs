@@ -1,0 +1,66 @@
+//! The `refunds` group: a paid payment refunded whole, or in parts up to
+//! the amount paid, each with its fiscal items.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::answer::{Answer, Refusal};
+use crate::extract::{Body, Param};
+use crate::registry::Registry;
+use crate::state::{App, Outcome};
+use crate::world::kinds::{PaymentKind, PaymentStatus};
+use crate::world::payments::Payment;
+use crate::world::values::{integer, now, text};
+
+pub(crate) fn register(registry: &mut Registry) {
+    registry.add("refund_payment", refund_payment).add("partial_refund_payment", partial_refund_payment);
+}
+
+/// Payment `uuid` (a payout is not one), as the group addresses it.
+fn payment<'a>(
+    payments: &'a mut std::collections::BTreeMap<String, Payment>,
+    uuid: &str,
+) -> Result<&'a mut Payment, Refusal> {
+    payments.get_mut(uuid).filter(|p| !p.kind.is_payout()).ok_or(Refusal::NotFound(StatusCode::NOT_FOUND))
+}
+
+async fn refund_payment(State(app): State<App>, Param(uuid): Param<String>) -> Answer {
+    app.run(|world, config| {
+        let payment = payment(&mut world.payments, &uuid)?;
+        if payment.status != PaymentStatus::Success {
+            return Err(Refusal::NotRefundable);
+        }
+        payment.status = PaymentStatus::Revert;
+        payment.fields["refund_time"] = json!(now());
+        payment.refunded = payment.amount();
+        let callbacks = world.webhook(&uuid, config);
+        Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()).sending(callbacks))
+    })
+}
+
+async fn partial_refund_payment(State(app): State<App>, Param(uuid): Param<String>, Body(body): Body) -> Answer {
+    app.run(|world, config| {
+        let amount = integer(&body, "refund_amount").filter(|a| *a > 0).ok_or(Refusal::Missing("Refund Amount"))?;
+        body.get("ofd").filter(|o| o.is_array()).ok_or(Refusal::Missing("Ofd"))?;
+        let payment = payment(&mut world.payments, &uuid)?;
+        if payment.status != PaymentStatus::Success {
+            return Err(Refusal::NotRefundable);
+        }
+        if payment.kind == PaymentKind::App && text(&body, "card_pan").is_none() {
+            return Err(Refusal::Missing("Card Pan"));
+        }
+        let paid = payment.amount();
+        if payment.refunded.saturating_add(amount) > paid {
+            return Err(Refusal::RefundExceedsPayment);
+        }
+        payment.refunded += amount;
+        payment.fields["refund_time"] = json!(now());
+        if payment.refunded == paid {
+            payment.status = PaymentStatus::Revert;
+        }
+        payment.fields["ofd"] = body["ofd"].clone();
+        let callbacks = world.webhook(&uuid, config);
+        Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()).sending(callbacks))
+    })
+}

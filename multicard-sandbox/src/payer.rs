@@ -1,0 +1,116 @@
+//! What a payer does outside the API: pays an invoice on its checkout page,
+//! completes the hosted card-binding form, confirms an app payment in the
+//! app. [`Sandbox`](crate::Sandbox) offers each as a method, and the pages
+//! the API's links point to do the same over HTTP (GET or POST):
+//! `/sandbox/checkout/{uuid}`, `/sandbox/bind/{session_id}`,
+//! `/sandbox/app/{uuid}`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::Method;
+use axum::routing::{MethodFilter, any, on};
+use serde_json::{Value, json};
+
+use crate::answer::{Answer, Refusal};
+use crate::config::TEST_CARD_PAN;
+use crate::extract::Param;
+use crate::state::{App, lock};
+use crate::world::callbacks::Outgoing;
+use crate::world::cards::NewCard;
+use crate::world::kinds::{CallbackKind, CardStatus, PaymentKind, PaymentStatus};
+
+/// Pays invoice `uuid` with the test card on its checkout page, and sends
+/// the success callback.
+pub(crate) fn pay_invoice(app: &App, uuid: &str) -> Result<Value, String> {
+    let (payment, callbacks) = {
+        let mut world = lock(&app.world);
+        world.pay_invoice(uuid, "uzcard", &app.config).map_err(|refusal| reason(&refusal))?
+    };
+    for message in callbacks {
+        app.deliver(message);
+    }
+    Ok(payment)
+}
+
+/// Completes the hosted form of binding `session` with the test card, and
+/// sends the card-binding callback.
+pub(crate) fn complete_binding(app: &App, session: &str) -> Result<Value, String> {
+    let message = {
+        let mut world = lock(&app.world);
+        let id = world.id();
+        let binding = world.bindings.get(session).ok_or("no such binding session")?;
+        if binding.card_token.is_some() {
+            return Err("the binding is already complete".into());
+        }
+        let (callback_url, pinfl) = (binding.callback_url.clone(), binding.pinfl.clone());
+        let model = world.add_card(NewCard {
+            id,
+            application_id: 9,
+            payer_id: Some(session.to_string()),
+            pan: TEST_CARD_PAN,
+            phone: "998901234567".into(),
+            holder_name: Some("SANDBOX PAYER".into()),
+            pinfl,
+            status: CardStatus::Active,
+        });
+        if let Some(binding) = world.bindings.get_mut(session) {
+            binding.card_token = model["card_token"].as_str().map(str::to_string);
+        }
+        let mut body = model;
+        body["is_multicard"] = json!(false);
+        Outgoing { kind: CallbackKind::CardBinding, url: callback_url, body, payment: None }
+    };
+    let body = message.body.clone();
+    app.deliver(message);
+    Ok(body)
+}
+
+/// Completes app payment `uuid` as the payer's app would, and sends the
+/// success callback.
+pub(crate) fn complete_app_payment(app: &App, uuid: &str) -> Result<Value, String> {
+    let (payment, callbacks) = {
+        let mut world = lock(&app.world);
+        match world.payments.get(uuid) {
+            Some(p) if p.kind == PaymentKind::App && p.status == PaymentStatus::Draft => {}
+            _ => return Err("no app payment waiting".into()),
+        }
+        let callbacks = world.succeed(uuid, &app.config);
+        (world.payment_model(uuid), callbacks)
+    };
+    for message in callbacks {
+        app.deliver(message);
+    }
+    payment.ok_or_else(|| "no such payment".into())
+}
+
+/// Why a refusal refused, in its own words.
+fn reason(refusal: &Refusal) -> String {
+    refusal.answer().body["error"]["details"].as_str().unwrap_or("not payable").to_string()
+}
+
+/// The payer's pages.
+pub(crate) fn pages() -> Router<App> {
+    let page = |action: fn(&App, &str) -> Result<Value, String>| {
+        on(
+            MethodFilter::GET.or(MethodFilter::POST),
+            move |State(app): State<App>, Param(id): Param<String>| async move {
+                action(&app, &id).map(Answer::ok).unwrap_or_else(|reason| Refusal::PageRefused(reason).answer())
+            },
+        )
+        .fallback(|| async { Refusal::PageMethod })
+    };
+    Router::new()
+        .route("/sandbox/checkout/{id}", page(pay_invoice))
+        .route("/sandbox/bind/{id}", page(complete_binding))
+        .route("/sandbox/app/{id}", page(complete_app_payment))
+        .route("/sandbox/{*page}", any(no_page))
+}
+
+/// Any other page (receipts included).
+async fn no_page(method: Method) -> Refusal {
+    if method == Method::GET || method == Method::POST {
+        Refusal::PageRefused("no such page".into())
+    } else {
+        Refusal::PageMethod
+    }
+}
