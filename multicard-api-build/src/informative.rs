@@ -8,6 +8,11 @@
 //! the type, leaves the field empty and reports the type, the field and the
 //! operation (`multicard_api`'s `informative` module) instead of failing the
 //! whole answer.
+//!
+//! An informative field that holds a generated struct is boxed
+//! (`Option<Box<StoreModel>>`): typify writes nested objects inline, so a
+//! payment was 3 KB, most of it objects that are often absent and rarely
+//! read, and every move of an answer through a call copied all of it.
 
 use std::collections::BTreeMap;
 
@@ -47,6 +52,13 @@ pub fn mark(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) -> Res
         })
         .ok_or("the generated code has no `types` module")?;
     let items = &mut types.1;
+    let structs: std::collections::BTreeSet<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
     let mut readers = Vec::new();
     for (schema, fields) in wanted {
         let strukt = items
@@ -69,6 +81,7 @@ pub fn mark(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) -> Res
             if !optional {
                 return Err(format!("`{schema}.{field}` is informative but not an `Option`"));
             }
+            box_struct(&mut member.ty, &structs);
             let has_default = member
                 .attrs
                 .iter()
@@ -100,4 +113,19 @@ pub fn mark(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) -> Res
         }
     });
     Ok(count)
+}
+
+/// `Option<X>` becomes `Option<Box<X>>` when `X` is one of `structs`.
+fn box_struct(ty: &mut syn::Type, structs: &std::collections::BTreeSet<String>) {
+    let syn::Type::Path(path) = ty else { return };
+    let Some(last) = path.path.segments.last_mut() else { return };
+    let syn::PathArguments::AngleBracketed(arguments) = &mut last.arguments else { return };
+    let Some(syn::GenericArgument::Type(inner)) = arguments.args.first_mut() else { return };
+    let is_struct = matches!(inner, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.segments.len() == 1
+        && structs.contains(&p.path.segments[0].ident.to_string()));
+    if is_struct {
+        let boxed: syn::Type = parse_quote!(::std::boxed::Box<#inner>);
+        *inner = boxed;
+    }
 }

@@ -48,8 +48,6 @@ pub(crate) struct Attempt {
     pub info: Option<&'static OperationInfo>,
     /// The token the executor took for this attempt.
     pub token: Option<Token>,
-    /// The timeout of this attempt.
-    pub timeout: Option<Duration>,
     /// The largest body to read.
     pub max_body: Option<usize>,
     /// Record the answer's `Date` header (the token's lifetime is measured
@@ -66,6 +64,7 @@ pub(crate) struct Attempt {
 }
 
 /// What the hooks recorded, taken from the attempt when it is over.
+#[derive(Default)]
 pub(crate) struct Recorded {
     pub head: Head,
     pub oversized: bool,
@@ -84,12 +83,7 @@ impl Attempt {
                 unreadable: attempt.unreadable.take(),
                 sent: attempt.sent.take(),
             })
-            .unwrap_or_else(|_| Recorded {
-                head: Head::default(),
-                oversized: false,
-                unreadable: Vec::new(),
-                sent: Sent::default(),
-            })
+            .unwrap_or_default()
     }
 }
 

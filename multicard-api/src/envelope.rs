@@ -41,9 +41,9 @@ pub(crate) fn interpret<O: Operation>(
     let observed_type = || content_type.as_ref().and_then(|v| v.to_str().ok()).map(str::to_string);
     let done = |r| Interpreted::Outcome(Outcome::Done(r));
     match result {
-        Ok(value) => {
+        Ok(mut value) => {
             let status = value.status().as_u16();
-            done(unwrap_envelope::<O>(status, observed_type, value.into_inner(), b"").map(Box::new))
+            done(unwrap_envelope::<O>(status, observed_type, &mut value, b""))
         }
         Err(E::ErrorResponse(value)) => {
             let status = value.status().as_u16();
@@ -58,7 +58,7 @@ pub(crate) fn interpret<O: Operation>(
             if status == 401 && with_token {
                 return Interpreted::Outcome(Outcome::Unauthorized);
             }
-            done(decode_body::<O>(status, observed_type(), &bytes, &error.to_string()).map(Box::new))
+            done(decode_body::<O>(status, observed_type(), &bytes, &error.to_string()))
         }
         Err(E::CommunicationError(e)) | Err(E::ResponseBodyError(e)) => done(Err(Error::from_transport(O::ID, e))),
         Err(E::InvalidRequest(message)) | Err(E::Custom(message)) => {
@@ -86,7 +86,7 @@ pub(crate) async fn read_undocumented<O: Operation>(
     let content_type =
         response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     Outcome::Done(match response.bytes().await {
-        Ok(bytes) => decode_body::<O>(status, content_type, &bytes, "undocumented status").map(Box::new),
+        Ok(bytes) => decode_body::<O>(status, content_type, &bytes, "undocumented status"),
         Err(e) => Err(Error::from_transport(O::ID, e)),
     })
 }
@@ -99,7 +99,7 @@ pub(crate) fn decode_body<O: Operation>(
     content_type: Option<String>,
     bytes: &[u8],
     reason: &str,
-) -> Result<<O::Success as Envelope>::Data, Error> {
+) -> Result<Box<<O::Success as Envelope>::Data>, Error> {
     if let Ok(envelope) = serde_json::from_slice::<types::ErrorResponse>(bytes)
         && !envelope.success
     {
@@ -113,7 +113,7 @@ pub(crate) fn decode_body<O: Operation>(
     if (200..300).contains(&status) {
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         match serde_path_to_error::deserialize::<_, O::Success>(&mut deserializer) {
-            Ok(body) => return unwrap_envelope::<O>(status, || content_type, body, bytes),
+            Ok(mut body) => return unwrap_envelope::<O>(status, || content_type, &mut body, bytes),
             Err(failed) => {
                 // JSON that does not fit the type: name where, keep the data.
                 if let Ok(envelope) = serde_json::from_slice::<AnyEnvelope>(bytes) {
@@ -143,10 +143,10 @@ struct AnyEnvelope {
 fn unwrap_envelope<O: Operation>(
     status: u16,
     content_type: impl FnOnce() -> Option<String>,
-    body: O::Success,
+    body: &mut O::Success,
     raw: &[u8],
-) -> Result<<O::Success as Envelope>::Data, Error> {
-    match body.into_parts() {
+) -> Result<Box<<O::Success as Envelope>::Data>, Error> {
+    match body.take_parts() {
         (true, Some(data), _) => Ok(data),
         // Multicard said it succeeded: never an unknown outcome.
         (true, None, _) => Err(Error::Undecodable {

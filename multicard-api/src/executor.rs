@@ -194,7 +194,6 @@ impl Executor {
             operation: O::ID,
             info,
             token: token.cloned(),
-            timeout: Some(timeout),
             max_body: Some(self.settings.max_body),
             want_date: self.settings.want_date,
             ..Default::default()
@@ -202,8 +201,12 @@ impl Executor {
         // The answer is interpreted where it is made, inside the scope: what
         // leaves it is small (the payload boxed), so the decoded envelope
         // (kilobytes) is not copied through the wrappers in between.
-        let (interpreted, recorded) = ATTEMPT
-            .scope(attempt, async {
+        // One timer bounds the whole attempt: connecting, sending, the
+        // answer's head and its body. (Built in one expression, so the
+        // futures are not moved from one local to the next.)
+        let bounded = tokio::time::timeout(
+            timeout,
+            ATTEMPT.scope(attempt, async {
                 let result = build(&self.api).send_request().await;
                 let mut recorded = Attempt::take();
                 if recorded.oversized {
@@ -213,8 +216,20 @@ impl Executor {
                 let head = &mut recorded.head;
                 let status = (head.status != 0).then_some(head.status);
                 (interpret::<O>(result, status, head.content_type.take(), with_token), recorded)
-            })
-            .await;
+            }),
+        );
+        let (interpreted, recorded) = match bounded.await {
+            Ok(done) => done,
+            Err(_) => {
+                let error = Error::Transport {
+                    operation: O::ID,
+                    kind: TransportKind::Timeout,
+                    message: format!("no complete answer within {} ms", timeout.as_millis()),
+                    source: None,
+                };
+                (Interpreted::Outcome(Outcome::Done(Err(error))), Recorded::default())
+            }
+        };
         recorded.unreadable.into_iter().for_each(|field| self.unreadable.push(field));
         let Recorded { head, sent, .. } = recorded;
         let status = (head.status != 0).then_some(head.status);

@@ -30,8 +30,10 @@ pub trait Operation: Sized + Send {
 pub trait Envelope {
     /// The payload.
     type Data;
-    /// The `success` flag, the payload and the error, as they came.
-    fn into_parts(self) -> (bool, Option<Self::Data>, Option<types::ErrorDetail>);
+    /// The `success` flag, the payload (boxed: a decoded payload is
+    /// kilobytes, and it is moved out once, straight into its box) and the
+    /// error, taken out of the decoded body.
+    fn take_parts(&mut self) -> (bool, Option<Box<Self::Data>>, Option<types::ErrorDetail>);
 }
 
 /// A documented error body.
@@ -60,8 +62,9 @@ impl FailureBody for () {
 
 impl Envelope for types::AuthToken {
     type Data = types::AuthToken;
-    fn into_parts(self) -> (bool, Option<Self::Data>, Option<types::ErrorDetail>) {
-        (true, Some(self), None)
+    fn take_parts(&mut self) -> (bool, Option<Box<Self::Data>>, Option<types::ErrorDetail>) {
+        let empty = types::AuthToken { expiry: String::new(), role: None, token: String::new() };
+        (true, Some(Box::new(std::mem::replace(self, empty))), None)
     }
 }
 

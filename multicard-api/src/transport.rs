@@ -3,7 +3,7 @@
 //! (progenitor's `ClientHooks`):
 //!
 //! - before sending: refuse a path parameter that would change the route,
-//!   put the attempt's token and timeout on the request, and keep what the
+//!   put the attempt's token on the request, and keep what the
 //!   request carried (to cut it out of an echoed error);
 //! - sending: read the body up to the attempt's size cap, never past it;
 //! - after: record the answer's status, content type, `Retry-After` and,
@@ -183,9 +183,6 @@ impl ClientHooks<ClientState> for crate::Client {
                 .and_then(|_| request.url().path_segments().and_then(|mut s| s.next_back()).map(str::to_string));
             if body.is_some() || path_token.is_some() {
                 *attempt.sent.borrow_mut() = crate::scrub::Sent { body, path_token };
-            }
-            if let Some(timeout) = attempt.timeout {
-                *request.timeout_mut() = Some(timeout);
             }
             attempt.token.as_ref().map(header_of).transpose()
         });

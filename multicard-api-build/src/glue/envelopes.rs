@@ -42,15 +42,20 @@ pub(super) fn impls<'a>(spec: &OpenAPI, success_types: impl IntoIterator<Item = 
         let data_ty = Ident::new(data, Span::call_site());
         // A payload that may be null is still a payload when absent.
         let data_expr = if nullable(data) {
-            quote!(self.data.or_else(|| ::serde_json::from_value(::serde_json::Value::Null).ok()))
+            quote!(
+                self.data
+                    .take()
+                    .or_else(|| ::serde_json::from_value(::serde_json::Value::Null).ok())
+                    .map(::std::boxed::Box::new)
+            )
         } else {
-            quote!(self.data)
+            quote!(self.data.take().map(::std::boxed::Box::new))
         };
         items.push(quote! {
             impl Envelope for crate::types::#wrapper {
                 type Data = crate::types::#data_ty;
-                fn into_parts(self) -> (bool, ::std::option::Option<Self::Data>, ::std::option::Option<crate::types::ErrorDetail>) {
-                    (self.success, #data_expr, self.error)
+                fn take_parts(&mut self) -> (bool, ::std::option::Option<::std::boxed::Box<Self::Data>>, ::std::option::Option<crate::types::ErrorDetail>) {
+                    (self.success, #data_expr, self.error.take())
                 }
             }
         });
