@@ -18,6 +18,41 @@
 //! A local, stateful Multicard for tests and for trying the SDK without
 //! credentials is the `multicard-sandbox` crate; the workspace's README tells
 //! the whole story (`cargo run -p multicard-sandbox --example quickstart`).
+//!
+//! # Map
+//!
+//! A call goes one way through the files of this crate, `/auth` included:
+//!
+//! | file | holds |
+//! |---|---|
+//! | `multicard.rs` | [`Multicard`]: puts the pieces together, hands each call to the executor |
+//! | `executor.rs` | the call: token, deadline, attempts, the one retry policy (`retry.rs`), 401 replay |
+//! | `transport.rs` | the generated client's hooks: route check, token header, size cap, the answer's head |
+//! | `attempt.rs` | what one attempt carries and what the hooks record for it |
+//! | `envelope.rs` | the one place that decides what an answer means (`success` flag, statuses, bodies) |
+//! | `token_cache.rs` | the token cache: when to fetch, single flight, deadlines; it is handed its fetch |
+//! | `auth.rs` | the fetch: `get_token` through the executor with its own settings; token lifetimes |
+//! | `error.rs`, `scrub.rs`, `redact.rs` | the one error type; secrets and card numbers kept out of errors, logs and `Debug` |
+//! | `operation.rs`, `operation_table.rs` | what ties a generated builder to the executor; the operations of the spec |
+//! | `informative.rs` | nested objects that never sink an answer |
+//! | `callbacks/` | verifying, answering and confirming what Multicard sends (`verify`, `reply`, `confirm`, `testing`, `axum`) |
+//! | `settle.rs` | reading a payment, payout or hold until its status is final |
+//!
+//! Where to go for a change:
+//!
+//! - **add or change an operation**: correct the vendor's page in
+//!   `spec/corrections.yaml` or import the vendor's new pages, and run
+//!   `cargo xtask regen`; the client, the operation table and the glue are
+//!   generated (`multicard-api-build`). The sandbox needs a handler in
+//!   `multicard-sandbox/src/groups/<group>.rs`, or its tests fail.
+//! - **change the refresh margin**: [`token_cache::RefreshPolicy`] (users
+//!   set it with [`Config::with_refresh_policy`]).
+//! - **correct a vendor page**: `spec/corrections.yaml`, each entry with its
+//!   reason (and a pin where it overwrites vendor content), then
+//!   `cargo xtask regen`.
+//! - **add a sandbox behaviour**: `multicard-sandbox/src/groups/` (handlers
+//!   by API group), `world/` (what it holds), `answer.rs` (its error
+//!   answers), `faults.rs` (injected faults).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
