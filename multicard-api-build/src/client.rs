@@ -87,6 +87,14 @@ pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildErr
         return Err(BuildError::new("the generated client no longer calls `encode_path`; path encoding moved"));
     }
     let client = client.replace("encode_path(", "crate::transport::encode_path(");
+    // Documented answers are read by the SDK's reader, which decodes as
+    // progenitor's does and also notices what the spec does not say
+    // (`multicard_api`'s `drift` module).
+    let reads = client.matches("ResponseValue::from_response(").count();
+    if reads == 0 {
+        return Err(BuildError::new("the generated client no longer calls `ResponseValue::from_response`"));
+    }
+    let client = client.replace("ResponseValue::from_response(", "crate::transport::read_answer(");
     let enum_tokens = enums.iter().map(open_enum_tokens).collect::<Result<TokenStream, _>>()?;
     let enums_code =
         format_tokens(enum_tokens).map_err(|e| BuildError::new(format!("generated enums do not parse: {e}")))?;

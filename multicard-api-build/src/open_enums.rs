@@ -44,6 +44,7 @@ pub(crate) fn open_enums(spec: &OpenAPI) -> Vec<OpenEnum> {
 /// The open enum's declaration and impls.
 pub(crate) fn open_enum_tokens(open: &OpenEnum) -> Result<TokenStream, BuildError> {
     let name = Ident::new(&open.name, Span::call_site());
+    let name_str = open.name.as_str();
     let mut seen = std::collections::BTreeSet::new();
     let mut variants = Vec::new();
     for value in &open.values {
@@ -124,7 +125,11 @@ pub(crate) fn open_enum_tokens(open: &OpenEnum) -> Result<TokenStream, BuildErro
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
-                Ok(Self::from(value.as_ref()))
+                let decoded = Self::from(value.as_ref());
+                if decoded.is_unknown() {
+                    crate::drift::unknown_enum_value(#name_str, decoded.as_str());
+                }
+                Ok(decoded)
             }
         }
     })

@@ -28,8 +28,9 @@ pub fn operation_table(spec: &OpenAPI) -> Result<String, BuildError> {
             Some(read) => quote!(Some(#read)),
             None => quote!(None),
         };
+        let index = rows.len();
         rows.push(quote! {
-            OperationInfo { id: #id, method: #method, path: #path, tag: #tag, requires_token: #secured, settled_by: #settled_by },
+            OperationInfo { index: #index, id: #id, method: #method, path: #path, tag: #tag, requires_token: #secured, settled_by: #settled_by },
         });
     }
     let count = rows.len();

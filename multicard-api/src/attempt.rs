@@ -29,6 +29,25 @@ pub struct UnreadableField {
     pub value: RawData,
 }
 
+/// What kind of drift from the spec an answer showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DriftKind {
+    /// A field the spec does not name (it was skipped).
+    UnknownField,
+    /// An enum value the spec does not name (it decoded as `Unknown`).
+    UnknownEnumValue,
+    /// An informative field that did not decode (it was left empty).
+    UnreadableField,
+}
+
+/// One drift an attempt noticed: its kind and where (never a value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Finding {
+    pub kind: DriftKind,
+    pub path: String,
+}
+
 /// The head of an answer, as the transport saw it.
 #[derive(Debug, Default)]
 pub(crate) struct Head {
@@ -53,6 +72,18 @@ pub(crate) struct Attempt {
     /// Record the answer's `Date` header (the token's lifetime is measured
     /// against it).
     pub want_date: bool,
+    /// Notice drift from the spec at all.
+    pub drift: bool,
+    /// Also look for fields the spec does not name (a second pass over the
+    /// body: done on a sample of answers).
+    pub check_fields: bool,
+    /// Set while that second pass runs, so nothing is noted twice.
+    pub replaying: Cell<bool>,
+    /// Enum values that decoded as `Unknown`: the enum and the value, until
+    /// the body tells where they were.
+    pub unknown_values: RefCell<Vec<(&'static str, String)>>,
+    /// The drift noticed so far.
+    pub findings: RefCell<Vec<Finding>>,
     /// Set when the body was over `max_body` (and was not read).
     pub oversized: Cell<bool>,
     /// The head of the answer, recorded by the post hook.
@@ -70,6 +101,7 @@ pub(crate) struct Recorded {
     pub oversized: bool,
     pub unreadable: Vec<UnreadableField>,
     pub sent: Sent,
+    pub findings: Vec<Finding>,
 }
 
 impl Attempt {
@@ -82,6 +114,7 @@ impl Attempt {
                 oversized: attempt.oversized.get(),
                 unreadable: attempt.unreadable.take(),
                 sent: attempt.sent.take(),
+                findings: attempt.findings.take(),
             })
             .unwrap_or_default()
     }
@@ -99,5 +132,9 @@ pub(crate) fn current_operation() -> Option<&'static str> {
 
 /// Notes an informative field that did not decode, for the executor.
 pub(crate) fn record_unreadable(field: UnreadableField) {
-    let _ = ATTEMPT.try_with(|attempt| attempt.unreadable.borrow_mut().push(field));
+    let _ = ATTEMPT.try_with(|attempt| {
+        if !attempt.replaying.get() {
+            attempt.unreadable.borrow_mut().push(field)
+        }
+    });
 }

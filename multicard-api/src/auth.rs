@@ -51,6 +51,7 @@ pub(crate) fn settings(refresh: &RefreshPolicy, retry: &RetryPolicy) -> Settings
         resend_always: true,
         keep_bodies: false,
         want_date: true,
+        drift: true,
     }
 }
 

@@ -60,6 +60,7 @@ pub struct Config {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
+    pub(crate) drift: bool,
 }
 
 impl fmt::Debug for Config {
@@ -151,6 +152,7 @@ impl Config {
             clock: Arc::new(SystemClock),
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            drift: true,
         }
     }
 
@@ -225,6 +227,14 @@ impl Config {
     /// How calls are retried (see [`crate::retry`]).
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Whether to notice where answers differ from the spec (default on):
+    /// fields it does not name, enum values it does not know, informative
+    /// fields that did not decode; see [`crate::drift`].
+    pub fn with_drift_signals(mut self, on: bool) -> Self {
+        self.drift = on;
         self
     }
 

@@ -13,7 +13,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
-use crate::attempt::{ATTEMPT, Attempt, Recorded};
+use crate::attempt::{ATTEMPT, Attempt, DriftKind, Finding, Recorded};
+use crate::drift::Drift;
 use crate::envelope::{Interpreted, Outcome, interpret, read_undocumented};
 use crate::error::{Error, TransportKind};
 use crate::informative::Unreadable;
@@ -40,6 +41,8 @@ pub(crate) struct Settings {
     pub keep_bodies: bool,
     /// Keep the answer's `Date` header.
     pub want_date: bool,
+    /// Notice where answers differ from the spec (`drift.rs`).
+    pub drift: bool,
 }
 
 /// Runs operations with one set of [`Settings`]. Cloning is cheap.
@@ -53,6 +56,8 @@ pub(crate) struct Executor {
     /// Cut out of every error: the vendor may echo a request.
     pub secret: Arc<SecretString>,
     pub unreadable: Arc<Unreadable>,
+    /// The drift this client has seen.
+    pub drift: Arc<Drift>,
     /// Requests sent.
     pub requests: Arc<AtomicU64>,
 }
@@ -196,6 +201,8 @@ impl Executor {
             token: token.cloned(),
             max_body: Some(self.settings.max_body),
             want_date: self.settings.want_date,
+            drift: self.settings.drift,
+            check_fields: self.settings.drift && self.drift.check_fields(info),
             ..Default::default()
         };
         // The answer is interpreted where it is made, inside the scope: what
@@ -230,8 +237,16 @@ impl Executor {
                 (Interpreted::Outcome(Outcome::Done(Err(error))), Recorded::default())
             }
         };
-        recorded.unreadable.into_iter().for_each(|field| self.unreadable.push(field));
-        let Recorded { head, sent, .. } = recorded;
+        let Recorded { head, sent, unreadable, findings, .. } = recorded;
+        for finding in findings {
+            self.drift.record(O::ID, finding);
+        }
+        for field in unreadable {
+            if self.settings.drift {
+                self.drift.record(O::ID, Finding { kind: DriftKind::UnreadableField, path: field.field.clone() });
+            }
+            self.unreadable.push(field);
+        }
         let status = (head.status != 0).then_some(head.status);
         let outcome = match interpreted {
             Interpreted::Outcome(outcome) => outcome,

@@ -62,12 +62,15 @@ fn fit<T: DeserializeOwned>(value: serde_json::Value, schema: &'static str, fiel
             let field = if inner == "." { format!("{schema}.{field}") } else { format!("{schema}.{field}.{inner}") };
             let reason = crate::scrub::clean(&error.into_inner().to_string());
             let operation = crate::attempt::current_operation();
-            tracing::warn!(
-                target: "multicard::decode",
-                operation = operation.unwrap_or("(direct)"),
-                field = %field,
-                "an informative field did not decode and was left empty"
-            );
+            // Through `Multicard::send`, the drift signals report it (once
+            // per process); the generated client used alone warns here.
+            if operation.is_none() {
+                tracing::warn!(
+                    target: "multicard::decode",
+                    field = %field,
+                    "an informative field did not decode and was left empty"
+                );
+            }
             crate::attempt::record_unreadable(UnreadableField {
                 operation,
                 field,

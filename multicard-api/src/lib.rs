@@ -60,6 +60,7 @@ mod attempt;
 pub mod auth;
 pub mod callbacks;
 pub mod config;
+pub mod drift;
 pub mod enums {
     //! Open enums: every status, payment system and error code of the spec.
     //! A value Multicard adds later decodes as `Unknown`.

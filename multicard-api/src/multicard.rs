@@ -71,9 +71,11 @@ impl Multicard {
         };
         let secret = Arc::new(config.secret.clone());
         let unreadable = Arc::default();
+        let drift = Arc::default();
         // `/auth` goes the same way as every call, with its own settings and
         // no token cache behind it.
-        let auth_settings = auth::settings(&config.refresh, &config.retry);
+        let mut auth_settings = auth::settings(&config.refresh, &config.retry);
+        auth_settings.drift = config.drift;
         let budget = auth::budget(&auth_settings);
         let auth_requests = Arc::new(AtomicU64::new(0));
         let auth_executor = Executor {
@@ -82,6 +84,7 @@ impl Multicard {
             settings: Arc::new(auth_settings),
             secret: secret.clone(),
             unreadable: Arc::clone(&unreadable),
+            drift: Arc::clone(&drift),
             requests: auth_requests.clone(),
         };
         let fetch =
@@ -98,9 +101,11 @@ impl Multicard {
                 resend_always: false,
                 keep_bodies: true,
                 want_date: false,
+                drift: config.drift,
             }),
             secret,
             unreadable,
+            drift,
             requests: Arc::default(),
         };
         Ok(Self { executor, tokens, auth_requests })
@@ -124,6 +129,13 @@ impl Multicard {
     /// logged a `tracing` warning naming the operation and the field.
     pub fn unreadable_fields(&self) -> Vec<crate::informative::UnreadableField> {
         self.executor.unreadable.snapshot()
+    }
+
+    /// Where the answers this client received differed from the spec: each
+    /// kind, operation and JSON path with how many answers showed it (see
+    /// [`drift`](crate::drift)). Empty when drift signals are off.
+    pub fn drift_signals(&self) -> Vec<crate::drift::DriftSignal> {
+        self.executor.drift.snapshot()
     }
 
     /// The token cache.

@@ -6,6 +6,8 @@
 /// One operation of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationInfo {
+    /// Its position in [`OPERATIONS`].
+    pub index: usize,
     /// The `operationId`, also the client method's name.
     pub id: &'static str,
     /// The HTTP method, upper case.

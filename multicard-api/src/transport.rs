@@ -272,3 +272,20 @@ impl ClientHooks<ClientState> for crate::Client {
         Ok(reqwest::Response::from(head.body(body).unwrap_or_default()))
     }
 }
+
+/// Reads a documented answer: what progenitor's `ResponseValue::from_response`
+/// does (the generated client calls this one instead; `multicard-api-build`
+/// rewrites its calls), and then has the drift signals look at the body.
+pub(crate) async fn read_answer<T: serde::de::DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response.bytes().await.map_err(progenitor_client::Error::ResponseBodyError)?;
+    let inner = match serde_json::from_slice::<T>(&body) {
+        Ok(inner) => inner,
+        Err(error) => return Err(progenitor_client::Error::InvalidResponsePayload(body, error)),
+    };
+    crate::drift::inspect::<T>(&body);
+    Ok(progenitor_client::ResponseValue::new(inner, status, headers))
+}

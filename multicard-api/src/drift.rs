@@ -1,0 +1,214 @@
+//! Drift signals: what the SDK notices, while it runs, that the spec does
+//! not say. The tolerant reader keeps such answers working; this module
+//! makes sure somebody hears about them, so the spec can learn.
+//!
+//! Three kinds ([`DriftKind`]):
+//!
+//! - a field the spec does not name (serde skips it): looked for on the
+//!   first answer of each operation a client receives and then on one in
+//!   [`FIELD_CHECK_EVERY`] (it takes a second pass over the body);
+//! - an enum value the spec does not name (it decodes as `Unknown`): on
+//!   every answer;
+//! - an informative field that did not decode (it was left empty, see
+//!   [`informative`](crate::informative)): on every answer.
+//!
+//! Each (kind, operation, JSON path) logs one `tracing` warning per process
+//! (target `multicard::drift`) naming the operation and the path, never a
+//! value; [`Multicard::drift_signals`](crate::Multicard::drift_signals)
+//! counts every time a client saw one, for a service to export.
+//! [`Config::with_drift_signals(false)`](crate::Config::with_drift_signals)
+//! turns all of it off.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde::de::DeserializeOwned;
+
+pub use crate::attempt::DriftKind;
+use crate::attempt::{ATTEMPT, Finding};
+use crate::operation_table::{OPERATIONS, OperationInfo};
+
+/// After the first answer of an operation, one answer in this many is
+/// searched for fields the spec does not name.
+pub const FIELD_CHECK_EVERY: u32 = 64;
+
+/// How often a client saw one kind of drift at one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DriftSignal {
+    /// What kind.
+    pub kind: DriftKind,
+    /// The operation whose answer showed it.
+    pub operation: &'static str,
+    /// Where: a JSON path from the body's root (`data.store.region`,
+    /// arrays as `data[]`); for an unreadable field, the type and field
+    /// (`PaymentModel.store`).
+    pub path: String,
+    /// How many answers showed it (for unknown fields: how many of the
+    /// answers searched).
+    pub count: u64,
+}
+
+/// Every (kind, operation, path) already warned about in this process.
+static WARNED: Mutex<BTreeSet<(DriftKind, &'static str, String)>> = Mutex::new(BTreeSet::new());
+
+/// The drift one client has seen, and which answers to search for fields.
+#[derive(Debug)]
+pub(crate) struct Drift {
+    counts: Mutex<BTreeMap<(DriftKind, &'static str, String), u64>>,
+    /// Answers received per operation, in the order of the operation table.
+    answers: [AtomicU32; OPERATIONS.len()],
+}
+
+impl Default for Drift {
+    fn default() -> Self {
+        Self { counts: Mutex::default(), answers: std::array::from_fn(|_| AtomicU32::new(0)) }
+    }
+}
+
+impl Drift {
+    /// Whether the next answer of `info` is to be searched for fields the
+    /// spec does not name: the first, then one in [`FIELD_CHECK_EVERY`].
+    pub(crate) fn check_fields(&self, info: Option<&'static OperationInfo>) -> bool {
+        let Some(info) = info else { return false };
+        self.answers
+            .get(info.index)
+            .is_some_and(|answers| answers.fetch_add(1, Ordering::Relaxed) % FIELD_CHECK_EVERY == 0)
+    }
+
+    /// Counts `finding` for `operation`, and warns the first time this
+    /// process sees it.
+    pub(crate) fn record(&self, operation: &'static str, finding: Finding) {
+        let key = (finding.kind, operation, finding.path);
+        let first = WARNED.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone());
+        if first {
+            let (kind, operation, path) = &key;
+            tracing::warn!(
+                target: "multicard::drift",
+                operation,
+                path = %path,
+                kind = ?kind,
+                "the answer differs from the spec (logged once per process; see Multicard::drift_signals)"
+            );
+        }
+        *self.counts.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_default() += 1;
+    }
+
+    /// What this client has seen, sorted by kind, operation and path.
+    pub(crate) fn snapshot(&self) -> Vec<DriftSignal> {
+        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        counts
+            .iter()
+            .map(|((kind, operation, path), count)| DriftSignal {
+                kind: *kind,
+                operation,
+                path: path.clone(),
+                count: *count,
+            })
+            .collect()
+    }
+}
+
+/// Called by every open enum's decoder when a value is not one it knows.
+pub(crate) fn unknown_enum_value(enum_name: &'static str, value: &str) {
+    let _ = ATTEMPT.try_with(|attempt| {
+        if attempt.drift && !attempt.replaying.get() {
+            attempt.unknown_values.borrow_mut().push((enum_name, value.to_string()));
+        }
+    });
+}
+
+/// After a documented answer decoded as `T`: finds where its unknown enum
+/// values were, and, when this answer is one to search, the fields the spec
+/// does not name.
+pub(crate) fn inspect<T: DeserializeOwned>(body: &[u8]) {
+    let _ = ATTEMPT.try_with(|attempt| {
+        if !attempt.drift {
+            return;
+        }
+        let pending = attempt.unknown_values.take();
+        let mut findings = Vec::new();
+        if attempt.check_fields {
+            attempt.replaying.set(true);
+            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            let _ = serde_ignored::deserialize::<_, _, T>(&mut deserializer, |path| {
+                findings.push(Finding { kind: DriftKind::UnknownField, path: json_path(&path.to_string()) })
+            });
+            attempt.replaying.set(false);
+        }
+        if !pending.is_empty()
+            && let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
+        {
+            for (enum_name, unknown) in pending {
+                let mut paths = BTreeSet::new();
+                find_string(&value, &unknown, String::new(), &mut paths);
+                if paths.is_empty() {
+                    paths.insert(enum_name.to_string());
+                }
+                findings.extend(paths.into_iter().map(|path| Finding { kind: DriftKind::UnknownEnumValue, path }));
+            }
+        }
+        attempt.findings.borrow_mut().extend(findings);
+    });
+}
+
+/// serde_ignored's path (`data.?.items.3.extra`) as a JSON path: array
+/// indices as `[]` (`data.items[].extra`, so one field is one path however
+/// many rows) and without its `?` for an `Option`.
+fn json_path(path: &str) -> String {
+    let mut out = String::new();
+    for segment in path.split('.').filter(|s| !s.is_empty() && *s != "?") {
+        if segment.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str("[]");
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(segment);
+        }
+    }
+    out
+}
+
+/// The paths under which `value` holds the string `wanted`.
+fn find_string(value: &serde_json::Value, wanted: &str, here: String, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::String(text) if text == wanted => {
+            out.insert(here);
+        }
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                let path = if here.is_empty() { key.clone() } else { format!("{here}.{key}") };
+                find_string(inner, wanted, path, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                find_string(item, wanted, format!("{here}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_indices_become_brackets() {
+        assert_eq!(json_path("data.items.3.extra"), "data.items[].extra");
+        assert_eq!(json_path("data.?.items.0.?.extra"), "data.items[].extra");
+        assert_eq!(json_path("data.extra"), "data.extra");
+        assert_eq!(json_path("."), "");
+    }
+
+    #[test]
+    fn an_unknown_value_is_found_where_it_is() {
+        let value = serde_json::json!({"data": {"status": "paused", "rows": [{"ps": "paused"}], "note": "x"}});
+        let mut paths = BTreeSet::new();
+        find_string(&value, "paused", String::new(), &mut paths);
+        assert_eq!(paths.into_iter().collect::<Vec<_>>(), ["data.rows[].ps", "data.status"]);
+    }
+}
