@@ -34,6 +34,7 @@
 
 use std::path::{Path, PathBuf};
 
+mod cli;
 mod client;
 mod error;
 pub mod extensions;
@@ -48,6 +49,7 @@ mod prune;
 pub mod redact;
 mod spec;
 
+pub use cli::{cli_group, cli_verb, generate_cli};
 pub use client::{DATETIME_TYPE, ENUMS_MODULE, INNER_TYPE, generate_code};
 pub use error::BuildError;
 pub use glue::glue;
@@ -64,6 +66,9 @@ pub const ENUMS_FILE: &str = "multicard_enums.rs";
 pub const OPERATIONS_FILE: &str = "multicard_operations.rs";
 /// The impls that tie each generated builder to the hand-written executor.
 pub const GLUE_FILE: &str = "multicard_glue.rs";
+
+/// The command tree of the `multicard` binary, written by [`generate_cli_file`].
+pub const CLI_FILE: &str = "multicard_cli.rs";
 
 /// What [`generate`] wrote.
 #[derive(Debug, Clone)]
@@ -100,4 +105,21 @@ pub fn generate(spec_path: &Path, out_dir: &Path, emit_cargo: bool) -> Result<Ge
     let client_path = write(CLIENT_FILE, client)?;
     let enums_path = write(ENUMS_FILE, enums)?;
     Ok(Generated { client: client_path, enums: enums_path, operations_table: table_path, operations })
+}
+
+/// Reads the spec at `spec_path` and writes the command tree of the
+/// `multicard` binary ([`generate_cli`]) to `out_dir`/[`CLI_FILE`], for
+/// `multicard-cli/build.rs`. Prints `cargo:rerun-if-changed` for the spec
+/// only when `emit_cargo` is set.
+pub fn generate_cli_file(spec_path: &Path, out_dir: &Path, emit_cargo: bool) -> Result<PathBuf, BuildError> {
+    if emit_cargo {
+        println!("cargo:rerun-if-changed={}", spec_path.display());
+    }
+    let text = std::fs::read_to_string(spec_path)
+        .map_err(|e| BuildError::new(format!("{}: cannot read the spec: {e}", spec_path.display())))?;
+    let spec = parse_spec(&text).map_err(|e| BuildError::new(format!("{}: {e}", spec_path.display())))?;
+    let code = generate_cli(&spec)?;
+    let path = out_dir.join(CLI_FILE);
+    std::fs::write(&path, code).map_err(|e| BuildError::new(format!("{}: cannot write: {e}", path.display())))?;
+    Ok(path)
 }

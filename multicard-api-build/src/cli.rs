@@ -1,0 +1,566 @@
+//! `multicard_cli.rs`: the command tree of the `multicard` binary
+//! (`multicard-cli`), one clap subcommand per operation of the spec, and the
+//! typed code that runs each one through `multicard_api::Multicard::send`.
+//!
+//! progenitor 0.15 has a CLI generator of its own, but what it emits calls
+//! each builder's `send()` directly (no token cache, retry policy or
+//! envelope of the SDK) and fills bodies through the `types::builder`
+//! structs the SDK prunes; so the tree is generated here, from the same
+//! spec, with the names progenitor gives the builders.
+//!
+//! Names, all derived from the spec:
+//! - the group is the operation's tag made singular (`invoices` gives
+//!   `invoice`, `reports` gives `report`), except that a `list_…`
+//!   operation (a registry export, paged by `offset` and `limit`) is in the
+//!   group `registry`;
+//! - the verb is the `operationId` without the group's noun, in kebab case
+//!   (`get_payment` gives `payment get`, `check_card_pan` gives
+//!   `card check-pan`, `list_payments` gives `registry payments`); the
+//!   `operationId` itself is a hidden alias;
+//! - a parameter is `--` its name in kebab case (`payment_uuid` gives
+//!   `--payment-uuid`); `start_date` and `end_date` also answer to `--from`
+//!   and `--to`;
+//! - an operation with a request body takes `--body`, decoded into the
+//!   body's type (`types::CreateInvoiceRequest`, …) before anything is sent.
+//!
+//! The generated file uses `clap`, `serde_json` and `multicard_api` from the
+//! crate that includes it.
+
+use heck::{ToKebabCase, ToUpperCamelCase};
+use openapiv3::{OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::error::BuildError;
+use crate::format::format_tokens;
+use crate::spec::{component_name, operation_id, response_schema};
+
+/// The group of an operation: its tag made singular, or `registry` for a
+/// `list_…` operation.
+pub fn cli_group(tag: &str, operation_id: &str) -> String {
+    if operation_id.starts_with("list_") {
+        return "registry".to_string();
+    }
+    tag.strip_suffix('s').unwrap_or(tag).to_string()
+}
+
+/// The verb of an operation in its group: the `operationId` without the
+/// group's noun (or, in `registry`, without `list_`), in kebab case.
+pub fn cli_verb(group: &str, operation_id: &str) -> String {
+    if group == "registry"
+        && let Some(rest) = operation_id.strip_prefix("list_")
+    {
+        return rest.to_kebab_case();
+    }
+    let words: Vec<&str> = operation_id.split('_').filter(|w| *w != group).collect();
+    if words.is_empty() { operation_id.to_kebab_case() } else { words.join("-") }
+}
+
+/// The kind of value a parameter takes.
+#[derive(Clone)]
+enum Kind {
+    Integer,
+    Text,
+    /// A named string enum of the spec (an open enum in `types`).
+    Enum(String),
+}
+
+struct Param {
+    name: String,
+    required: bool,
+    help: String,
+    kind: Kind,
+}
+
+struct CliOperation {
+    id: String,
+    method: String,
+    path: String,
+    group: String,
+    verb: String,
+    about: String,
+    long_about: String,
+    params: Vec<Param>,
+    /// The body's schema, whether it is required, and an example.
+    body: Option<(String, bool, Option<String>)>,
+    /// For a registry export: the array field of `data` that holds its rows.
+    rows: Option<String>,
+}
+
+fn param_of(spec: &OpenAPI, id: &str, parameter: &ReferenceOr<Parameter>) -> Result<Param, BuildError> {
+    let parameter = match parameter {
+        ReferenceOr::Item(p) => p,
+        ReferenceOr::Reference { reference } => {
+            let name = reference.rsplit('/').next().unwrap_or_default();
+            match spec.components.as_ref().and_then(|c| c.parameters.get(name)) {
+                Some(ReferenceOr::Item(p)) => p,
+                _ => return Err(BuildError::new(format!("operation `{id}`: parameter {reference} not found"))),
+            }
+        }
+    };
+    let data = parameter.parameter_data_ref();
+    let kind = match &data.format {
+        ParameterSchemaOrContent::Schema(ReferenceOr::Reference { reference }) => {
+            Kind::Enum(component_name(reference).unwrap_or_default().to_string())
+        }
+        ParameterSchemaOrContent::Schema(ReferenceOr::Item(Schema {
+            schema_kind: SchemaKind::Type(Type::Integer(_)),
+            ..
+        })) => Kind::Integer,
+        ParameterSchemaOrContent::Schema(ReferenceOr::Item(Schema {
+            schema_kind: SchemaKind::Type(Type::String(_)),
+            ..
+        })) => Kind::Text,
+        _ => {
+            return Err(BuildError::new(format!(
+                "operation `{id}`: parameter `{}` is neither a string, an integer nor a named enum",
+                data.name
+            )));
+        }
+    };
+    let mut help = data.description.clone().unwrap_or_default().trim().to_string();
+    if let Some(example) = &data.example {
+        let example = example.as_str().map(str::to_string).unwrap_or_else(|| example.to_string());
+        if help.is_empty() {
+            help = format!("e.g. {example}");
+        } else {
+            help = format!("{help} (e.g. {example})");
+        }
+    }
+    Ok(Param { name: data.name.clone(), required: data.required, help, kind })
+}
+
+/// The array property of the `data` of a response schema that holds the
+/// rows: `list` when there is one, else the first.
+fn rows_field(spec: &OpenAPI, response: &str) -> Option<String> {
+    let schemas = &spec.components.as_ref()?.schemas;
+    let object = |name: &str| match schemas.get(name)? {
+        ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(object)), .. }) => Some(object.clone()),
+        _ => None,
+    };
+    let envelope = object(response)?;
+    let data = match envelope.properties.get("data")? {
+        ReferenceOr::Reference { reference } => object(component_name(reference)?)?,
+        ReferenceOr::Item(_) => return None,
+    };
+    let arrays: Vec<&String> = data
+        .properties
+        .iter()
+        .filter(|(_, schema)| {
+            matches!(schema, ReferenceOr::Item(schema) if matches!(schema.schema_kind, SchemaKind::Type(Type::Array(_))))
+        })
+        .map(|(name, _)| name)
+        .collect();
+    // A registry's rows are its `list` (beside aggregates such as `stat`).
+    arrays.iter().find(|name| name.as_str() == "list").or(arrays.first()).map(|name| name.to_string())
+}
+
+fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation) -> Result<CliOperation, BuildError> {
+    let id = operation_id(path, method, operation)?;
+    let tag = operation.tags.first().cloned().unwrap_or_else(|| "other".into());
+    let group = cli_group(&tag, &id);
+    let verb = cli_verb(&group, &id);
+    let params = operation.parameters.iter().map(|p| param_of(spec, &id, p)).collect::<Result<Vec<_>, _>>()?;
+    let body = match &operation.request_body {
+        None => None,
+        Some(ReferenceOr::Item(body)) => {
+            let media = body.content.get("application/json").ok_or_else(|| {
+                BuildError::new(format!("operation `{id}`: the request body is not application/json"))
+            })?;
+            let schema = match &media.schema {
+                Some(ReferenceOr::Reference { reference }) => component_name(reference).map(str::to_string),
+                _ => None,
+            }
+            .ok_or_else(|| BuildError::new(format!("operation `{id}`: the request body is not a named schema")))?;
+            let example = media
+                .example
+                .clone()
+                .or_else(|| {
+                    media.examples.values().find_map(|e| match e {
+                        ReferenceOr::Item(e) => e.value.clone(),
+                        ReferenceOr::Reference { .. } => None,
+                    })
+                })
+                .map(|v| v.to_string());
+            Some((schema, body.required, example))
+        }
+        Some(ReferenceOr::Reference { .. }) => {
+            return Err(BuildError::new(format!("operation `{id}`: a request body by reference is not supported")));
+        }
+    };
+    let paged = ["offset", "limit"].iter().all(|n| params.iter().any(|p| p.name == *n));
+    let rows = if paged {
+        let response = operation
+            .responses
+            .responses
+            .iter()
+            .find(|(status, _)| matches!(status, openapiv3::StatusCode::Code(200..=299)))
+            .and_then(|(_, r)| response_schema(r));
+        Some(response.and_then(|r| rows_field(spec, &r)).unwrap_or_else(|| "list".into()))
+    } else {
+        None
+    };
+    let summary = operation.summary.clone().unwrap_or_default();
+    let method = method.to_uppercase();
+    let about = if summary.is_empty() { id.clone() } else { summary.clone() };
+    let mut long_about = format!("{about}\n\n`{id}`: {method} {path}");
+    if let Some(description) = operation.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        long_about.push_str(&format!("\n\n{}", description.trim()));
+    }
+    if method != "GET" {
+        long_about.push_str("\n\nChanges state: asks for confirmation on a terminal, refused elsewhere without --yes.");
+    }
+    if let Some((schema, _, Some(example))) = &body {
+        long_about.push_str(&format!("\n\nThe body is a `{schema}`, e.g.:\n  --body '{example}'"));
+    }
+    Ok(CliOperation { id, method, path: path.to_string(), group, verb, about, long_about, params, body, rows })
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+fn rust_type(kind: &Kind) -> TokenStream {
+    match kind {
+        Kind::Integer => quote!(i64),
+        Kind::Text => quote!(::std::string::String),
+        Kind::Enum(name) => {
+            let name = ident(name);
+            quote!(::multicard_api::types::#name)
+        }
+    }
+}
+
+/// The clap `Arg` of a parameter.
+fn arg_tokens(param: &Param) -> TokenStream {
+    let name = &param.name;
+    let long = name.to_kebab_case();
+    let help = &param.help;
+    let required = param.required;
+    let parser = match param.kind {
+        Kind::Integer => quote!(::clap::value_parser!(i64)),
+        _ => quote!(::clap::value_parser!(::std::string::String)),
+    };
+    let alias = match name.as_str() {
+        "start_date" => quote!(.visible_alias("from")),
+        "end_date" => quote!(.visible_alias("to")),
+        _ => quote!(),
+    };
+    quote! {
+        ::clap::Arg::new(#name).long(#long) #alias .required(#required).help(#help).value_parser(#parser)
+    }
+}
+
+/// Generates `multicard_cli.rs` (see the module documentation).
+pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
+    let mut operations = Vec::new();
+    for (path, method, operation) in spec.operations() {
+        operations.push(cli_operation(spec, path, method, operation)?);
+    }
+    for (i, a) in operations.iter().enumerate() {
+        if let Some(b) = operations[..i].iter().find(|b| b.group == a.group && b.verb == a.verb) {
+            return Err(BuildError::new(format!(
+                "operations `{}` and `{}` both become `multicard {} {}`",
+                b.id, a.id, a.group, a.verb
+            )));
+        }
+    }
+    // Groups in the order of the spec's tags, `registry` last.
+    let mut groups: Vec<(String, String)> = Vec::new();
+    for tag in &spec.tags {
+        let group = cli_group(&tag.name, "");
+        if operations.iter().any(|op| op.group == group) {
+            groups.push((group, tag.description.clone().unwrap_or_default()));
+        }
+    }
+    if operations.iter().any(|op| op.group == "registry") {
+        groups.push(("registry".into(), "Registry exports, paged: --all fetches every page".into()));
+    }
+    for op in &operations {
+        if !groups.iter().any(|(g, _)| *g == op.group) {
+            groups.push((op.group.clone(), String::new()));
+        }
+    }
+
+    let group_commands = groups.iter().map(|(group, about)| {
+        let subcommands = operations.iter().filter(|op| op.group == *group).map(|op| {
+            let (verb, id, about, long_about) = (&op.verb, &op.id, &op.about, &op.long_about);
+            let args = op.params.iter().map(arg_tokens);
+            let body = op.body.as_ref().map(|(schema, required, _)| {
+                let help = format!("The request body, a `{schema}`: JSON, @FILE or - (standard input)");
+                quote!(.arg(::clap::Arg::new("body").long("body").value_name("JSON|@FILE|-").required(#required).help(#help)))
+            });
+            quote! {
+                ::clap::Command::new(#verb).about(#about).long_about(#long_about).alias(#id) #(.arg(#args))* #body
+            }
+        });
+        quote! {
+            ::clap::Command::new(#group).about(#about).subcommand_required(true).arg_required_else_help(true) #(.subcommand(#subcommands))*
+        }
+    });
+
+    let rows_of = |op: &CliOperation| match &op.rows {
+        Some(rows) => quote!(Some(#rows)),
+        None => quote!(None),
+    };
+    let table = operations.iter().map(|op| {
+        let (id, group, verb) = (&op.id, &op.group, &op.verb);
+        let params = op.params.iter().map(|p| &p.name);
+        let body = match &op.body {
+            Some((schema, ..)) => quote!(Some(#schema)),
+            None => quote!(None),
+        };
+        let rows = rows_of(op);
+        quote! { CliOperation { id: #id, group: #group, verb: #verb, params: &[#(#params),*], body: #body, rows: #rows }, }
+    });
+    let count = operations.len();
+
+    let variants = operations.iter().map(|op| {
+        let variant = ident(&op.id.to_upper_camel_case());
+        let fields = op.params.iter().map(|p| {
+            let field = ident(&p.name);
+            let ty = rust_type(&p.kind);
+            if p.required { quote!(#field: #ty) } else { quote!(#field: Option<#ty>) }
+        });
+        let body = op.body.as_ref().map(|(schema, required, _)| {
+            let ty = ident(schema);
+            if *required {
+                quote!(body: ::multicard_api::types::#ty,)
+            } else {
+                quote!(body: Option<::multicard_api::types::#ty>,)
+            }
+        });
+        quote! { #variant { #(#fields,)* #body } }
+    });
+
+    let prepare_arms = operations.iter().map(|op| {
+        let id = &op.id;
+        let variant = ident(&op.id.to_upper_camel_case());
+        let lets = op.params.iter().map(|p| {
+            let field = ident(&p.name);
+            let name = &p.name;
+            let flag = format!("--{}", p.name.to_kebab_case());
+            let value = match &p.kind {
+                Kind::Integer => quote!(args.get_one::<i64>(#name).copied()),
+                Kind::Text => quote!(args.get_one::<::std::string::String>(#name).cloned()),
+                Kind::Enum(_) => {
+                    let ty = rust_type(&p.kind);
+                    quote!(match args.get_one::<::std::string::String>(#name) {
+                        Some(text) => Some(text.parse::<#ty>().map_err(|e| format!("{}: {e}", #flag))?),
+                        None => None,
+                    })
+                }
+            };
+            if p.required {
+                let missing = format!("{flag} is required");
+                quote!(let #field = #value.ok_or_else(|| #missing.to_string())?;)
+            } else {
+                quote!(let #field = #value;)
+            }
+        });
+        let fields = op.params.iter().map(|p| ident(&p.name));
+        let body = op.body.as_ref().map(|(schema, required, _)| {
+            let ty = ident(schema);
+            let invalid = format!("--body is not a valid `{schema}`");
+            let decode = quote!(::serde_json::from_value::<::multicard_api::types::#ty>(value).map_err(|e| format!("{}: {e}", #invalid)));
+            if *required {
+                quote!(let body = match body { Some(value) => #decode?, None => return Err("--body is required".to_string()) };)
+            } else {
+                quote!(let body = match body { Some(value) => Some(#decode?), None => None };)
+            }
+        });
+        let body_field = op.body.as_ref().map(|_| quote!(body,));
+        quote! {
+            #id => {
+                #(#lets)*
+                #body
+                Ok(Prepared::#variant { #(#fields,)* #body_field })
+            }
+        }
+    });
+
+    let id_arms = operations.iter().map(|op| {
+        let id = &op.id;
+        let variant = ident(&op.id.to_upper_camel_case());
+        quote!(Prepared::#variant { .. } => #id,)
+    });
+
+    let offset_arms = operations.iter().filter(|op| op.rows.is_some()).map(|op| {
+        let variant = ident(&op.id.to_upper_camel_case());
+        quote!(Prepared::#variant { offset: o, .. } => { *o = offset; true })
+    });
+
+    let param_arms = operations.iter().map(|op| {
+        let variant = ident(&op.id.to_upper_camel_case());
+        let fields: Vec<Ident> = op.params.iter().map(|p| ident(&p.name)).collect();
+        let arms = op.params.iter().map(|p| {
+            let field = ident(&p.name);
+            let name = &p.name;
+            if p.required {
+                quote!(#name => Some(#field.to_string()),)
+            } else {
+                quote!(#name => #field.as_ref().map(|v| v.to_string()),)
+            }
+        });
+        quote! {
+            #[allow(unused_variables)]
+            Prepared::#variant { #(#fields,)* .. } => match name { #(#arms)* _ => None },
+        }
+    });
+
+    let body_arms = operations.iter().map(|op| {
+        let variant = ident(&op.id.to_upper_camel_case());
+        match &op.body {
+            Some(_) => quote!(Prepared::#variant { body, .. } => ::serde_json::to_value(body).ok(),),
+            None => quote!(Prepared::#variant { .. } => None,),
+        }
+    });
+
+    let send_arms = operations.iter().map(|op| {
+        let variant = ident(&op.id.to_upper_camel_case());
+        let method = ident(&op.id);
+        let fields: Vec<Ident> = op.params.iter().map(|p| ident(&p.name)).collect();
+        let required = op.params.iter().filter(|p| p.required).map(|p| {
+            let field = ident(&p.name);
+            quote!(.#field(#field.clone()))
+        });
+        let optional = op.params.iter().filter(|p| !p.required).map(|p| {
+            let field = ident(&p.name);
+            quote!(if let Some(value) = #field { request = request.#field(value.clone()); })
+        });
+        let (body_field, body_call) = match &op.body {
+            Some((_, true, _)) => (quote!(body,), quote!(.body(body.clone()))),
+            Some((_, false, _)) => {
+                (quote!(body,), quote!(; if let Some(body) = body { request = request.body(body.clone()); }))
+            }
+            None => (quote!(), quote!()),
+        };
+        quote! {
+            Prepared::#variant { #(#fields,)* #body_field } => multicard
+                .send(|api| {
+                    #[allow(unused_mut)]
+                    let mut request = api.#method() #(#required)* #body_call;
+                    #(#optional)*
+                    request
+                })
+                .await
+                .map(|data| ::serde_json::to_value(&data)),
+        }
+    });
+
+    let doc_ops =
+        operations.iter().map(|op| format!("`{} {}`: `{}` ({} {})", op.group, op.verb, op.id, op.method, op.path));
+    let doc = doc_ops.collect::<Vec<_>>().join("; ");
+
+    format_tokens(quote! {
+        /// One operation as the command line shows it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct CliOperation {
+            /// The `operationId`.
+            pub id: &'static str,
+            /// The group (the first word after `multicard`).
+            pub group: &'static str,
+            /// The verb (the second word).
+            pub verb: &'static str,
+            /// The parameters, by their spec names.
+            pub params: &'static [&'static str],
+            /// The request body's schema, when it takes one.
+            pub body: Option<&'static str>,
+            /// For a registry export: the field of `data` holding its rows.
+            pub rows: Option<&'static str>,
+        }
+
+        #[doc = #doc]
+        pub const CLI_OPERATIONS: [CliOperation; #count] = [#(#table)*];
+
+        /// The groups, each with one subcommand per operation.
+        pub fn group_commands() -> Vec<::clap::Command> {
+            vec![#(#group_commands),*]
+        }
+
+        /// An operation with its arguments decoded into the SDK's types,
+        /// ready to send.
+        #[derive(Debug, Clone)]
+        pub enum Prepared {
+            #(#variants,)*
+        }
+
+        /// Decodes the arguments of the operation `id` (and its `--body`,
+        /// already read as JSON) into the SDK's types; the message says
+        /// what is wrong.
+        pub fn prepare(
+            id: &str,
+            args: &::clap::ArgMatches,
+            body: Option<::serde_json::Value>,
+        ) -> Result<Prepared, ::std::string::String> {
+            let _ = &body;
+            match id {
+                #(#prepare_arms)*
+                other => Err(format!("no operation `{other}`")),
+            }
+        }
+
+        impl Prepared {
+            /// The `operationId`.
+            pub fn id(&self) -> &'static str {
+                match self { #(#id_arms)* }
+            }
+
+            /// Sets the `offset` of a registry export; `false` for any
+            /// other operation.
+            pub fn set_offset(&mut self, offset: i64) -> bool {
+                match self {
+                    #(#offset_arms)*
+                    _ => false,
+                }
+            }
+
+            /// A parameter's value as text, by its spec name.
+            pub fn param(&self, name: &str) -> Option<::std::string::String> {
+                match self { #(#param_arms)* }
+            }
+
+            /// The request body as JSON, when there is one.
+            pub fn body_json(&self) -> Option<::serde_json::Value> {
+                match self { #(#body_arms)* }
+            }
+
+            /// Sends the operation through `Multicard::send` (token,
+            /// retries, envelope and errors of the SDK); the `data`
+            /// payload as JSON.
+            pub async fn send(
+                &self,
+                multicard: &::multicard_api::Multicard,
+            ) -> Result<Result<::serde_json::Value, ::serde_json::Error>, ::multicard_api::Error> {
+                match self { #(#send_arms)* }
+            }
+        }
+    })
+    .map_err(|e| BuildError::new(format!("generated command line does not parse: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_tags_and_operation_ids() {
+        assert_eq!(cli_group("payments", "get_payment"), "payment");
+        assert_eq!(cli_verb("payment", "get_payment"), "get");
+        assert_eq!(cli_verb("card", "check_card_pan"), "check-pan");
+        assert_eq!(cli_group("reports", "list_payments"), "registry");
+        assert_eq!(cli_verb("registry", "list_payments"), "payments");
+        assert_eq!(cli_verb("refund", "partial_refund_payment"), "partial-payment");
+        assert_eq!(cli_verb("auth", "get_token"), "get-token");
+    }
+
+    #[test]
+    fn the_spec_generates_a_command_line() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/multicard.yaml")).unwrap();
+        let spec = crate::parse_spec(&text).unwrap();
+        let code = generate_cli(&spec).unwrap();
+        assert!(code.contains("\"registry\""));
+        assert!(code.contains(".list_payments()"));
+        assert!(code.contains("rows: Some(\"list\")"));
+    }
+}

@@ -1,0 +1,353 @@
+//! `multicard`: a command line for every operation of the Multicard API,
+//! generated from `spec/multicard.yaml` at compile time (see
+//! `multicard_api_build::generate_cli`). Every call goes through
+//! `multicard_api::Multicard::send`: the SDK's token cache, retries that
+//! never resend money, envelope and typed errors.
+//!
+//! ```text
+//! multicard --sandbox report get-application
+//! multicard payment get --uuid a81b7b62-6d86-11f0-9a1b-00505680eaf6 --output json
+//! multicard registry payments --store-id 6 --offset 0 --limit 100 --from '2025-03-01 00:00:00' --to '2025-03-02 00:00:00' --all --output csv
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod output;
+mod profile;
+
+#[allow(clippy::all, dead_code, missing_docs, unused_variables)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/multicard_cli.rs"));
+}
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use generated::{CLI_OPERATIONS, CliOperation, Prepared};
+use multicard_api::error::Error;
+use multicard_api::{Multicard, operation_table};
+use output::{Format, Rows};
+use serde_json::Value;
+
+/// The exit codes, also shown by `--help`.
+mod exit {
+    pub const OK: u8 = 0;
+    pub const API: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const AUTH: u8 = 3;
+    pub const TRANSPORT: u8 = 4;
+    pub const OUTCOME_UNKNOWN: u8 = 5;
+    pub const REFUSED: u8 = 6;
+    pub const UNEXPECTED: u8 = 7;
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  Multicard answered with its error envelope (code and details on stderr)
+  2  usage or bad input: unknown flag, a --body that does not decode, missing configuration
+  3  authentication failed (/auth refused the credentials, or a token was refused)
+  4  transport failure: no answer (connection, timeout)
+  5  outcome unknown: a write may have taken effect (money may have moved); it was not
+     sent again; stderr prints the `multicard ... get ...` command that settles it
+  6  refused: a write was not confirmed (no --yes on a non-terminal, or answered no);
+     nothing was sent
+  7  an answer that could not be understood (if Multicard said success, the operation
+     happened: the raw data is printed)
+
+Configuration: MULTICARD_APPLICATION_ID, MULTICARD_SECRET, MULTICARD_ENV (sandbox|production)
+or MULTICARD_BASE_URL; the profile ~/.config/multicard/config.toml (or $MULTICARD_CONFIG) may hold
+application_id, environment and base_url, never the secret. Without MULTICARD_SECRET, a terminal
+prompts for it. --sandbox runs against an embedded local Multicard instead.";
+
+fn command() -> Command {
+    let output = Arg::new("output")
+        .long("output")
+        .short('o')
+        .global(true)
+        .value_parser(["table", "json", "ndjson", "csv"])
+        .help("table (default on a terminal), json (the `data` payload; default elsewhere), ndjson or csv (registry exports)");
+    Command::new("multicard")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("The Multicard payment gateway (Uzbekistan) from the command line: one subcommand per API operation")
+        .after_help(EXIT_CODES)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .arg(output)
+        .arg(
+            Arg::new("yes")
+                .long("yes")
+                .short('y')
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Send an operation that changes state without asking"),
+        )
+        .arg(
+            Arg::new("sandbox")
+                .long("sandbox")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Run against an embedded local Multicard (multicard-sandbox) on loopback; no credentials needed"),
+        )
+        .arg(
+            Arg::new("all")
+                .long("all")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Registry exports: fetch every page from --offset on, writing rows as they arrive"),
+        )
+        .subcommands(generated::group_commands())
+        .subcommand(
+            Command::new("completions")
+                .about("Shell completions: multicard completions bash|zsh|fish")
+                .arg(Arg::new("shell").required(true).value_parser(clap::value_parser!(clap_complete::Shell))),
+        )
+}
+
+/// A failure of the command line itself, with its exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+fn fail(code: u8, message: impl Into<String>) -> Failure {
+    Failure { code, message: message.into() }
+}
+
+/// `--body`: inline JSON, `@file` or `-` (standard input).
+fn read_body(arg: &str) -> Result<Value, Failure> {
+    let text = if arg == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| fail(exit::USAGE, format!("--body -: {e}")))?;
+        text
+    } else if let Some(path) = arg.strip_prefix('@') {
+        std::fs::read_to_string(path).map_err(|e| fail(exit::USAGE, format!("--body @{path}: {e}")))?
+    } else {
+        arg.to_string()
+    };
+    serde_json::from_str(&text).map_err(|e| fail(exit::USAGE, format!("--body is not JSON: {e}")))
+}
+
+/// Asks before an operation that changes state; refuses on a non-terminal.
+fn confirm(operation: &CliOperation, method: &str, path: &str) -> Result<(), Failure> {
+    let what = format!("`multicard {} {}` ({} {method} {path})", operation.group, operation.verb, operation.id);
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(fail(
+            exit::REFUSED,
+            format!(
+                "refusing to send {what}: it changes state and there is no terminal to confirm on; nothing was sent (add --yes to send it)"
+            ),
+        ));
+    }
+    eprint!("{what} changes state. Send it? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).map_err(|e| fail(exit::USAGE, e.to_string()))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(fail(exit::REFUSED, "not sent")) }
+}
+
+fn shell_quote(text: &str) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/@".contains(c)) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// The command that reads `settle_with` for the request `prepared`:
+/// parameters of the same name, from the request's parameters or body.
+fn settle_command(settle_with: &str, prepared: &Prepared) -> String {
+    let Some(read) = CLI_OPERATIONS.iter().find(|op| op.id == settle_with) else {
+        return format!("(the read `{settle_with}`)");
+    };
+    let body = prepared.body_json();
+    let mut out = format!("multicard {} {}", read.group, read.verb);
+    for name in read.params {
+        let value = prepared.param(name).or_else(|| {
+            body.as_ref().and_then(|b| b.get(*name)).map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+        });
+        let flag = name.replace('_', "-");
+        match value {
+            Some(value) => out.push_str(&format!(" --{flag} {}", shell_quote(&value))),
+            None => out.push_str(&format!(" --{flag} <{name}>")),
+        }
+    }
+    out
+}
+
+/// The exit code and message of an SDK error.
+fn report(error: &Error, prepared: &Prepared) -> Failure {
+    match error {
+        Error::Api { .. } => fail(exit::API, error.to_string()),
+        Error::Authentication { .. } | Error::Unauthorized { .. } => fail(exit::AUTH, error.to_string()),
+        Error::Transport { .. } | Error::ResponseTooLarge { .. } => fail(exit::TRANSPORT, error.to_string()),
+        Error::OutcomeUnknown { settle_with, .. } => {
+            let mut message = format!("{error}\nMONEY MAY HAVE MOVED. The request was not sent again.");
+            if let Some(read) = settle_with {
+                message.push_str(&format!(
+                    "\nSettle it before anything else; read until the status is final:\n  {}",
+                    settle_command(read, prepared)
+                ));
+            }
+            fail(exit::OUTCOME_UNKNOWN, message)
+        }
+        Error::Undecodable { succeeded, data, .. } => {
+            if *succeeded {
+                // The operation happened: its raw payload is the answer.
+                println!("{}", serde_json::to_string_pretty(data.value()).unwrap_or_default());
+            }
+            fail(exit::UNEXPECTED, error.to_string())
+        }
+        Error::InvalidRequest { .. } | Error::InvalidConfiguration { .. } => fail(exit::USAGE, error.to_string()),
+        _ => fail(exit::UNEXPECTED, error.to_string()),
+    }
+}
+
+fn rows_of(data: &Value, field: &str) -> Vec<Value> {
+    data.get(field).and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+/// Runs a registry export page by page, writing rows as they arrive, with a
+/// progress bar on a terminal.
+async fn export(multicard: &Multicard, prepared: &mut Prepared, field: &str, format: Format) -> Result<(), Failure> {
+    let mut offset: i64 = prepared.param("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+    let mut rows_out = Rows::new(format);
+    let stdout = std::io::stdout();
+    let progress =
+        if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
+    loop {
+        let data = send(multicard, prepared).await?;
+        let rows = rows_of(&data, field);
+        let total = data.pointer("/pagination/total").and_then(Value::as_i64).unwrap_or(0);
+        progress.set_length(total.max(0) as u64);
+        rows_out
+            .write_page(&mut stdout.lock(), &rows)
+            .map_err(|e| fail(exit::UNEXPECTED, format!("writing the output: {e}")))?;
+        progress.inc(rows.len() as u64);
+        offset += rows.len() as i64;
+        if rows.is_empty() || offset >= total {
+            break;
+        }
+        prepared.set_offset(offset);
+    }
+    progress.finish_and_clear();
+    Ok(())
+}
+
+async fn send(multicard: &Multicard, prepared: &Prepared) -> Result<Value, Failure> {
+    match prepared.send(multicard).await {
+        Ok(Ok(data)) => Ok(data),
+        Ok(Err(e)) => Err(fail(exit::UNEXPECTED, format!("the answer does not print as JSON: {e}"))),
+        Err(error) => Err(report(&error, prepared)),
+    }
+}
+
+async fn run(matches: ArgMatches) -> Result<(), Failure> {
+    let (group, group_matches) = matches.subcommand().ok_or_else(|| fail(exit::USAGE, "no command"))?;
+    if group == "completions" {
+        let shell = *group_matches.get_one::<clap_complete::Shell>("shell").expect("required");
+        clap_complete::generate(shell, &mut command(), "multicard", &mut std::io::stdout());
+        return Ok(());
+    }
+    let (verb, args) = group_matches.subcommand().ok_or_else(|| fail(exit::USAGE, "no operation"))?;
+    let operation = CLI_OPERATIONS
+        .iter()
+        .find(|op| op.group == group && op.verb == verb)
+        .ok_or_else(|| fail(exit::USAGE, format!("no operation `{group} {verb}`")))?;
+    let info = operation_table::find(operation.id)
+        .ok_or_else(|| fail(exit::USAGE, format!("`{}` is not in the operation table", operation.id)))?;
+
+    let format = match matches.get_one::<String>("output") {
+        Some(text) => Format::parse(text).ok_or_else(|| fail(exit::USAGE, format!("unknown output `{text}`")))?,
+        None if std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Json,
+    };
+    let all = matches.get_flag("all");
+    if operation.rows.is_none() && (all || matches!(format, Format::Ndjson | Format::Csv)) {
+        return Err(fail(
+            exit::USAGE,
+            "--all, --output ndjson and --output csv are for registry exports (multicard registry …)",
+        ));
+    }
+    if all && format == Format::Json {
+        return Err(fail(exit::USAGE, "--all writes rows: use --output ndjson, csv or table"));
+    }
+
+    // Everything is decoded into the SDK's types before anything is sent.
+    let body = match args.try_get_one::<String>("body").ok().flatten() {
+        Some(arg) => Some(read_body(arg)?),
+        None => None,
+    };
+    let mut prepared = generated::prepare(operation.id, args, body).map_err(|m| fail(exit::USAGE, m))?;
+
+    if !info.is_read() && !matches.get_flag("yes") {
+        confirm(operation, info.method, info.path)?;
+    }
+
+    let sandbox = if matches.get_flag("sandbox") {
+        Some(
+            multicard_sandbox::Sandbox::start()
+                .await
+                .map_err(|e| fail(exit::TRANSPORT, format!("starting the sandbox: {e}")))?,
+        )
+    } else {
+        None
+    };
+    let config = match &sandbox {
+        Some(sandbox) => sandbox.config(),
+        None => profile::config().map_err(|m| fail(exit::USAGE, m))?,
+    };
+    let multicard = Multicard::new(config).map_err(|e| fail(exit::USAGE, e.to_string()))?;
+
+    if let (Some(field), true) = (operation.rows, all) {
+        return export(&multicard, &mut prepared, field, format).await;
+    }
+    let data = send(&multicard, &prepared).await?;
+    let mut stdout = std::io::stdout().lock();
+    let written = match (operation.rows, format) {
+        (Some(field), Format::Ndjson | Format::Csv | Format::Table) => {
+            Rows::new(format).write_page(&mut stdout, &rows_of(&data, field))
+        }
+        _ => output::print_value(&mut stdout, format, &data),
+    };
+    written.map_err(|e| fail(exit::UNEXPECTED, format!("writing the output: {e}")))
+}
+
+fn main() -> ExitCode {
+    let matches = match command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("multicard: cannot start the runtime: {e}");
+            return ExitCode::from(exit::UNEXPECTED);
+        }
+    };
+    match runtime.block_on(run(matches)) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(failure) => {
+            eprintln!("multicard: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_tree_is_valid() {
+        command().debug_assert();
+        assert_eq!(CLI_OPERATIONS.len(), operation_table::OPERATIONS.len());
+    }
+}

@@ -1,0 +1,111 @@
+//! Where the client's configuration comes from: the `MULTICARD_*`
+//! environment variables first, then the profile file
+//! (`~/.config/multicard/config.toml`, or `$MULTICARD_CONFIG`), which holds
+//! the application id and the environment or base URL but never the secret.
+//! The secret comes from `MULTICARD_SECRET` or, on a terminal, a prompt
+//! that does not echo.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use multicard_api::Config;
+
+/// The keys a profile may hold, and the variable each stands for.
+const KEYS: [(&str, &str); 3] = [
+    ("application_id", "MULTICARD_APPLICATION_ID"),
+    ("environment", "MULTICARD_ENV"),
+    ("base_url", "MULTICARD_BASE_URL"),
+];
+
+/// The profile file's path.
+pub fn path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("MULTICARD_CONFIG") {
+        return Some(PathBuf::from(path));
+    }
+    let base = match std::env::var_os("XDG_CONFIG_HOME") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(std::env::var_os("HOME")?).join(".config"),
+    };
+    Some(base.join("multicard").join("config.toml"))
+}
+
+/// Reads the profile: `key = "value"` lines (the subset of TOML it needs),
+/// `#` comments. A `secret` key is refused: the secret never lives in a file.
+pub fn read(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = line.split_once('=').ok_or_else(|| format!("line {}: expected key = \"value\"", n + 1))?;
+        let key = key.trim();
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .ok_or_else(|| format!("line {}: the value of `{key}` must be a quoted string", n + 1))?;
+        if key == "secret" {
+            return Err("the profile holds a `secret`: remove it; the secret comes only from MULTICARD_SECRET or \
+                        the prompt"
+                .into());
+        }
+        if !KEYS.iter().any(|(k, _)| *k == key) {
+            return Err(format!(
+                "line {}: unknown key `{key}` (expected application_id, environment, base_url)",
+                n + 1
+            ));
+        }
+        out.insert(key.to_string(), value.to_string());
+    }
+    Ok(out)
+}
+
+/// The client's configuration from the environment, the profile and, on a
+/// terminal, a prompt for the secret.
+pub fn config() -> Result<Config, String> {
+    let profile = match path() {
+        Some(path) if path.exists() => {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            read(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        _ => BTreeMap::new(),
+    };
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let mut secret = env("MULTICARD_SECRET");
+    if secret.is_none() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        secret =
+            Some(rpassword::prompt_password("Multicard secret: ").map_err(|e| format!("reading the secret: {e}"))?);
+    }
+    let environment_set = env("MULTICARD_ENV").is_some() || env("MULTICARD_BASE_URL").is_some();
+    Config::from_lookup(|name| {
+        if name == "MULTICARD_SECRET" {
+            return secret.clone();
+        }
+        if let Some(value) = env(name) {
+            return Some(value);
+        }
+        // The profile's environment counts only when the environment names none.
+        if environment_set && name != "MULTICARD_APPLICATION_ID" {
+            return None;
+        }
+        KEYS.iter().find(|(_, var)| *var == name).and_then(|(key, _)| profile.get(*key).cloned())
+    })
+    .map_err(|e| {
+        format!("{e} (set MULTICARD_APPLICATION_ID, MULTICARD_SECRET and MULTICARD_ENV or MULTICARD_BASE_URL, or use --sandbox)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_never_holds_the_secret() {
+        let profile = read("# mine\napplication_id = \"app\"\nenvironment = \"sandbox\"\n").unwrap();
+        assert_eq!(profile["application_id"], "app");
+        assert!(read("secret = \"x\"").unwrap_err().contains("secret"));
+        assert!(read("colour = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,237 @@
+//! The `multicard` binary against a local sandbox: one operation of every
+//! group, JSON output decoded back into the SDK's types, and the exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use multicard_api::types;
+use multicard_sandbox::{APPLICATION_ID, Fault, SECRET, Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
+use serde_json::json;
+
+/// Runs `multicard` against `url` with the sandbox's credentials, standard
+/// input not a terminal (closed, or `stdin` when given).
+fn multicard(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_multicard"))
+        .args(args)
+        .env("MULTICARD_APPLICATION_ID", APPLICATION_ID)
+        .env("MULTICARD_SECRET", SECRET)
+        .env("MULTICARD_BASE_URL", url)
+        .env_remove("MULTICARD_ENV")
+        .env("MULTICARD_CONFIG", "/nonexistent/multicard/config.toml")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(text) = stdin {
+        child.stdin.take().expect("piped").write_all(text.as_bytes()).expect("stdin");
+    }
+    child.wait_with_output().expect("the binary finishes")
+}
+
+/// Runs it off the runtime's threads (the sandbox serves on them).
+async fn run(url: &str, args: &[&str]) -> Output {
+    let (url, args): (String, Vec<String>) = (url.into(), args.iter().map(|a| a.to_string()).collect());
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        multicard(&url, &args, None)
+    })
+    .await
+    .expect("joined")
+}
+
+fn ok<T: serde::de::DeserializeOwned>(output: &Output) -> T {
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_operation_of_every_group_decodes_into_the_sdk_types() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let url = sandbox.url().to_string();
+    let j = ["--output", "json"];
+
+    let auth = json!({"application_id": APPLICATION_ID, "secret": SECRET}).to_string();
+    let token: types::AuthToken =
+        ok(&run(&url, &[&j[..], &["auth", "get-token", "--yes", "--body", &auth]].concat()).await);
+    assert!(!token.token.is_empty());
+
+    let _application: types::Application = ok(&run(&url, &[&j[..], &["report", "get-application"]].concat()).await);
+
+    let ofd = json!([{"qty": 1, "price": 150000, "mxik": "06401004002000000", "total": 150000, "package_code": "1506113", "name": "Shoes"}]);
+    let invoice = json!({"store_id": 6, "amount": 150000, "invoice_id": "cli-1", "callback_url": "https://example.invalid/cb", "ofd": ofd}).to_string();
+    let invoice: types::Invoice =
+        ok(&run(&url, &[&j[..], &["invoice", "create", "-y", "--body", &invoice]].concat()).await);
+    let invoice_uuid = invoice.uuid.clone().expect("an invoice uuid");
+    let read: types::Invoice = ok(&run(&url, &[&j[..], &["invoice", "get", "--uuid", &invoice_uuid]].concat()).await);
+    assert_eq!(read.uuid, invoice.uuid);
+
+    let card = json!({"pan": TEST_CARD_PAN, "expiry": TEST_CARD_EXPIRY, "user_phone": "998901234567"}).to_string();
+    let draft: types::BoundCard = ok(&run(&url, &[&j[..], &["card", "add", "-y", "--body", &card]].concat()).await);
+    let otp = json!({"otp": TEST_OTP}).to_string();
+    let card: types::BoundCard = ok(&run(
+        &url,
+        &[&j[..], &["card", "confirm", "-y", "--card-token", &draft.card_token, "--body", &otp]].concat(),
+    )
+    .await);
+
+    let pay =
+        json!({"card": {"token": card.card_token}, "amount": 150000, "store_id": 6, "invoice_id": "cli-2", "ofd": ofd})
+            .to_string();
+    let created: types::PaymentModel =
+        ok(&run(&url, &[&j[..], &["payment", "create", "-y", "--body", &pay]].concat()).await);
+    let paid: types::PaymentModel =
+        ok(&run(&url, &[&j[..], &["payment", "confirm", "-y", "--uuid", &created.uuid, "--body", "{}"]].concat())
+            .await);
+    assert_eq!(paid.uuid, created.uuid);
+
+    let refund = json!({"refund_amount": 50000, "ofd": [{"qty": 1, "price": 50000, "mxik": "06401004002000000", "total": 50000, "package_code": "1506113", "name": "Shoes"}]}).to_string();
+    let refunded: types::PaymentModel = ok(&run(
+        &url,
+        &[&j[..], &["refund", "partial-payment", "-y", "--uuid", &created.uuid, "--body", &refund]].concat(),
+    )
+    .await);
+    assert_eq!(refunded.uuid, created.uuid);
+
+    let hold = json!({"card": {"token": card.card_token}, "amount": 50000, "store_id": 6, "invoice_id": "cli-3", "expiry": 60}).to_string();
+    let _hold: types::HoldModel = ok(&run(&url, &[&j[..], &["hold", "create", "-y", "--body", &hold]].concat()).await);
+
+    let payout = json!({"card": {"pan": TEST_CARD_PAN}, "amount": 10000, "store_id": 6, "invoice_id": "cli-4", "confirmable": false, "device_details": {"ip": "10.1.2.3", "user_agent": "tests"}}).to_string();
+    let _payout: types::Payout =
+        ok(&run(&url, &[&j[..], &["payout", "create", "-y", "--body", &payout]].concat()).await);
+
+    let now = chrono_like_now();
+    let registry: types::PaymentRegistry = ok(&run(
+        &url,
+        &[
+            &j[..],
+            &[
+                "registry",
+                "payments",
+                "--store-id",
+                "6",
+                "--offset",
+                "0",
+                "--limit",
+                "10",
+                "--from",
+                &now.0,
+                "--to",
+                &now.1,
+            ],
+        ]
+        .concat(),
+    )
+    .await);
+    assert!(registry.pagination.total >= 1);
+
+    // The registry as NDJSON, one page of one row at a time.
+    let ndjson = run(
+        &url,
+        &[
+            "registry",
+            "payments",
+            "--store-id",
+            "6",
+            "--offset",
+            "0",
+            "--limit",
+            "1",
+            "--from",
+            &now.0,
+            "--to",
+            &now.1,
+            "--all",
+            "-o",
+            "ndjson",
+        ],
+    )
+    .await;
+    assert_eq!(ndjson.status.code(), Some(0), "{}", String::from_utf8_lossy(&ndjson.stderr));
+    let rows = String::from_utf8(ndjson.stdout).unwrap();
+    assert_eq!(rows.lines().count() as i64, registry.pagination.total);
+    for row in rows.lines() {
+        serde_json::from_str::<types::PaymentRegistryListItem>(row).unwrap();
+    }
+}
+
+/// A window around now as the registry wants it (GMT+5): a day before
+/// and after, so the sandbox's payments fall inside.
+fn chrono_like_now() -> (String, String) {
+    let now = chrono::Utc::now();
+    let text = |t| multicard_api::time::MulticardDateTime::from_utc(t).to_string();
+    (text(now - chrono::Duration::days(1)), text(now + chrono::Duration::days(1)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let url = sandbox.url().to_string();
+
+    // An API error: Multicard's envelope, exit 1.
+    let missing = run(&url, &["payment", "get", "--uuid", "no-such-payment", "-o", "json"]).await;
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("ERROR_NOT_FOUND"));
+
+    // A write without --yes and no terminal: refused, nothing sent, exit 6.
+    let body = json!({"store_id": 6, "amount": 1000, "invoice_id": "x", "callback_url": "https://example.invalid/cb", "ofd": []}).to_string();
+    let before = sandbox.requests("create_invoice");
+    let refused = run(&url, &["invoice", "create", "--body", &body]).await;
+    assert_eq!(refused.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("nothing was sent"));
+    assert_eq!(sandbox.requests("create_invoice"), before);
+
+    // Bad input: a body that does not decode, an unknown flag: exit 2, nothing sent.
+    let bad = run(&url, &["invoice", "create", "-y", "--body", "{\"amount\": \"many\"}"]).await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("CreateInvoiceRequest"));
+    assert_eq!(run(&url, &["payment", "get", "--nope"]).await.status.code(), Some(2));
+    assert_eq!(sandbox.requests("create_invoice"), before);
+
+    // Authentication failure: exit 3.
+    let url_for_auth = url.clone();
+    let denied = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_multicard"))
+            .args(["report", "get-application"])
+            .env("MULTICARD_APPLICATION_ID", APPLICATION_ID)
+            .env("MULTICARD_SECRET", "wrong-secret")
+            .env("MULTICARD_BASE_URL", url_for_auth)
+            .env("MULTICARD_CONFIG", "/nonexistent")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(denied.status.code(), Some(3), "{}", String::from_utf8_lossy(&denied.stderr));
+
+    // Transport failure: nothing listens there, exit 4.
+    let closed = run("http://127.0.0.1:9", &["report", "get-application"]).await;
+    assert_eq!(closed.status.code(), Some(4));
+
+    // A write whose answer is lost: exit 5, and the read that settles it.
+    sandbox.inject("confirm_payment", Fault::DropConnection, 1);
+    let lost = run(&url, &["payment", "confirm", "-y", "--uuid", "abc-123", "--body", "{}"]).await;
+    assert_eq!(lost.status.code(), Some(5), "{}", String::from_utf8_lossy(&lost.stderr));
+    assert!(String::from_utf8_lossy(&lost.stderr).contains("multicard payment get --uuid abc-123"));
+}
+
+#[test]
+fn sandbox_flag_and_body_from_stdin() {
+    let body = json!({"store_id": 6, "amount": 1000, "invoice_id": "stdin-1", "callback_url": "https://example.invalid/cb", "ofd": []}).to_string();
+    let output = multicard(
+        "http://unused.invalid",
+        &["--sandbox", "-o", "json", "invoice", "create", "-y", "--body", "-"],
+        Some(&body),
+    );
+    let invoice: types::Invoice = ok(&output);
+    assert!(invoice.uuid.is_some());
+}
+
+#[test]
+fn completions() {
+    let output = multicard("http://unused.invalid", &["completions", "bash"], None);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("registry"));
+}
