@@ -1,0 +1,5 @@
+//! `cargo xtask live-check` without the network: against the sandbox and
+//! against loopback servers that answer with drifted shapes.
+
+mod sandbox;
+mod support;
