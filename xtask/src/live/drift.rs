@@ -198,6 +198,15 @@ fn compare_answer(spec: &Spec, schema: &Value, answer: &shape::Answer) -> Vec<Ro
     rows
 }
 
+/// The values an enum names: all of them when they are few.
+fn named(names: &BTreeSet<String>) -> String {
+    if names.len() <= 8 {
+        names.iter().cloned().collect::<Vec<_>>().join("|")
+    } else {
+        format!("{} named values", names.len())
+    }
+}
+
 fn types(types: &BTreeSet<JsonType>) -> String {
     types.iter().map(ToString::to_string).collect::<Vec<_>>().join("|")
 }
@@ -213,12 +222,7 @@ fn check_field(path: &str, field: &shape::Field, expect: &Expect<'_>, rows: &mut
     // Error codes are checked against `ErrorCode` from `error_codes`.
     if let Some(names) = expect.enum_values.as_ref().filter(|_| path != "error.code") {
         for value in field.enum_values.iter().filter(|value| !names.contains(*value)) {
-            rows.push((
-                path.to_string(),
-                Kind::UnknownEnum,
-                format!("\"{value}\""),
-                format!("{} named values", names.len()),
-            ));
+            rows.push((path.to_string(), Kind::UnknownEnum, format!("\"{value}\""), named(names)));
         }
     }
 }

@@ -6,9 +6,11 @@
 //! This is what `spec/observed/<operationId>.json` holds. Nothing else of
 //! an answer is kept: no amounts, PANs, tokens, phones or messages. An enum
 //! value the spec does not name is kept only when it looks like an enum
-//! name (letters and `_`, `-`, `.`, at most 40 characters, no digits), so a
-//! card number or a token sent where an enum belongs is withheld; so is a
-//! field name that does not look like one.
+//! name (`snake_case` or `UPPER_SNAKE`, at most 32 characters, no digits),
+//! so a card number or a token sent where an enum belongs is withheld; so
+//! is a field name the spec does not declare that does not look like
+//! Multicard's (`snake_case`: lowercase letters, `_`, `-`, fewer than 4
+//! digits, at most 64 characters).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -160,16 +162,18 @@ fn looks_like_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && digits < 4
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// An enum value as it may be written: verbatim when the spec names it or
 /// it looks like an enum name, withheld otherwise.
 fn enum_value(value: &str, named: Option<&BTreeSet<String>>) -> String {
     let named = named.is_some_and(|names| names.contains(value));
-    let enum_like = !value.is_empty()
-        && value.len() <= 40
-        && value.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-' || b == b'.');
+    // `refunded_partly`, `ERROR_SOMETHING`: one case, no digits; a token
+    // (mixed case, digits) is not an enum name.
+    let lower = value.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-' || b == b'.');
+    let upper = value.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+    let enum_like = !value.is_empty() && value.len() <= 32 && (lower || upper);
     if named || enum_like { value.to_string() } else { WITHHELD_VALUE.to_string() }
 }
 
