@@ -16,6 +16,7 @@ pub mod examples;
 pub mod extensions;
 pub mod import;
 pub mod json;
+pub mod live;
 pub mod mapping;
 pub mod page_ops;
 pub mod patches;

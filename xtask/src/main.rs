@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--repin] [--spec-dir DIR] [--changelog FILE]
+       cargo xtask live-check [--base-url URL] [--out DIR]
        cargo xtask bench-report
        cargo xtask build-bench
 
@@ -22,6 +23,14 @@ const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--repin]
                      and in spec/pinned.yaml, and print what was pinned anew
   --changelog FILE   also write the CHANGELOG.md section to FILE
   --spec-dir DIR     the spec/ folder to work on (default: the workspace's)
+                     with spec/observed/ present, also print what those observations contradict in
+                     the regenerated spec (\"Observed traffic contradicts:\"; never a failure)
+  live-check         walk the quickstart's story against a Multicard (talks to the network): base URL
+                     from --base-url, else MULTICARD_BASE_URL, else the vendor's sandbox; credentials
+                     from MULTICARD_APPLICATION_ID and MULTICARD_SECRET (MULTICARD_STORE_ID, default 6;
+                     MULTICARD_CALLBACK_URL); record the shape of every answer (never its values), print
+                     its drift against spec/multicard.yaml and write spec/observed/<operationId>.json
+  --out DIR          where live-check writes the observations (default: spec/observed)
   bench-report       the table of criterion medians and ratios (after `cargo bench -p multicard-api-tests --bench sdk`)
   build-bench        clean build of multicard-api against a bare crate, the build script's time, no-op rebuild";
 
@@ -69,11 +78,72 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
+/// `live-check`: the story against a Multicard, its report, the observations.
+fn live_check(workspace: &std::path::Path, args: &[String]) -> ExitCode {
+    let parsed = match xtask::live::parse_args(args) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            eprintln!("{message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let spec_dir = workspace.join("spec");
+    let run = || -> Result<String, String> {
+        let spec = xtask::live::load_spec(&spec_dir.join("multicard.yaml"))?;
+        let target = xtask::live::target_from_env(&spec, &parsed, |name| std::env::var(name).ok())?;
+        let out = parsed.out.clone().unwrap_or_else(|| spec_dir.join("observed"));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        let live = runtime.block_on(xtask::live::live_check(&spec, &target, &out))?;
+        Ok(live.report())
+    };
+    match run() {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The "Observed traffic contradicts:" section of `regen`, when
+/// `spec/observed/` exists: printed, never a failure.
+fn print_contradictions(spec_dir: &std::path::Path, paths: &xtask::SpecPaths, check: bool, differs: bool) {
+    let observed = spec_dir.join("observed");
+    if !observed.is_dir() {
+        return;
+    }
+    // With --check and a stale document, compare with what regen would write.
+    let text = if check && differs {
+        xtask::generate(paths)
+    } else {
+        std::fs::read_to_string(&paths.output)
+            .map_err(|e| xtask::RegenError::in_file(&paths.output, format!("cannot read: {e}")))
+    };
+    let document = text.and_then(|text| xtask::vendor::parse_yaml(&text, 1));
+    let section = match document {
+        Ok(document) => xtask::live::contradictions(&observed, &document),
+        Err(error) => Err(error.to_string()),
+    };
+    match section {
+        Ok(Some(section)) => print!("\n{section}"),
+        Ok(None) => {}
+        Err(message) => eprintln!("warning: spec/observed/ not compared: {message}"),
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     match args.first().map(String::as_str) {
         Some("regen") => {}
+        Some("live-check") => return live_check(&workspace, &args[1..]),
         Some("bench-report") => return print_table(xtask::bench::report(&workspace.join("target"))),
         Some("build-bench") => return print_table(xtask::bench::build_bench(&workspace)),
         Some("-h" | "--help" | "help") => {
@@ -128,9 +198,11 @@ fn main() -> ExitCode {
                 "spec/multicard.yaml is not what the vendor pages and corrections produce:\n{}\nrun `cargo xtask regen` and commit the result",
                 outcome.report
             );
+            print_contradictions(&spec_dir, &paths, true, true);
             return ExitCode::FAILURE;
         }
         println!("spec/multicard.yaml is up to date");
+        print_contradictions(&spec_dir, &paths, true, false);
     } else if outcome.differs {
         print!(
             "wrote {}\n{}\nCHANGELOG.md section{}:\n\n{}",
@@ -141,6 +213,9 @@ fn main() -> ExitCode {
         );
     } else {
         println!("{} is up to date", paths.output.display());
+    }
+    if !options.check {
+        print_contradictions(&spec_dir, &paths, false, outcome.differs);
     }
     ExitCode::SUCCESS
 }

@@ -1,0 +1,172 @@
+//! `cargo xtask live-check`: the quickstart's story against a real
+//! Multicard (by default the vendor's sandbox), the shape of every answer
+//! recorded (never its values), and a drift report of those shapes against
+//! `spec/multicard.yaml`.
+//!
+//! | File | What it holds |
+//! |---|---|
+//! | `mod.rs` | the command: options from arguments and environment, the run, the report |
+//! | `story.rs` | the walk, request by request (reqwest, no typed decoding) |
+//! | `shape.rs` | the shapes recorded, `spec/observed/<operationId>.json` |
+//! | `drift.rs` | shapes against the spec: the findings |
+//! | `spec.rs` | the spec's operations and schemas, `$ref`/`allOf`/`oneOf`/`anyOf` resolved |
+//!
+//! Dependencies go one way, from the top of this list to the bottom.
+//! Nothing here runs in the default test run against the network: the
+//! tests point it at servers they start on loopback.
+
+pub mod drift;
+pub mod shape;
+pub mod spec;
+pub mod story;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use drift::Finding;
+pub use shape::Observed;
+pub use spec::Spec;
+pub use story::Target;
+
+/// The vendor's sandbox, when the spec names none.
+pub const VENDOR_SANDBOX: &str = "https://dev-mesh.multicard.uz";
+/// The store used when `MULTICARD_STORE_ID` is not set (the vendor's examples').
+pub const DEFAULT_STORE_ID: i64 = 6;
+/// The `callback_url` sent when `MULTICARD_CALLBACK_URL` is not set: a
+/// domain that never resolves, so nothing is delivered anywhere.
+pub const DEFAULT_CALLBACK_URL: &str = "https://example.invalid/multicard-callback";
+
+/// What a live check found.
+#[derive(Debug)]
+pub struct LiveRun {
+    /// Whom it talked to (the base URL without user or password).
+    pub target: String,
+    /// One line per request.
+    pub log: Vec<String>,
+    /// The shapes, by operation id.
+    pub observed: BTreeMap<String, Observed>,
+    /// The drift against the spec.
+    pub findings: Vec<Finding>,
+    /// The files written under the output folder.
+    pub written: Vec<PathBuf>,
+}
+
+impl LiveRun {
+    /// The report for a human: the requests, then one line per finding.
+    pub fn report(&self) -> String {
+        let mut out = format!("live-check against {}\n", self.target);
+        for line in &self.log {
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push('\n');
+        if self.findings.is_empty() {
+            out.push_str("No drift: every answer matches spec/multicard.yaml.\n");
+        } else {
+            out.push_str(&format!(
+                "Drift against spec/multicard.yaml ({} findings; operation status  path  kind  observed vs spec):\n",
+                self.findings.len()
+            ));
+            out.push_str(&drift::render(&self.findings));
+        }
+        if let Some(first) = self.written.first() {
+            let dir = first.parent().map(Path::display).map(|d| d.to_string()).unwrap_or_default();
+            out.push_str(&format!("\nwrote {} observation file(s) to {dir}\n", self.written.len()));
+        }
+        out
+    }
+}
+
+/// The base URL for a report: no user, no password, no trailing `/`.
+fn display_url(base: &str) -> String {
+    match reqwest::Url::parse(base) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string().trim_end_matches('/').to_string()
+        }
+        Err(_) => "(an unparsable base URL)".to_string(),
+    }
+}
+
+/// Runs the story against `target`, compares the answers with `spec`, and
+/// writes the observations to `out` (one file per operation reached; the
+/// other files there are left as they are).
+pub async fn live_check(spec: &Spec, target: &Target, out: &Path) -> Result<LiveRun, String> {
+    let mut target = target.clone();
+    target.base_url = target.base_url.trim_end_matches('/').to_string();
+    let walk = story::walk(spec, &target).await?;
+    let findings = drift::compare(spec, &walk.observed);
+    let written = shape::write_all(out, &walk.observed).map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
+    Ok(LiveRun { target: display_url(&target.base_url), log: walk.log, observed: walk.observed, findings, written })
+}
+
+/// Reads a spec file.
+pub fn load_spec(path: &Path) -> Result<Spec, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let value = crate::vendor::parse_yaml(&text, 1).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Spec::new(value))
+}
+
+/// For `regen`: what the observations in `dir` contradict in the document,
+/// as the section "Observed traffic contradicts:"; `None` when `dir` does
+/// not exist.
+pub fn contradictions(dir: &Path, document: &serde_json::Value) -> Result<Option<String>, String> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let observed = shape::read_all(dir)?;
+    let findings = drift::compare(&Spec::new(document.clone()), &observed);
+    let mut out = format!("Observed traffic contradicts ({} operation(s) in {}):\n", observed.len(), dir.display());
+    if findings.is_empty() {
+        out.push_str("nothing\n");
+    } else {
+        out.push_str(&drift::render(&findings));
+    }
+    Ok(Some(out))
+}
+
+/// The options of `live-check`.
+#[derive(Debug, Default)]
+pub struct Args {
+    /// `--base-url`.
+    pub base_url: Option<String>,
+    /// `--out`.
+    pub out: Option<PathBuf>,
+}
+
+/// Parses the arguments after `live-check`.
+pub fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut parsed = Args::default();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut value = || iter.next().cloned().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--base-url" => parsed.base_url = Some(value()?),
+            "--out" => parsed.out = Some(PathBuf::from(value()?)),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(parsed)
+}
+
+/// The target from the arguments and the environment: `--base-url`, else
+/// `MULTICARD_BASE_URL`, else the spec's sandbox server; credentials from
+/// `MULTICARD_APPLICATION_ID` and `MULTICARD_SECRET`.
+pub fn target_from_env(spec: &Spec, args: &Args, env: impl Fn(&str) -> Option<String>) -> Result<Target, String> {
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| env("MULTICARD_BASE_URL"))
+        .or_else(|| spec.server("Sandbox").map(str::to_string))
+        .unwrap_or_else(|| VENDOR_SANDBOX.to_string());
+    let application_id =
+        env("MULTICARD_APPLICATION_ID").ok_or("set MULTICARD_APPLICATION_ID (and MULTICARD_SECRET)")?;
+    let secret = env("MULTICARD_SECRET").ok_or("set MULTICARD_SECRET")?;
+    let store_id = match env("MULTICARD_STORE_ID") {
+        Some(text) => text.parse().map_err(|_| "MULTICARD_STORE_ID is not an integer".to_string())?,
+        None => DEFAULT_STORE_ID,
+    };
+    let callback_url = env("MULTICARD_CALLBACK_URL").unwrap_or_else(|| DEFAULT_CALLBACK_URL.to_string());
+    Ok(Target { base_url, application_id, secret, store_id, callback_url })
+}

@@ -1,0 +1,285 @@
+//! The walk: the quickstart's story against a Multicard, request by
+//! request with reqwest (no typed decoding, so an answer the SDK would
+//! refuse is still recorded), and every read reachable with the ids it
+//! learned. Each answer's shape goes to [`Observed`]; ids and the token
+//! stay in memory for the next request and are never printed.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::shape::Observed;
+use super::spec::{Operation, Spec};
+
+/// The test card the vendor documents for its sandbox.
+pub const TEST_CARD_PAN: &str = "8600533364098829";
+/// Its expiry (YYMM).
+pub const TEST_CARD_EXPIRY: &str = "2806";
+/// The sandbox's one-time code.
+pub const TEST_OTP: &str = "112233";
+/// The amount of the invoice and the payment, in tiyin.
+pub const AMOUNT: i64 = 150_000;
+/// The amount refunded, in tiyin.
+pub const REFUND: i64 = 50_000;
+/// A phone for binding the card by its data.
+pub const PHONE: &str = "998901234567";
+
+/// Whom the walk talks to, with what.
+#[derive(Clone)]
+pub struct Target {
+    /// The base URL, without a trailing `/`.
+    pub base_url: String,
+    /// `MULTICARD_APPLICATION_ID`.
+    pub application_id: String,
+    /// `MULTICARD_SECRET`.
+    pub secret: String,
+    /// The store the invoice and payment go to.
+    pub store_id: i64,
+    /// The `callback_url` sent where one is required.
+    pub callback_url: String,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target").field("base_url", &self.base_url).field("store_id", &self.store_id).finish()
+    }
+}
+
+/// What the walk did and saw.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// The observations, by operation id.
+    pub observed: BTreeMap<String, Observed>,
+    /// One line per request: operation, method, path template, status.
+    pub log: Vec<String>,
+}
+
+struct Walker<'a> {
+    spec: &'a Spec,
+    operations: BTreeMap<String, Operation<'a>>,
+    client: reqwest::Client,
+    target: &'a Target,
+    token: Option<String>,
+    walk: Walk,
+}
+
+/// A field of a JSON answer as a string (`data.uuid`), for the next request.
+fn learn(body: &Option<Value>, pointer: &str) -> Option<String> {
+    match body.as_ref()?.pointer(pointer)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A path parameter, percent-encoded; `None` for one that would change
+/// the route.
+fn segment(value: &str) -> Option<String> {
+    if value.is_empty() || value == "." || value == ".." {
+        return None;
+    }
+    let mut out = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Some(out)
+}
+
+impl Walker<'_> {
+    fn note(&mut self, operation: &str, what: String) {
+        let n = self.walk.log.len() + 1;
+        self.walk.log.push(format!("[{n:>2}] {operation:<24} {what}"));
+    }
+
+    /// Sends one request and records the answer's shape; returns its JSON
+    /// body, if it had one.
+    async fn call(
+        &mut self,
+        id: &str,
+        params: &[(&str, &str)],
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Option<Value> {
+        let Some(operation) = self.operations.get(id).cloned() else {
+            self.note(id, "not in the spec: skipped".to_string());
+            return None;
+        };
+        let template = format!("{} {}", operation.method, operation.path);
+        let mut path = operation.path.clone();
+        for (name, value) in params {
+            let Some(value) = segment(value) else {
+                self.note(id, format!("{template}  skipped: an empty or dot path parameter"));
+                return None;
+            };
+            path = path.replace(&format!("{{{name}}}"), &value);
+        }
+        let method = reqwest::Method::from_bytes(operation.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let mut request = self.client.request(method, format!("{}{path}", self.target.base_url)).query(query);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) => {
+                self.note(id, format!("{template}  no answer: {}", error.without_url()));
+                return None;
+            }
+        };
+        let status = response.status().as_u16();
+        let bytes = match response.bytes().await {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.note(id, format!("{template}  {status}, body lost: {}", error.without_url()));
+                return None;
+            }
+        };
+        let observed = self
+            .walk
+            .observed
+            .entry(id.to_string())
+            .or_insert_with(|| Observed::new(id, &operation.method, &operation.path));
+        observed.record(self.spec, status, &bytes);
+        let value = serde_json::from_slice::<Value>(&bytes).ok();
+        let outcome = match value.as_ref().and_then(|v| v.pointer("/error/code")).and_then(Value::as_str) {
+            Some(code) if code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') => format!("{status} {code}"),
+            Some(_) => format!("{status} (an error code)"),
+            None => status.to_string(),
+        };
+        self.note(id, format!("{template}  {outcome}"));
+        value
+    }
+
+    fn skip(&mut self, id: &str, missing: &str) {
+        self.note(id, format!("skipped: no {missing} learned"));
+    }
+}
+
+fn ofd(amount: i64) -> Value {
+    json!([{"qty": 1, "price": amount, "mxik": "06401004002000000", "total": amount,
+            "package_code": "1506113", "name": "live-check"}])
+}
+
+/// `YYYY-MM-DD` today in Tashkent (GMT+5), the registry's day.
+fn today_in_tashkent() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(5)).format("%Y-%m-%d").to_string()
+}
+
+/// Walks the story against `target`.
+pub async fn walk(spec: &Spec, target: &Target) -> Result<Walk, String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let mut w = Walker { spec, operations: spec.operations(), client, target, token: None, walk: Walk::default() };
+    let store = target.store_id;
+    let order = format!("live-check-{}", chrono::Utc::now().timestamp_millis());
+
+    let auth = json!({"application_id": target.application_id, "secret": target.secret});
+    let answer = w.call("get_token", &[], &[], Some(auth)).await;
+    w.token = learn(&answer, "/token");
+    if w.token.is_none() {
+        w.note("get_token", "no token: the rest of the walk needs one, stopped".to_string());
+        return Ok(w.walk);
+    }
+    w.call("get_application", &[], &[], None).await;
+
+    // An invoice, read back.
+    let invoice = json!({"store_id": store, "amount": AMOUNT, "invoice_id": order,
+        "callback_url": target.callback_url, "ofd": ofd(AMOUNT)});
+    let answer = w.call("create_invoice", &[], &[], Some(invoice)).await;
+    let invoice_uuid = learn(&answer, "/data/uuid");
+    match &invoice_uuid {
+        Some(uuid) => {
+            w.call("get_invoice", &[("uuid", uuid)], &[], None).await;
+        }
+        None => w.skip("get_invoice", "invoice uuid"),
+    }
+
+    // The test card bound by its data and OTP, read back.
+    w.call("check_card_pan", &[("pan", TEST_CARD_PAN)], &[], None).await;
+    let card = json!({"pan": TEST_CARD_PAN, "expiry": TEST_CARD_EXPIRY, "user_phone": PHONE});
+    let answer = w.call("add_card", &[], &[], Some(card)).await;
+    let card_token = learn(&answer, "/data/card_token");
+    match &card_token {
+        Some(token) => {
+            w.call("confirm_card", &[("card_token", token)], &[], Some(json!({"otp": TEST_OTP}))).await;
+            w.call("get_card", &[("card_token", token)], &[], None).await;
+        }
+        None => w.skip("confirm_card", "card token"),
+    }
+
+    // A binding by the hosted form, read back (nobody fills the form).
+    let binding = json!({"redirect_url": target.callback_url, "redirect_decline_url": target.callback_url,
+        "store_id": store, "callback_url": target.callback_url, "phone": PHONE});
+    let answer = w.call("create_card_binding", &[], &[], Some(binding)).await;
+    match learn(&answer, "/data/session_id") {
+        Some(session) => {
+            w.call("get_card_binding", &[("session_id", &session)], &[], None).await;
+        }
+        None => w.skip("get_card_binding", "session id"),
+    }
+
+    // A payment by the card's token, confirmed, read, partly refunded.
+    let payment_uuid = match &card_token {
+        Some(token) => {
+            let payment = json!({"card": {"token": token}, "amount": AMOUNT, "store_id": store,
+                "invoice_id": format!("{order}-p"), "ofd": ofd(AMOUNT)});
+            let answer = w.call("create_payment", &[], &[], Some(payment)).await;
+            let uuid = learn(&answer, "/data/uuid");
+            if let Some(uuid) = &uuid {
+                // A token payment has `otp_hash: null` and is confirmed by `{}`.
+                let has_otp = answer.as_ref().and_then(|a| a.pointer("/data/otp_hash")).is_some_and(|h| !h.is_null());
+                let confirm = if has_otp { json!({"otp": TEST_OTP}) } else { json!({}) };
+                w.call("confirm_payment", &[("uuid", uuid)], &[], Some(confirm)).await;
+            }
+            uuid
+        }
+        None => {
+            w.skip("create_payment", "card token");
+            None
+        }
+    };
+    match &payment_uuid {
+        Some(uuid) => {
+            w.call("get_payment", &[("uuid", uuid)], &[], None).await;
+            let refund = json!({"refund_amount": REFUND, "ofd": ofd(REFUND)});
+            w.call("partial_refund_payment", &[("uuid", uuid)], &[], Some(refund)).await;
+            w.call("get_payment", &[("uuid", uuid)], &[], None).await;
+        }
+        None => w.skip("get_payment", "payment uuid"),
+    }
+
+    // Today's registries.
+    let day = today_in_tashkent();
+    let window = |extra: Option<&str>| {
+        let mut query = vec![
+            ("offset", "0".to_string()),
+            ("limit", "20".to_string()),
+            ("start_date", format!("{day} 00:00:00")),
+            ("end_date", format!("{day} 23:59:59")),
+        ];
+        if let Some(status) = extra {
+            query.push(("only_status", status.to_string()));
+        }
+        query
+    };
+    let store_text = store.to_string();
+    w.call("list_payments", &[("store_id", &store_text)], &window(None), None).await;
+    w.call("list_payouts", &[("store_id", &store_text)], &window(Some("success")), None).await;
+
+    // The unpaid invoice deleted, then read again.
+    if let Some(uuid) = &invoice_uuid {
+        w.call("cancel_invoice", &[("uuid", uuid)], &[], None).await;
+        w.call("get_invoice", &[("uuid", uuid)], &[], None).await;
+    }
+    Ok(w.walk)
+}
