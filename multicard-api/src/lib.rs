@@ -19,6 +19,7 @@
 //! credentials is the `multicard-sandbox` crate; the workspace's README tells
 //! the whole story (`cargo run -p multicard-sandbox --example quickstart`).
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod attempt;
@@ -33,6 +34,7 @@ pub mod enums {
 mod envelope;
 pub mod error;
 mod executor;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod informative;

@@ -86,7 +86,7 @@ impl Multicard {
         };
         let fetch =
             auth::fetch(auth_executor, config.application_id.clone(), config.secret.clone(), config.clock.clone());
-        let tokens = Arc::new(TokenCache::new(fetch, config.refresh.clone(), budget, config.clock.clone()));
+        let tokens = Arc::new(TokenCache::create(fetch, config.refresh.clone(), budget, config.clock.clone()));
         let executor = Executor {
             api: Client::new_with_client(config.base_url(), http, ClientState::with_token_cache(tokens.clone())),
             tokens: Some(tokens.clone()),
@@ -126,7 +126,9 @@ impl Multicard {
         self.executor.unreadable.snapshot()
     }
 
-    /// The token cache.
+    /// The token cache (tests and benchmarks only: the `fuzzing` feature).
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
     pub fn tokens(&self) -> &Arc<TokenCache> {
         &self.tokens
     }

@@ -5,6 +5,7 @@
 
 /// One operation of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OperationInfo {
     /// The `operationId`, also the client method's name.
     pub id: &'static str,

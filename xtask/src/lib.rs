@@ -17,6 +17,7 @@ pub mod extensions;
 pub mod import;
 pub mod json;
 pub mod mapping;
+pub mod packaging;
 pub mod page_ops;
 pub mod patches;
 pub mod pins;
