@@ -29,6 +29,8 @@ use crate::{Client, auth};
 #[derive(Clone, Debug)]
 pub struct Multicard {
     pub(crate) executor: Executor,
+    /// Read only by the test hook `tokens` (the `fuzzing` feature).
+    #[cfg_attr(not(feature = "fuzzing"), allow(dead_code))]
     tokens: Arc<TokenCache>,
     auth_requests: Arc<AtomicU64>,
 }

@@ -132,9 +132,14 @@ impl fmt::Debug for Token {
 impl Token {
     /// The token itself (tests only: the `fuzzing` feature). The SDK sends
     /// it as [`Token::authorization`].
-    #[cfg(any(test, feature = "fuzzing"))]
+    #[cfg(feature = "fuzzing")]
     #[doc(hidden)]
     pub fn expose(&self) -> &str {
+        self.value()
+    }
+
+    /// The token itself, for the SDK's own use (scrubbing it from errors).
+    pub(crate) fn value(&self) -> &str {
         self.secret.value.expose_secret()
     }
 
