@@ -29,13 +29,11 @@ enum Expect {
 }
 
 fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(200),
-        jitter: false,
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .with_max_attempts(3)
+        .with_base_delay(Duration::from_millis(20))
+        .with_max_delay(Duration::from_millis(200))
+        .with_jitter(false)
 }
 
 fn config(sandbox: &Sandbox) -> multicard_api::Config {
@@ -255,12 +253,8 @@ async fn a_refused_connection_never_left_so_even_a_write_is_retried() {
     let uuid = draft_payment(&setup).await;
     // The client reaches the sandbox through a port that refuses the first
     // attempt and opens during the backoff.
-    let policy = RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(300),
-        jitter: false,
-        ..RetryPolicy::default()
-    };
+    let policy =
+        RetryPolicy::default().with_max_attempts(3).with_base_delay(Duration::from_millis(300)).with_jitter(false);
     for kind in [Kind::Auth, Kind::Write] {
         let port = refuse_then_forward(sandbox.address(), Duration::from_millis(100)).await;
         let config = multicard_api::Config::new(

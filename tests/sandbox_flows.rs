@@ -188,8 +188,7 @@ async fn cards_are_bound_by_form_and_by_card_data_checked_and_revoked() {
 
 #[tokio::test]
 async fn payments_of_all_four_kinds_refunds_fiscal_links_and_callbacks() {
-    let sandbox =
-        Sandbox::start_with(SandboxConfig { status_webhooks: true, ..SandboxConfig::default() }).await.unwrap();
+    let sandbox = Sandbox::start_with(SandboxConfig::default().with_status_webhooks(true)).await.unwrap();
     let multicard = Multicard::new(sandbox.config()).unwrap();
     let receiver = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
@@ -432,9 +431,7 @@ async fn payouts_registries_application_and_merchant_account() {
 #[tokio::test]
 async fn tokens_expiring_mid_flow_are_refreshed_without_the_caller_noticing() {
     let sandbox =
-        Sandbox::start_with(SandboxConfig { token_lifetime: Duration::from_secs(2), ..SandboxConfig::default() })
-            .await
-            .unwrap();
+        Sandbox::start_with(SandboxConfig::default().with_token_lifetime(Duration::from_secs(2))).await.unwrap();
     let multicard = Multicard::new(sandbox.config()).unwrap();
     let token = bound_card(&multicard).await;
     tokio::time::sleep(Duration::from_millis(2100)).await;

@@ -53,7 +53,7 @@ async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 #[tokio::test]
 async fn connections_that_never_finish_a_header_are_closed_and_others_are_still_answered() {
-    let config = SandboxConfig { header_read_timeout: Duration::from_millis(300), ..Default::default() };
+    let config = SandboxConfig::default().with_header_read_timeout(Duration::from_millis(300));
     let sandbox = sandbox(config).await;
     let multicard = Multicard::new(sandbox.config()).unwrap();
     let mut idle = Vec::new();
@@ -80,8 +80,7 @@ async fn connections_that_never_finish_a_header_are_closed_and_others_are_still_
 #[tokio::test]
 async fn past_the_cap_a_new_connection_closes_the_one_idle_the_longest() {
     // A header timeout far beyond the test's bound: only the cap can close these.
-    let config =
-        SandboxConfig { max_connections: 8, header_read_timeout: Duration::from_secs(600), ..Default::default() };
+    let config = SandboxConfig::default().with_max_connections(8).with_header_read_timeout(Duration::from_secs(600));
     let sandbox = sandbox(config).await;
     let mut idle = Vec::new();
     for n in 0..24 {
@@ -113,8 +112,7 @@ async fn past_the_cap_a_new_connection_closes_the_one_idle_the_longest() {
 
 #[tokio::test]
 async fn a_request_in_progress_is_never_closed_to_make_room() {
-    let config =
-        SandboxConfig { max_connections: 2, header_read_timeout: Duration::from_secs(600), ..Default::default() };
+    let config = SandboxConfig::default().with_max_connections(2).with_header_read_timeout(Duration::from_secs(600));
     let sandbox = sandbox(config).await;
     let multicard = Multicard::new(sandbox.config().with_timeout(BOUND)).unwrap();
     multicard.send(|api| api.get_application()).await.expect("first call");
@@ -141,7 +139,7 @@ async fn a_request_in_progress_is_never_closed_to_make_room() {
 
 #[tokio::test]
 async fn a_body_that_never_arrives_is_answered_408_and_the_connection_closed() {
-    let config = SandboxConfig { body_read_timeout: Duration::from_millis(300), ..Default::default() };
+    let config = SandboxConfig::default().with_body_read_timeout(Duration::from_millis(300));
     let sandbox = sandbox(config).await;
     let mut stream = TcpStream::connect(sandbox.address()).await.expect("connect");
     stream
@@ -171,7 +169,7 @@ async fn status_with(http: &reqwest::Client, sandbox: &Sandbox, token: &str) -> 
 #[tokio::test]
 async fn expired_tokens_are_dropped_and_the_tokens_kept_are_capped() {
     let http = reqwest::Client::new();
-    let config = SandboxConfig { token_lifetime: Duration::from_millis(300), ..Default::default() };
+    let config = SandboxConfig::default().with_token_lifetime(Duration::from_millis(300));
     let sandbox = sandbox(config).await;
     for _ in 0..30 {
         token(&http, &sandbox).await;
@@ -182,7 +180,7 @@ async fn expired_tokens_are_dropped_and_the_tokens_kept_are_capped() {
     assert_eq!(sandbox.issued_tokens(), 1, "the 30 expired tokens are gone");
     assert_eq!(status_with(&http, &sandbox, &fresh).await, 200);
 
-    let sandbox = self::sandbox(SandboxConfig { max_tokens: 5, ..Default::default() }).await;
+    let sandbox = self::sandbox(SandboxConfig::default().with_max_tokens(5)).await;
     let mut tokens = Vec::new();
     for _ in 0..12 {
         tokens.push(token(&http, &sandbox).await);

@@ -134,8 +134,7 @@ async fn every_payment_the_sandbox_answers_has_the_production_amounts_and_no_amo
 #[tokio::test]
 async fn a_deleted_invoice_answers_an_empty_list_reads_cancelled_then_not_ready() {
     let grace = Duration::from_secs(1);
-    let (_sandbox, multicard) =
-        start(SandboxConfig { cancelled_invoice_readable_for: grace, ..SandboxConfig::default() }).await;
+    let (_sandbox, multicard) = start(SandboxConfig::default().with_cancelled_invoice_readable_for(grace)).await;
     let request: types::CreateInvoiceRequest = body(json!({"store_id": 6, "amount": 50_000, "invoice_id": "del",
         "callback_url": "http://127.0.0.1:9/cb", "ofd": ofd(50_000)}));
     let invoice = multicard.send(|api| api.create_invoice().body(request.clone())).await.expect("created");
@@ -219,8 +218,7 @@ async fn too_many_one_time_codes_for_one_card_answer_error_sms_to_many() {
 #[tokio::test]
 async fn binding_by_card_data_card_payments_and_holds_share_the_limit_which_lifts_after_its_window() {
     let window = Duration::from_secs(2);
-    let (_sandbox, multicard) =
-        start(SandboxConfig { otp_sms_limit: 3, otp_sms_window: window, ..SandboxConfig::default() }).await;
+    let (_sandbox, multicard) = start(SandboxConfig::default().with_otp_sms_limit(3).with_otp_sms_window(window)).await;
     let token = bound_card(&multicard).await; // code 1
     create_hold(&multicard, &token, 1_000).await.expect("code 2");
     pay_by_card_data(&multicard, 2_000).await.expect("code 3");

@@ -99,9 +99,8 @@ async fn no_debug_display_error_or_log_line_holds_the_secret_or_the_token() {
     let static_state = ClientState::with_bearer_token(TOKEN).unwrap();
     let raw = Client::new_with_client(&server.uri(), reqwest::Client::new(), static_state.clone());
     // A cache on its own, its fetch handing out `TOKEN`.
-    let fetch: Fetch = Arc::new(|_| {
-        async { Ok(Fetched { token: SecretString::from(TOKEN), lifetime: Some(Duration::from_secs(3600)) }) }.boxed()
-    });
+    let fetch: Fetch =
+        Arc::new(|_| async { Ok(Fetched::new(SecretString::from(TOKEN), Some(Duration::from_secs(3600)))) }.boxed());
     let cache =
         Arc::new(TokenCache::new(fetch, RefreshPolicy::default(), Duration::from_secs(5), Arc::new(SystemClock)));
     let from_cache = cache.get().await.unwrap();

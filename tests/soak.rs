@@ -50,15 +50,10 @@ async fn thousands_of_calls_with_expiring_tokens_and_random_faults() {
     let seed = std::env::var("SOAK_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_1234_abcd_u64);
     let rounds: u64 = std::env::var("SOAK_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
     let sandbox = Arc::new(
-        Sandbox::start_with(SandboxConfig { token_lifetime: Duration::from_secs(2), ..SandboxConfig::default() })
-            .await
-            .unwrap(),
+        Sandbox::start_with(SandboxConfig::default().with_token_lifetime(Duration::from_secs(2))).await.unwrap(),
     );
-    let policy = RetryPolicy {
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(50),
-        ..RetryPolicy::default()
-    };
+    let policy =
+        RetryPolicy::default().with_base_delay(Duration::from_millis(5)).with_max_delay(Duration::from_millis(50));
     let client = Multicard::new(sandbox.config().with_retry_policy(policy)).unwrap();
 
     let add: types::AddCardRequest =

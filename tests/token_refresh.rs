@@ -46,7 +46,7 @@ impl Clock for ManualClock {
 }
 
 fn no_jitter(margin: Duration) -> RefreshPolicy {
-    RefreshPolicy { margin, jitter: Duration::ZERO, auth_timeout: Duration::from_secs(5) }
+    RefreshPolicy::default().with_margin(margin).with_jitter(Duration::ZERO).with_auth_timeout(Duration::from_secs(5))
 }
 
 async fn mount_application(server: &MockServer) {
@@ -251,7 +251,7 @@ type AuthCase = (&'static str, ResponseTemplate, fn(&Error) -> bool);
 
 #[tokio::test]
 async fn every_kind_of_auth_failure_is_a_typed_error_and_the_next_call_tries_again() {
-    let policy = RefreshPolicy { auth_timeout: Duration::from_millis(300), ..RefreshPolicy::default() };
+    let policy = RefreshPolicy::default().with_auth_timeout(Duration::from_millis(300));
     let cases: Vec<AuthCase> = vec![
         (
             "400 with missing fields",

@@ -128,11 +128,10 @@ fn a_refresh_stuck_on_a_kept_but_idle_runtime_is_given_up_after_its_budget() {
     // No pooled connections, so that what is measured is the token cache
     // alone (a pooled connection belongs to the runtime that opened it).
     let http = multicard_api::config::http_client_builder().pool_max_idle_per_host(0).build().unwrap();
-    let policy = multicard_api::token_cache::RefreshPolicy {
-        margin: Duration::from_secs(2),
-        jitter: Duration::ZERO,
-        auth_timeout: Duration::from_millis(500),
-    };
+    let policy = multicard_api::token_cache::RefreshPolicy::default()
+        .with_margin(Duration::from_secs(2))
+        .with_jitter(Duration::ZERO)
+        .with_auth_timeout(Duration::from_millis(500));
     let config = fake::config(&server)
         .with_http_client(http)
         .with_refresh_policy(policy)

@@ -376,7 +376,7 @@ async fn an_unbounded_timeout_is_no_panic() {
         .send_with(CallOptions::new().timeout(Duration::MAX), |api| api.get_application())
         .await
         .expect("no limit is a limit too");
-    let policy = RetryPolicy { max_retry_after: Duration::MAX, jitter: false, ..RetryPolicy::default() };
+    let policy = RetryPolicy::default().with_max_retry_after(Duration::MAX).with_jitter(false);
     let (server, _) = server_with_auth(ChronoDuration::hours(24), Duration::ZERO).await;
     Mock::given(method("GET"))
         .and(path("/payment/application"))

@@ -83,6 +83,7 @@ pub mod testing;
 mod verify;
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
 pub use crate::types::{CardBindingCallback, PaymentStatusWebhook, PaymentSuccessCallback};

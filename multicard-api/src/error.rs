@@ -17,6 +17,7 @@ use crate::types::{self, ErrorCode};
 
 /// One message of a `/auth` error.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AuthMessage {
     /// What is wrong, e.g. `Invalid Credentials`.
     pub message: String,

@@ -145,7 +145,7 @@ impl Executor {
                         Outcome::Done(Err(mut error)) => {
                             // The vendor may echo the request: no secret,
                             // token, card data or code goes further than here.
-                            let token = token.as_ref().map(Token::expose).unwrap_or_default();
+                            let token = token.as_ref().map(Token::value).unwrap_or_default();
                             let mut secrets = vec![self.secret.expose_secret(), token];
                             let sent = seen.sent.secrets();
                             secrets.extend(sent.iter().map(String::as_str));

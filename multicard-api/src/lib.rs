@@ -54,6 +54,7 @@
 //!   by API group), `world/` (what it holds), `answer.rs` (its error
 //!   answers), `faults.rs` (injected faults).
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod attempt;
@@ -69,6 +70,7 @@ pub mod enums {
 mod envelope;
 pub mod error;
 mod executor;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod informative;

@@ -29,6 +29,8 @@ use crate::{Client, auth};
 #[derive(Clone, Debug)]
 pub struct Multicard {
     pub(crate) executor: Executor,
+    /// Read only by the test hook `tokens` (the `fuzzing` feature).
+    #[cfg_attr(not(feature = "fuzzing"), allow(dead_code))]
     tokens: Arc<TokenCache>,
     auth_requests: Arc<AtomicU64>,
 }
@@ -89,7 +91,7 @@ impl Multicard {
         };
         let fetch =
             auth::fetch(auth_executor, config.application_id.clone(), config.secret.clone(), config.clock.clone());
-        let tokens = Arc::new(TokenCache::new(fetch, config.refresh.clone(), budget, config.clock.clone()));
+        let tokens = Arc::new(TokenCache::create(fetch, config.refresh.clone(), budget, config.clock.clone()));
         let executor = Executor {
             api: Client::new_with_client(config.base_url(), http, ClientState::with_token_cache(tokens.clone())),
             tokens: Some(tokens.clone()),
@@ -138,7 +140,9 @@ impl Multicard {
         self.executor.drift.snapshot()
     }
 
-    /// The token cache.
+    /// The token cache (tests and benchmarks only: the `fuzzing` feature).
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
     pub fn tokens(&self) -> &Arc<TokenCache> {
         &self.tokens
     }

@@ -10,8 +10,18 @@ use serde::de::DeserializeOwned;
 use crate::error::{AuthMessage, Error};
 use crate::types;
 
+pub(crate) mod sealed {
+    /// Sealed: only the SDK's own types (the generated request builders and
+    /// success bodies) implement [`Operation`](super::Operation) and
+    /// [`Envelope`](super::Envelope); the impls are generated with them.
+    pub trait Sealed {}
+}
+
 /// A generated request builder, ready to send.
-pub trait Operation: Sized + Send {
+///
+/// Sealed: implemented for every operation's builder in [`builder`](crate::builder),
+/// and for nothing outside this crate.
+pub trait Operation: sealed::Sealed + Sized + Send {
     /// The `operationId`.
     const ID: &'static str;
     /// The success body.
@@ -27,7 +37,9 @@ pub trait Operation: Sized + Send {
 /// A body under a success status: Multicard's envelope (`data` when
 /// `success` is true, `error` when it is false), or the bare token of
 /// `/auth`.
-pub trait Envelope {
+///
+/// Sealed: implemented for the generated success bodies only.
+pub trait Envelope: sealed::Sealed {
     /// The payload.
     type Data;
     /// The `success` flag, the payload (boxed: a decoded payload is
@@ -59,6 +71,8 @@ impl FailureBody for () {
         Error::unexpected(operation, status, None, b"", "no error body is documented for this operation")
     }
 }
+
+impl sealed::Sealed for types::AuthToken {}
 
 impl Envelope for types::AuthToken {
     type Data = types::AuthToken;

@@ -5,6 +5,7 @@
 
 /// One operation of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OperationInfo {
     /// Its position in [`OPERATIONS`].
     pub index: usize,

@@ -27,6 +27,7 @@ use crate::types::ErrorCode;
 
 /// How calls are retried. See the module documentation for the rules.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (default 3; 1 turns retries off).
     pub max_attempts: u32,
@@ -54,6 +55,41 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Sets `max_attempts`.
+    #[must_use]
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Sets `base_delay`.
+    #[must_use]
+    pub fn with_base_delay(mut self, base_delay: Duration) -> Self {
+        self.base_delay = base_delay;
+        self
+    }
+
+    /// Sets `max_delay`.
+    #[must_use]
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// Sets `max_retry_after`.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
+    }
+
+    /// Sets `jitter`.
+    #[must_use]
+    pub fn with_jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
     /// No retries at all.
     pub fn none() -> Self {
         Self { max_attempts: 1, ..Self::default() }
@@ -72,7 +108,7 @@ impl RetryPolicy {
 }
 
 /// `Retry-After` as seconds or as an HTTP date.
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -117,7 +153,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap_and_honours_retry_after() {
-        let policy = RetryPolicy { jitter: false, ..RetryPolicy::default() };
+        let policy = RetryPolicy::default().with_jitter(false);
         let delays: Vec<u128> = (1..=6).map(|a| policy.backoff(a, None).as_millis()).collect();
         assert_eq!(delays, [100, 200, 400, 800, 1600, 2000]);
         assert_eq!(policy.backoff(1, Some(Duration::from_secs(3))), Duration::from_secs(3));

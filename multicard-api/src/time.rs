@@ -28,19 +28,13 @@ pub fn multicard_offset() -> FixedOffset {
 pub struct MulticardDateTime(DateTime<FixedOffset>);
 
 /// A string that is not `YYYY-MM-DD HH:MM:SS`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{input}` is not a Multicard timestamp (`YYYY-MM-DD HH:MM:SS`, GMT+5)")]
+#[non_exhaustive]
 pub struct ParseDateTimeError {
     /// The text that failed, cut to 64 characters.
     pub input: String,
 }
-
-impl fmt::Display for ParseDateTimeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` is not a Multicard timestamp (`YYYY-MM-DD HH:MM:SS`, GMT+5)", self.input)
-    }
-}
-
-impl std::error::Error for ParseDateTimeError {}
 
 impl MulticardDateTime {
     /// The instant given in any time zone.

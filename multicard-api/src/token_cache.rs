@@ -63,6 +63,7 @@ impl Clock for SystemClock {
 
 /// How the cache refreshes.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RefreshPolicy {
     /// Refresh this long before the deadline (at most half the lifetime).
     pub margin: Duration,
@@ -70,6 +71,29 @@ pub struct RefreshPolicy {
     pub jitter: Duration,
     /// The timeout of one `/auth` request.
     pub auth_timeout: Duration,
+}
+
+impl RefreshPolicy {
+    /// Sets `margin`.
+    #[must_use]
+    pub fn with_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// Sets `jitter`.
+    #[must_use]
+    pub fn with_jitter(mut self, jitter: Duration) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Sets `auth_timeout`.
+    #[must_use]
+    pub fn with_auth_timeout(mut self, auth_timeout: Duration) -> Self {
+        self.auth_timeout = auth_timeout;
+        self
+    }
 }
 
 impl Default for RefreshPolicy {
@@ -106,8 +130,16 @@ impl fmt::Debug for Token {
 }
 
 impl Token {
-    /// The token itself, for the `Authorization` header.
+    /// The token itself (tests only: the `fuzzing` feature). The SDK sends
+    /// it as [`Token::authorization`].
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
     pub fn expose(&self) -> &str {
+        self.value()
+    }
+
+    /// The token itself, for the SDK's own use (scrubbing it from errors).
+    pub(crate) fn value(&self) -> &str {
         self.secret.value.expose_secret()
     }
 
@@ -139,16 +171,9 @@ impl Token {
 }
 
 /// A token that cannot be put in an HTTP header.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the token holds characters that cannot appear in an HTTP header")]
 pub struct InvalidToken;
-
-impl fmt::Display for InvalidToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the token holds characters that cannot appear in an HTTP header")
-    }
-}
-
-impl std::error::Error for InvalidToken {}
 
 /// `Bearer <token>`, marked sensitive (never logged by the HTTP stack).
 pub(crate) fn bearer(token: &str) -> Result<reqwest::header::HeaderValue, InvalidToken> {
@@ -160,11 +185,19 @@ pub(crate) fn bearer(token: &str) -> Result<reqwest::header::HeaderValue, Invali
 /// What one fetch brought: the token, and how long it lives from the
 /// moment the fetch started (`None` when that could not be told).
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Fetched {
     /// The token.
     pub token: SecretString,
     /// Its lifetime; `None` caches it for [`UNUSABLE_EXPIRY_LIFETIME`].
     pub lifetime: Option<Duration>,
+}
+
+impl Fetched {
+    /// A token and its lifetime (`None`: cached for [`UNUSABLE_EXPIRY_LIFETIME`]).
+    pub fn new(token: SecretString, lifetime: Option<Duration>) -> Self {
+        Self { token, lifetime }
+    }
 }
 
 impl fmt::Debug for Fetched {
@@ -249,8 +282,16 @@ impl fmt::Debug for TokenCache {
 impl TokenCache {
     /// A cache whose tokens come from `fetch`. A fetch that has not ended
     /// after `budget` counts as lost (its runtime idle or gone) and is
-    /// started again by the next caller.
+    /// started again by the next caller. Public for tests only (the
+    /// `fuzzing` feature): [`Multicard`](crate::Multicard) makes its own.
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
     pub fn new(fetch: Fetch, policy: RefreshPolicy, budget: Duration, clock: Arc<dyn Clock>) -> Self {
+        Self::create(fetch, policy, budget, clock)
+    }
+
+    /// A cache whose tokens come from `fetch` (see `new`).
+    pub(crate) fn create(fetch: Fetch, policy: RefreshPolicy, budget: Duration, clock: Arc<dyn Clock>) -> Self {
         Self { fetch, policy, budget, clock, state: Mutex::new(State::default()), fetches: AtomicU64::new(0) }
     }
 

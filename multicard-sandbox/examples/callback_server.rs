@@ -154,8 +154,7 @@ async fn run() -> Result<(), Failure> {
     // The demo. The verifier is made first: a blank secret stops here.
     let secret = secret.unwrap_or_else(|| sandbox::SECRET.to_string());
     let verifier = verifier(secret.clone())?;
-    let multicard_sandbox =
-        Sandbox::start_with(SandboxConfig { secret: secret.clone(), ..SandboxConfig::default() }).await?;
+    let multicard_sandbox = Sandbox::start_with(SandboxConfig::default().with_secret(secret.clone())).await?;
     let multicard = Multicard::new(multicard_sandbox.config())?;
     let app = App { verifier: verifier.clone(), multicard: multicard.clone(), accepted: Arc::default() };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -113,11 +113,14 @@ async fn main() -> Result<(), Failure> {
     let order = format!("order-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis());
     let ofd = json!([{"qty": 1, "price": 150_000, "mxik": "06401004002000000", "total": 150_000, "package_code": "1506113", "name": "Кроссовки"}]);
 
-    let token = step(1, "authenticate (POST /auth)", async { Ok(multicard.tokens().get().await?) }, |t| {
-        format!("token #{} cached, refreshed before expiry", t.generation())
-    })
+    let application = step(
+        1,
+        "authenticate (POST /auth) and read the application",
+        async { Ok(multicard.send(|api| api.get_application()).await?) },
+        |_| format!("{} /auth request; the token is cached and refreshed before expiry", multicard.auth_requests()),
+    )
     .await?;
-    let _ = token;
+    let _ = application;
 
     let invoice: types::Invoice = step(
         2,

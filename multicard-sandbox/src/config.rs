@@ -20,6 +20,7 @@ pub(crate) const STORE_UUID: &str = "2cbd6ec4-5fa1-11ef-9a1b-00505680eaf6";
 
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SandboxConfig {
     /// The lifetime of the tokens `/auth` issues (default 24 h).
     pub token_lifetime: Duration,
@@ -67,6 +68,106 @@ pub struct SandboxConfig {
     /// Production shows both (observed); how long it shows the first is
     /// not known.
     pub cancelled_invoice_readable_for: Duration,
+}
+
+impl SandboxConfig {
+    /// Sets `token_lifetime`.
+    #[must_use]
+    pub fn with_token_lifetime(mut self, token_lifetime: Duration) -> Self {
+        self.token_lifetime = token_lifetime;
+        self
+    }
+
+    /// Sets `status_webhooks`.
+    #[must_use]
+    pub fn with_status_webhooks(mut self, status_webhooks: bool) -> Self {
+        self.status_webhooks = status_webhooks;
+        self
+    }
+
+    /// Sets `callback_attempts`.
+    #[must_use]
+    pub fn with_callback_attempts(mut self, callback_attempts: u32) -> Self {
+        self.callback_attempts = callback_attempts;
+        self
+    }
+
+    /// Sets `callback_retry_delay`.
+    #[must_use]
+    pub fn with_callback_retry_delay(mut self, callback_retry_delay: Duration) -> Self {
+        self.callback_retry_delay = callback_retry_delay;
+        self
+    }
+
+    /// Sets `callback_timeout`.
+    #[must_use]
+    pub fn with_callback_timeout(mut self, callback_timeout: Duration) -> Self {
+        self.callback_timeout = callback_timeout;
+        self
+    }
+
+    /// Sets `application_id`.
+    #[must_use]
+    pub fn with_application_id(mut self, application_id: impl Into<String>) -> Self {
+        self.application_id = application_id.into();
+        self
+    }
+
+    /// Sets `secret`.
+    #[must_use]
+    pub fn with_secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = secret.into();
+        self
+    }
+
+    /// Sets `max_connections`.
+    #[must_use]
+    pub fn with_max_connections(mut self, max_connections: usize) -> Self {
+        self.max_connections = max_connections;
+        self
+    }
+
+    /// Sets `header_read_timeout`.
+    #[must_use]
+    pub fn with_header_read_timeout(mut self, header_read_timeout: Duration) -> Self {
+        self.header_read_timeout = header_read_timeout;
+        self
+    }
+
+    /// Sets `body_read_timeout`.
+    #[must_use]
+    pub fn with_body_read_timeout(mut self, body_read_timeout: Duration) -> Self {
+        self.body_read_timeout = body_read_timeout;
+        self
+    }
+
+    /// Sets `max_tokens`.
+    #[must_use]
+    pub fn with_max_tokens(mut self, max_tokens: usize) -> Self {
+        self.max_tokens = max_tokens;
+        self
+    }
+
+    /// Sets `otp_sms_limit`.
+    #[must_use]
+    pub fn with_otp_sms_limit(mut self, otp_sms_limit: usize) -> Self {
+        self.otp_sms_limit = otp_sms_limit;
+        self
+    }
+
+    /// Sets `otp_sms_window`.
+    #[must_use]
+    pub fn with_otp_sms_window(mut self, otp_sms_window: Duration) -> Self {
+        self.otp_sms_window = otp_sms_window;
+        self
+    }
+
+    /// Sets `cancelled_invoice_readable_for`.
+    #[must_use]
+    pub fn with_cancelled_invoice_readable_for(mut self, cancelled_invoice_readable_for: Duration) -> Self {
+        self.cancelled_invoice_readable_for = cancelled_invoice_readable_for;
+        self
+    }
 }
 
 impl Default for SandboxConfig {

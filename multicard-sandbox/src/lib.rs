@@ -62,6 +62,7 @@
 //! fails until it has one). A new error answer is a row of `answer.rs`.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod answer;
@@ -83,8 +84,9 @@ pub use faults::Fault;
 pub use sandbox::{Sandbox, exposure_warning};
 pub use world::callbacks::Delivery;
 
-/// The workspace's README, whose examples use the sandbox: compiled (and
-/// run where they can) as this crate's doctests.
+/// This crate's README, whose example is compiled as a doctest. (The
+/// workspace's README is compiled by the unpublished `multicard-api-tests`
+/// crate: a published crate includes no file outside its package.)
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -3,6 +3,12 @@
 
 use std::path::PathBuf;
 
+/// The workspace's README, whose examples use the SDK and the sandbox:
+/// compiled (and run where they can) as this crate's doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 use serde_json::Value;
 
 /// The workspace root.

@@ -9,11 +9,13 @@ const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--repin]
        cargo xtask bench-report
        cargo xtask build-bench
 
-  regen              rebuild spec/multicard.yaml from spec/vendor/ and spec/corrections.yaml, and
+  regen              rebuild spec/multicard.yaml from spec/vendor/ and spec/corrections.yaml (and its
+                     copy multicard-api/spec/multicard.yaml, and each published crate's LICENSE), and
                      print what changed against the committed document: each change with the
                      operations and fields it reaches and its verdict for the generated Rust API,
                      the semver bump, and a section for CHANGELOG.md
-  --check            write nothing; fail when the committed document is not what regen makes
+  --check            write nothing; fail when the committed document is not what regen makes, or a
+                     published crate's copy differs from its original
   --import DIR       take a fresh export of the vendor's pages (endpoints/ and items/, apidog's file
                      names), check it against spec/corrections.yaml, regenerate from it, and only then
                      replace the pages of spec/vendor/ and write the spec; a page the corrections do
@@ -191,6 +193,23 @@ fn main() -> ExitCode {
     {
         eprintln!("error: {}: cannot write the changelog section: {e}", file.display());
         return ExitCode::FAILURE;
+    }
+    // The packaged copies follow the workspace's own spec/ only.
+    if options.spec_dir.is_none() {
+        match xtask::packaging::sync(&workspace, !options.check) {
+            Ok(changed) if options.check && !changed.is_empty() => {
+                eprintln!(
+                    "the published crates' copies differ from their originals:\n  {}\nrun `cargo xtask regen` and commit the result",
+                    changed.join("\n  ")
+                );
+                return ExitCode::FAILURE;
+            }
+            Ok(changed) => changed.iter().for_each(|copy| println!("wrote {copy}")),
+            Err(e) => {
+                eprintln!("error: the published crates' copies: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     if options.check {
         if outcome.differs {

@@ -52,6 +52,7 @@ pub(super) fn impls<'a>(spec: &OpenAPI, success_types: impl IntoIterator<Item = 
             quote!(self.data.take().map(::std::boxed::Box::new))
         };
         items.push(quote! {
+            impl crate::operation::sealed::Sealed for crate::types::#wrapper {}
             impl Envelope for crate::types::#wrapper {
                 type Data = crate::types::#data_ty;
                 fn take_parts(&mut self) -> (bool, ::std::option::Option<::std::boxed::Box<Self::Data>>, ::std::option::Option<crate::types::ErrorDetail>) {

@@ -1,4 +1,4 @@
-//! `RESPONSE_TYPES` and `decode_every_response`: one decoder per response
+//! `decode_every_response`: one decoder per response
 //! type of the spec (success and error schemas, each once, in spec order),
 //! for the fuzz targets, which feed them arbitrary bytes.
 
@@ -24,13 +24,11 @@ pub(super) fn decoders(spec: &OpenAPI) -> TokenStream {
         let ty = Ident::new(name, Span::call_site());
         quote!(decoded += usize::from(::serde_json::from_slice::<crate::types::#ty>(bytes).is_ok());)
     });
-    let count = response_types.len();
     quote! {
-        /// How many response types there are.
-        pub const RESPONSE_TYPES: usize = #count;
         /// Decodes `bytes` as every response type of the spec; returns how
-        /// many accepted it.
-        pub fn decode_every_response(bytes: &[u8]) -> usize {
+        /// many accepted it (the `fuzzing` feature's `responses` target).
+        #[cfg(feature = "fuzzing")]
+        pub(crate) fn decode_every_response(bytes: &[u8]) -> usize {
             let mut decoded = 0;
             #(#decoders)*
             decoded

@@ -7,7 +7,7 @@
 //!   success schema (how its payload is taken out);
 //! - [`requests`]: `decode_request`, the request body decoders the sandbox
 //!   checks bodies with (compiled with the sandbox only);
-//! - [`fuzz`]: `RESPONSE_TYPES` and `decode_every_response`, one decoder per
+//! - [`fuzz`]: `decode_every_response`, one decoder per
 //!   response type, for the fuzz targets.
 
 mod envelopes;

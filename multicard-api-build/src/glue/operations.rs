@@ -70,6 +70,7 @@ pub(super) fn impls(operations: &[TypedOperation]) -> Vec<TokenStream> {
                 None => quote!(()),
             };
             quote! {
+                impl crate::operation::sealed::Sealed for crate::builder::#builder<'_> {}
                 impl Operation for crate::builder::#builder<'_> {
                     const ID: &'static str = #id;
                     type Success = crate::types::#success_ty;

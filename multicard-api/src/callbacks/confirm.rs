@@ -1,7 +1,5 @@
 //! Confirmation: a verified callback read back from the API, field by field.
 
-use std::fmt;
-
 use serde_json::Value;
 
 use super::{CardBindingCallback, PaymentStatusWebhook, PaymentSuccessCallback};
@@ -9,13 +7,15 @@ use crate::types::{BoundCard, CardBindingStatus, PaymentModel, PaymentStatus, St
 use crate::{Error, Multicard};
 
 /// Why a callback could not be confirmed against the API.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfirmError {
     /// The API call failed (unreachable, timed out, refused, or answered
     /// with an error such as `ERROR_NOT_FOUND`).
+    #[error("could not confirm the callback: {0}")]
     Api(Error),
     /// The callback and the API disagree on a field: do not grant value.
+    #[error("the callback says {field} = {callback}, the API says {api}")]
     Mismatch {
         /// The field.
         field: &'static str,
@@ -28,6 +28,7 @@ pub enum ConfirmError {
     /// status is not final yet (`draft`, `progress`, `billing`, `hold`, or
     /// a status this SDK does not know): neither a success to grant nor a
     /// failure to refuse. Ask again later.
+    #[error("the payment is not final yet (status {status}); the callback cannot be confirmed now")]
     NotFinal {
         /// The status the API reported.
         status: PaymentStatus,
@@ -35,6 +36,7 @@ pub enum ConfirmError {
     /// The API's record lacks a field the callback must be checked
     /// against (a payment with no `store_invoice_id`): nothing contradicts
     /// the callback, but nothing confirms it either. Grant nothing.
+    #[error("the API's record has no {field} to check the callback against; it cannot be confirmed")]
     Unverifiable {
         /// The field the API left out.
         field: &'static str,
@@ -58,27 +60,9 @@ impl ConfirmError {
     }
 }
 
-impl fmt::Display for ConfirmError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfirmError::Api(error) => write!(f, "could not confirm the callback: {error}"),
-            ConfirmError::Mismatch { field, callback, api } => {
-                write!(f, "the callback says {field} = {callback}, the API says {api}")
-            }
-            ConfirmError::Unverifiable { field } => {
-                write!(f, "the API's record has no {field} to check the callback against; it cannot be confirmed")
-            }
-            ConfirmError::NotFinal { status } => {
-                write!(f, "the payment is not final yet (status {status}); the callback cannot be confirmed now")
-            }
-        }
-    }
-}
-
-impl std::error::Error for ConfirmError {}
-
 /// A callback checked against the API.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Confirmed<T> {
     /// What the API says now.
     pub current: T,

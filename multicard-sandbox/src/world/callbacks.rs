@@ -18,6 +18,7 @@ pub(crate) struct Outgoing {
 
 /// One callback the sandbox sent.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Delivery {
     /// `success`, `webhook` or `card_binding`.
     pub kind: &'static str,

@@ -43,14 +43,14 @@ mod tests {
 
     #[test]
     fn a_card_gets_its_limit_within_the_window_and_other_cards_their_own() {
-        let config = SandboxConfig { otp_sms_limit: 2, otp_sms_window: Duration::from_secs(60), ..Default::default() };
+        let config = SandboxConfig::default().with_otp_sms_limit(2).with_otp_sms_window(Duration::from_secs(60));
         let mut log = SmsLog::default();
         assert!(log.send("8600", &config).is_ok() && log.send("8600", &config).is_ok());
         let refused = log.send("8600", &config).expect_err("the third code within the window");
         assert_eq!(refused, Refusal::SmsLimit);
         assert_eq!(refused.answer().body["error"]["code"], "ERROR_SMS_TO_MANY");
         assert!(log.send("9860", &config).is_ok(), "another card has its own limit");
-        let lapsed = SandboxConfig { otp_sms_window: Duration::ZERO, ..config };
+        let lapsed = config.with_otp_sms_window(Duration::ZERO);
         assert!(log.send("8600", &lapsed).is_ok(), "codes older than the window no longer count");
     }
 }
