@@ -287,7 +287,15 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
             let (verb, id, about, long_about) = (&op.verb, &op.id, &op.about, &op.long_about);
             let args = op.params.iter().map(arg_tokens);
             let body = op.body.as_ref().map(|(schema, required, _)| {
-                let help = format!("The request body, a `{schema}`: JSON, @FILE or - (standard input)");
+                // `/auth`'s body is the credentials: the command line sends the
+                // configured ones when it is not given, so the secret never
+                // has to be in argv.
+                let required = *required && op.id != "get_token";
+                let help = if op.id == "get_token" {
+                    format!("The request body, a `{schema}` (default: MULTICARD_APPLICATION_ID and the secret from MULTICARD_SECRET or the prompt): JSON, @FILE or - (standard input)")
+                } else {
+                    format!("The request body, a `{schema}`: JSON, @FILE or - (standard input)")
+                };
                 quote!(.arg(::clap::Arg::new("body").long("body").value_name("JSON|@FILE|-").required(#required).help(#help)))
             });
             quote! {

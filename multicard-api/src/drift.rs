@@ -33,6 +33,17 @@ use crate::operation_table::{OPERATIONS, OperationInfo};
 /// searched for fields the spec does not name.
 pub const FIELD_CHECK_EVERY: u32 = 64;
 
+/// The most places one answer reports; the rest are counted under `<more>`.
+pub const MAX_PER_ANSWER: usize = 32;
+
+/// The most (kind, operation, path) a client counts; later ones are counted
+/// under the path `<other>`.
+pub const MAX_SIGNALS: usize = 256;
+
+/// The most (kind, operation, path) a process warns about; past it, one last
+/// warning says so.
+pub const MAX_WARNINGS: usize = 1024;
+
 /// How often a client saw one kind of drift at one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -81,7 +92,22 @@ impl Drift {
     /// process sees it.
     pub(crate) fn record(&self, operation: &'static str, finding: Finding) {
         let key = (finding.kind, operation, finding.path);
-        let first = WARNED.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone());
+        let first = {
+            let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+            match warned.len() {
+                n if n < MAX_WARNINGS => warned.insert(key.clone()),
+                n if n == MAX_WARNINGS && !warned.contains(&key) => {
+                    warned.insert((key.0, "", String::new()));
+                    tracing::warn!(
+                        target: "multicard::drift",
+                        limit = MAX_WARNINGS,
+                        "more places differ from the spec than are warned about; see Multicard::drift_signals"
+                    );
+                    false
+                }
+                _ => false,
+            }
+        };
         if first {
             let (kind, operation, path) = &key;
             tracing::warn!(
@@ -92,7 +118,13 @@ impl Drift {
                 "the answer differs from the spec (logged once per process; see Multicard::drift_signals)"
             );
         }
-        *self.counts.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_default() += 1;
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let key = if counts.len() < MAX_SIGNALS || counts.contains_key(&key) {
+            key
+        } else {
+            (key.0, key.1, "<other>".to_string())
+        };
+        *counts.entry(key).or_default() += 1;
     }
 
     /// What this client has seen, sorted by kind, operation and path.
@@ -133,7 +165,7 @@ pub(crate) fn inspect<T: DeserializeOwned>(body: &[u8]) {
             attempt.replaying.set(true);
             let mut deserializer = serde_json::Deserializer::from_slice(body);
             let _ = serde_ignored::deserialize::<_, _, T>(&mut deserializer, |path| {
-                findings.push(Finding { kind: DriftKind::UnknownField, path: json_path(&path.to_string()) })
+                findings.push(Finding { kind: DriftKind::UnknownField, path: shown(&json_path(&path.to_string())) })
             });
             attempt.replaying.set(false);
         }
@@ -146,8 +178,15 @@ pub(crate) fn inspect<T: DeserializeOwned>(body: &[u8]) {
                 if paths.is_empty() {
                     paths.insert(enum_name.to_string());
                 }
-                findings.extend(paths.into_iter().map(|path| Finding { kind: DriftKind::UnknownEnumValue, path }));
+                findings.extend(
+                    paths.into_iter().map(|path| Finding { kind: DriftKind::UnknownEnumValue, path: shown(&path) }),
+                );
             }
+        }
+        if findings.len() > MAX_PER_ANSWER {
+            let kind = findings[MAX_PER_ANSWER].kind;
+            findings.truncate(MAX_PER_ANSWER);
+            findings.push(Finding { kind, path: "<more>".into() });
         }
         attempt.findings.borrow_mut().extend(findings);
     });
@@ -169,6 +208,25 @@ fn json_path(path: &str) -> String {
         }
     }
     out
+}
+
+/// A path as it may be shown: a segment that does not look like a field
+/// name (an identifier of at most 64 characters) is data Multicard used as a
+/// key, and becomes `<key>`; card-number-shaped digits are masked.
+fn shown(path: &str) -> String {
+    let segments: Vec<String> = path
+        .split('.')
+        .map(|segment| {
+            let name = segment.trim_end_matches("[]");
+            let arrays = &segment[name.len()..];
+            let is_name = !name.is_empty()
+                && name.len() <= 64
+                && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if is_name { segment.to_string() } else { format!("<key>{arrays}") }
+        })
+        .collect();
+    crate::scrub::mask_pans(&segments.join(".")).into_owned()
 }
 
 /// The paths under which `value` holds the string `wanted`.
@@ -202,6 +260,14 @@ mod tests {
         assert_eq!(json_path("data.?.items.0.?.extra"), "data.items[].extra");
         assert_eq!(json_path("data.extra"), "data.extra");
         assert_eq!(json_path("."), "");
+    }
+
+    #[test]
+    fn keys_that_are_data_are_not_shown() {
+        assert_eq!(shown("data.card 8600-5333-6409-8829"), "data.<key>");
+        assert_eq!(shown("data.cards.8600533364098829"), "data.cards.<key>");
+        assert_eq!(shown("data.rows[].loyalty_tier"), "data.rows[].loyalty_tier");
+        assert_eq!(shown("data.x8600533364098829"), "data.x860053******8829");
     }
 
     #[test]

@@ -265,7 +265,8 @@ impl Error {
     }
 
     /// Drops what the error kept of the answer's body (its snippet, its
-    /// raw `data`), keeping what kind of answer it was: for `/auth`, whose
+    /// raw `data`, the envelope's `details`), keeping what kind of answer it
+    /// was and its error code: for `/auth`, whose
     /// answer may echo the secret in a form no scrubbing recognises.
     pub(crate) fn forget_body(&mut self) {
         match self {
@@ -280,6 +281,9 @@ impl Error {
                 snippet.clear();
             }
             Error::Undecodable { data, .. } => *data = RawData::new(serde_json::Value::Null),
+            Error::Api { details, .. } if !details.is_empty() => {
+                *details = "(the details of an /auth answer are not kept)".into();
+            }
             Error::OutcomeUnknown { cause, .. } => cause.forget_body(),
             _ => {}
         }

@@ -89,7 +89,9 @@ impl Executor {
         );
         let settings = &*self.settings;
         let requires_token = info.is_none_or(|i| i.requires_token);
-        let may_resend = settings.resend_always || info.is_some_and(|i| i.is_read());
+        // Reads, and `/auth` (the one operation that needs no token), change
+        // nothing: sending them again is safe.
+        let may_resend = settings.resend_always || info.is_some_and(|i| i.is_read() || !i.requires_token);
         let settle_with = info.and_then(|i| i.settled_by);
         let timeout = timeout.unwrap_or(settings.timeout);
         let deadline = far(timeout);
@@ -147,6 +149,9 @@ impl Executor {
                             // token, card data or code goes further than here.
                             let token = token.as_ref().map(Token::value).unwrap_or_default();
                             let mut secrets = vec![self.secret.expose_secret(), token];
+                            // Also as a JSON encoder may have escaped them.
+                            let escaped = crate::scrub::escaped_forms(&[self.secret.expose_secret(), token]);
+                            secrets.extend(escaped.iter().map(String::as_str));
                             let sent = seen.sent.secrets();
                             secrets.extend(sent.iter().map(String::as_str));
                             error.redact(&secrets);
@@ -218,14 +223,20 @@ impl Executor {
                 let mut recorded = Attempt::take();
                 if recorded.oversized {
                     let error = Error::ResponseTooLarge { operation: O::ID, limit: self.settings.max_body };
-                    return (Interpreted::Outcome(Outcome::Done(Err(error))), recorded);
+                    return (Outcome::Done(Err(error)), recorded);
                 }
                 let head = &mut recorded.head;
                 let status = (head.status != 0).then_some(head.status);
-                (interpret::<O>(result, status, head.content_type.take(), with_token), recorded)
+                let outcome = match interpret::<O>(result, status, head.content_type.take(), with_token) {
+                    Interpreted::Outcome(outcome) => outcome,
+                    // The body of an undocumented status is read here, under
+                    // the same timer.
+                    Interpreted::ReadBody(response) => read_undocumented::<O>(response, with_token).await,
+                };
+                (outcome, recorded)
             }),
         );
-        let (interpreted, recorded) = match bounded.await {
+        let (outcome, recorded) = match bounded.await {
             Ok(done) => done,
             Err(_) => {
                 let error = Error::Transport {
@@ -234,7 +245,7 @@ impl Executor {
                     message: format!("no complete answer within {} ms", timeout.as_millis()),
                     source: None,
                 };
-                (Interpreted::Outcome(Outcome::Done(Err(error))), Recorded::default())
+                (Outcome::Done(Err(error)), Recorded::default())
             }
         };
         let Recorded { head, sent, unreadable, findings, .. } = recorded;
@@ -248,10 +259,6 @@ impl Executor {
             self.unreadable.push(field);
         }
         let status = (head.status != 0).then_some(head.status);
-        let outcome = match interpreted {
-            Interpreted::Outcome(outcome) => outcome,
-            Interpreted::ReadBody(response) => read_undocumented::<O>(response, with_token).await,
-        };
         Seen { outcome, sent, status, retry_after: head.retry_after, date: head.date }
     }
 }

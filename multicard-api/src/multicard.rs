@@ -93,7 +93,11 @@ impl Multicard {
             auth::fetch(auth_executor, config.application_id.clone(), config.secret.clone(), config.clock.clone());
         let tokens = Arc::new(TokenCache::create(fetch, config.refresh.clone(), budget, config.clock.clone()));
         let executor = Executor {
-            api: Client::new_with_client(config.base_url(), http, ClientState::with_token_cache(tokens.clone())),
+            api: Client::new_with_client(
+                config.base_url(),
+                http,
+                ClientState::with_token_cache(tokens.clone()).with_max_body(config.max_response_bytes),
+            ),
             tokens: Some(tokens.clone()),
             settings: Arc::new(Settings {
                 retry: config.retry.clone(),

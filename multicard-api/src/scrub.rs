@@ -112,6 +112,25 @@ pub(crate) fn clean(text: &str) -> String {
 /// secrets: an answer that echoes them back has them cut out.
 const SENT_SECRETS: [&str; 9] = ["pan", "expiry", "cvc", "cvv", "otp", "code", "token", "card_token", "secret"];
 
+/// `values` as a JSON encoder may have written them inside a string (`"`
+/// and `\\` escaped, and `/` as `\/`), where that differs from the value.
+pub(crate) fn escaped_forms(values: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for value in values.iter().filter(|v| !v.is_empty()) {
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let json = json.strip_prefix('"').and_then(|j| j.strip_suffix('"')).unwrap_or_default().to_string();
+        let slashes = json.replace('/', "\\/");
+        for form in [json, slashes] {
+            if form != *value && !out.contains(&form) {
+                out.push(form);
+            }
+        }
+    }
+    // Longest first, so a value inside another is not cut out of it first.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out
+}
+
 /// What a request carried that an echoed answer may repeat: its body and the
 /// card token of its path. Kept as bytes while the call runs, and searched
 /// for sensitive values only if the call fails ([`Sent::secrets`]).
@@ -205,6 +224,13 @@ mod tests {
             br#"{"card": {"pan": "8600533364098829", "expiry": "2806", "cvc": "12"}, "otp": 112233, "amount": 5000}"#;
         assert_eq!(sent_secrets(body), ["8600533364098829", "112233", "2806"]);
         assert!(sent_secrets(b"not json").is_empty());
+    }
+
+    #[test]
+    fn escaped_forms_of_a_secret_are_found() {
+        assert_eq!(escaped_forms(&["Pw18+axe/BFo8=="]), [r"Pw18+axe\/BFo8=="]);
+        assert_eq!(escaped_forms(&["plain"]), Vec::<String>::new());
+        assert_eq!(escaped_forms(&[r#"a"b/c"#]), [r#"a\"b\/c"#, r#"a\"b/c"#]);
     }
 
     #[test]

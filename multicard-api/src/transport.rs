@@ -39,11 +39,13 @@ enum TokenSource {
 #[derive(Clone)]
 pub struct ClientState {
     source: TokenSource,
+    /// The largest body read when the generated client is used alone.
+    max_body: Option<usize>,
 }
 
 impl Default for ClientState {
     fn default() -> Self {
-        Self { source: TokenSource::None }
+        Self { source: TokenSource::None, max_body: None }
     }
 }
 
@@ -69,12 +71,21 @@ impl ClientState {
     /// callers that manage tokens themselves; [`Multicard`](crate::Multicard)
     /// refreshes tokens by itself.
     pub fn with_bearer_token(token: &str) -> Result<Self, InvalidToken> {
-        Ok(Self { source: TokenSource::Static(bearer(token)?) })
+        Ok(Self { source: TokenSource::Static(bearer(token)?), max_body: None })
     }
 
     /// A state that takes its tokens from `cache`.
     pub fn with_token_cache(cache: Arc<TokenCache>) -> Self {
-        Self { source: TokenSource::Cache(cache) }
+        Self { source: TokenSource::Cache(cache), max_body: None }
+    }
+
+    /// Reads no answer body larger than `limit` bytes: a larger one is cut
+    /// off (it reaches the caller empty, and fails to decode) instead of
+    /// filling memory. Calls through [`Multicard::send`](crate::Multicard::send)
+    /// have their own limit and report [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+    pub fn with_max_body(mut self, limit: usize) -> Self {
+        self.max_body = Some(limit);
+        self
     }
 
     /// The token cache, if the state has one.
@@ -238,7 +249,12 @@ impl ClientHooks<ClientState> for crate::Client {
     /// is cut off (and reported) instead of filling memory.
     async fn exec(&self, request: reqwest::Request, _info: &ProgenitorOperation) -> reqwest::Result<reqwest::Response> {
         let mut response = self.client().execute(request).await?;
-        let Some(limit) = ATTEMPT.try_with(|attempt| attempt.max_body).ok().flatten() else {
+        let limit = match ATTEMPT.try_with(|attempt| attempt.max_body) {
+            Ok(limit) => limit,
+            // The generated client used alone.
+            Err(_) => self.inner().max_body,
+        };
+        let Some(limit) = limit else {
             return Ok(response);
         };
         let oversized = || {

@@ -115,14 +115,26 @@ fn fail(code: u8, message: impl Into<String>) -> Failure {
     Failure { code, message: message.into() }
 }
 
+/// The largest `--body` read from a file or standard input.
+const MAX_BODY: u64 = 1024 * 1024;
+
+/// Reads at most [`MAX_BODY`] bytes of `source`, or says it is too large.
+fn read_limited(source: impl Read, what: &str) -> Result<String, Failure> {
+    let mut text = String::new();
+    source.take(MAX_BODY + 1).read_to_string(&mut text).map_err(|e| fail(exit::USAGE, format!("{what}: {e}")))?;
+    if text.len() as u64 > MAX_BODY {
+        return Err(fail(exit::USAGE, format!("{what}: larger than {MAX_BODY} bytes; no request body is that large")));
+    }
+    Ok(text)
+}
+
 /// `--body`: inline JSON, `@file` or `-` (standard input).
 fn read_body(arg: &str) -> Result<Value, Failure> {
     let text = if arg == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| fail(exit::USAGE, format!("--body -: {e}")))?;
-        text
+        read_limited(std::io::stdin(), "--body -")?
     } else if let Some(path) = arg.strip_prefix('@') {
-        std::fs::read_to_string(path).map_err(|e| fail(exit::USAGE, format!("--body @{path}: {e}")))?
+        let file = std::fs::File::open(path).map_err(|e| fail(exit::USAGE, format!("--body @{path}: {e}")))?;
+        read_limited(file, &format!("--body @{path}"))?
     } else {
         arg.to_string()
     };
@@ -182,6 +194,8 @@ fn settle_command(settle_with: &str, prepared: &Prepared) -> String {
 /// The exit code and message of an SDK error.
 fn report(error: &Error, prepared: &Prepared) -> Failure {
     match error {
+        // `/auth` refusing is an authentication failure, whatever its shape.
+        Error::Api { operation: "get_token", .. } => fail(exit::AUTH, error.to_string()),
         Error::Api { .. } => fail(exit::API, error.to_string()),
         Error::Authentication { .. } | Error::Unauthorized { .. } => fail(exit::AUTH, error.to_string()),
         Error::Transport { .. } | Error::ResponseTooLarge { .. } => fail(exit::TRANSPORT, error.to_string()),
@@ -282,9 +296,18 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
         Some(arg) => Some(read_body(arg)?),
         None => None,
     };
-    let mut prepared = generated::prepare(operation.id, args, body).map_err(|m| fail(exit::USAGE, m))?;
+    // `auth get-token` without `--body` sends the configured credentials:
+    // the secret never has to be on the command line.
+    let from_credentials = operation.id == "get_token" && body.is_none();
+    let prepared = if from_credentials {
+        None
+    } else {
+        Some(generated::prepare(operation.id, args, body).map_err(|m| fail(exit::USAGE, m))?)
+    };
 
-    if !info.is_read() && !matches.get_flag("yes") {
+    // What changes state asks first; `/auth` (the one operation that needs
+    // no token) changes nothing.
+    if !info.is_read() && info.requires_token && !matches.get_flag("yes") {
         confirm(operation, info.method, info.path)?;
     }
 
@@ -297,10 +320,24 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     } else {
         None
     };
-    let config = match &sandbox {
-        Some(sandbox) => sandbox.config(),
+    let (config, credentials) = match &sandbox {
+        Some(sandbox) => (
+            sandbox.config(),
+            profile::Credentials {
+                application_id: multicard_sandbox::APPLICATION_ID.to_string(),
+                secret: multicard_sandbox::SECRET.to_string(),
+            },
+        ),
         None => profile::config().map_err(|m| fail(exit::USAGE, m))?,
     };
+    let mut prepared = match prepared {
+        Some(prepared) => prepared,
+        None => {
+            let body = serde_json::json!({"application_id": credentials.application_id, "secret": credentials.secret});
+            generated::prepare(operation.id, args, Some(body)).map_err(|m| fail(exit::USAGE, m))?
+        }
+    };
+    drop(credentials);
     let multicard = Multicard::new(config).map_err(|e| fail(exit::USAGE, e.to_string()))?;
 
     if let (Some(field), true) = (operation.rows, all) {

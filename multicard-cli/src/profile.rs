@@ -63,8 +63,9 @@ pub fn read(text: &str) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// The client's configuration from the environment, the profile and, on a
-/// terminal, a prompt for the secret.
-pub fn config() -> Result<Config, String> {
+/// terminal, a prompt for the secret; and the application id and secret it
+/// was made with (for `auth get-token`, whose body they are).
+pub fn config() -> Result<(Config, Credentials), String> {
     let profile = match path() {
         Some(path) if path.exists() => {
             let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -79,7 +80,8 @@ pub fn config() -> Result<Config, String> {
             Some(rpassword::prompt_password("Multicard secret: ").map_err(|e| format!("reading the secret: {e}"))?);
     }
     let environment_set = env("MULTICARD_ENV").is_some() || env("MULTICARD_BASE_URL").is_some();
-    Config::from_lookup(|name| {
+    let application_id = env("MULTICARD_APPLICATION_ID").or_else(|| profile.get("application_id").cloned());
+    let config = Config::from_lookup(|name| {
         if name == "MULTICARD_SECRET" {
             return secret.clone();
         }
@@ -94,7 +96,18 @@ pub fn config() -> Result<Config, String> {
     })
     .map_err(|e| {
         format!("{e} (set MULTICARD_APPLICATION_ID, MULTICARD_SECRET and MULTICARD_ENV or MULTICARD_BASE_URL, or use --sandbox)")
-    })
+    })?;
+    let credentials =
+        Credentials { application_id: application_id.unwrap_or_default(), secret: secret.unwrap_or_default() };
+    Ok((config, credentials))
+}
+
+/// The application id and secret a configuration was made with.
+pub struct Credentials {
+    /// `MULTICARD_APPLICATION_ID` or the profile's.
+    pub application_id: String,
+    /// `MULTICARD_SECRET` or what was typed at the prompt.
+    pub secret: String,
 }
 
 #[cfg(test)]
