@@ -30,34 +30,29 @@ pub fn path() -> Option<PathBuf> {
     Some(base.join("multicard").join("config.toml"))
 }
 
-/// Reads the profile: `key = "value"` lines (the subset of TOML it needs),
-/// `#` comments. A `secret` key is refused: the secret never lives in a file.
+/// Reads the profile (TOML: `application_id`, `environment`, `base_url`, each
+/// a string). A `secret` key is refused: the secret never lives in a file.
 pub fn read(text: &str) -> Result<BTreeMap<String, String>, String> {
+    // The parser's message, with the line it is on, but not the line's
+    // text: a malformed line may hold a secret put there by mistake.
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = e.span().map_or(0, |span| text[..span.start.min(text.len())].lines().count().max(1));
+        format!("line {line}: {}", e.message())
+    })?;
     let mut out = BTreeMap::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (key, value) = line.split_once('=').ok_or_else(|| format!("line {}: expected key = \"value\"", n + 1))?;
-        let key = key.trim();
-        let value = value.trim();
-        let value = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .ok_or_else(|| format!("line {}: the value of `{key}` must be a quoted string", n + 1))?;
+    for (key, value) in table {
         if key == "secret" {
             return Err("the profile holds a `secret`: remove it; the secret comes only from MULTICARD_SECRET or \
                         the prompt"
                 .into());
         }
         if !KEYS.iter().any(|(k, _)| *k == key) {
-            return Err(format!(
-                "line {}: unknown key `{key}` (expected application_id, environment, base_url)",
-                n + 1
-            ));
+            return Err(format!("unknown key `{key}` (expected application_id, environment, base_url)"));
         }
-        out.insert(key.to_string(), value.to_string());
+        let toml::Value::String(value) = value else {
+            return Err(format!("the value of `{key}` must be a string"));
+        };
+        out.insert(key, value);
     }
     Ok(out)
 }
@@ -120,5 +115,21 @@ mod tests {
         assert_eq!(profile["application_id"], "app");
         assert!(read("secret = \"x\"").unwrap_err().contains("secret"));
         assert!(read("colour = \"x\"").is_err());
+    }
+
+    #[test]
+    fn the_profile_is_toml() {
+        // Escapes, literal strings and comments after a value, as TOML has them.
+        let profile =
+            read("application_id = 'my_app' # the store's\nbase_url = \"https://example.test/a\\u0062\"\n").unwrap();
+        assert_eq!(profile["application_id"], "my_app");
+        assert_eq!(profile["base_url"], "https://example.test/ab");
+        assert!(read("application_id = 6").unwrap_err().contains("must be a string"));
+        assert!(read("application_id = \"unterminated").is_err());
+        // The secret is refused, and never echoed.
+        let refused = read("secret = \"Pw18axeBFo8V7NamKHXX\"").unwrap_err();
+        assert!(!refused.contains("Pw18axe"), "{refused}");
+        let malformed = read("secret = \"Pw18axeBFo8V7NamKHXX").unwrap_err();
+        assert!(!malformed.contains("Pw18axe") && malformed.starts_with("line 1:"), "{malformed}");
     }
 }
