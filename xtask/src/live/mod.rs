@@ -95,10 +95,63 @@ fn display_url(base: &str) -> String {
 pub async fn live_check(spec: &Spec, target: &Target, out: &Path) -> Result<LiveRun, String> {
     let mut target = target.clone();
     target.base_url = target.base_url.trim_end_matches('/').to_string();
+    check_target(&target.base_url)?;
     let walk = story::walk(spec, &target).await?;
     let findings = drift::compare(spec, &walk.observed);
     let written = shape::write_all(out, &walk.observed).map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
     Ok(LiveRun { target: display_url(&target.base_url), log: walk.log, observed: walk.observed, findings, written })
+}
+
+/// Multicard's production host: the walk creates invoices, binds a card,
+/// pays and refunds, so it never runs there.
+pub const PRODUCTION_HOST: &str = "mesh.multicard.uz";
+
+/// Refuses a target the walk must not run against: production, and plain
+/// http to anything but loopback (the secret would cross the network in
+/// clear text). Nothing has been sent when it refuses.
+pub fn check_target(base_url: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(base_url).map_err(|e| format!("the base URL is not a URL: {e}"))?;
+    let host = url.host_str().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
+    if host == PRODUCTION_HOST {
+        return Err(format!(
+            "{PRODUCTION_HOST} is Multicard's production: the live check creates invoices, binds a card, pays and \
+             refunds, so it runs only against a sandbox (default {VENDOR_SANDBOX}); nothing was sent"
+        ));
+    }
+    let loopback = host == "localhost"
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if url.scheme() != "https" && !loopback {
+        return Err(format!(
+            "{} is plain {} to {host}: the credentials would cross the network in clear text; use https (plain http \
+             only to loopback); nothing was sent",
+            display_url(base_url),
+            url.scheme()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_and_clear_text_targets_are_refused() {
+        assert!(check_target("https://mesh.multicard.uz").unwrap_err().contains("production"));
+        assert!(check_target("https://MESH.multicard.uz./").unwrap_err().contains("production"));
+        assert!(check_target("http://dev-mesh.multicard.uz").unwrap_err().contains("clear text"));
+        assert!(check_target("http://user:pw@10.0.0.5:8080").unwrap_err().contains("clear text"));
+        assert!(!check_target("http://user:pw@10.0.0.5:8080").unwrap_err().contains("pw@"));
+        check_target("https://dev-mesh.multicard.uz").unwrap();
+        check_target("http://127.0.0.1:8090").unwrap();
+        check_target("http://[::1]:8090").unwrap();
+        check_target("http://localhost:8090").unwrap();
+    }
 }
 
 /// Reads a spec file.
