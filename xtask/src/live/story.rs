@@ -258,6 +258,25 @@ pub async fn walk(spec: &Spec, target: &Target) -> Result<Walk, String> {
         None => w.skip("get_payment", "payment uuid"),
     }
 
+    // A hold on the card, read, cancelled (never confirmed: nothing is
+    // taken), read again. Holds are addressed by their integer `id`.
+    match &card_token {
+        Some(token) => {
+            let hold = json!({"card": {"token": token}, "amount": AMOUNT, "store_id": store,
+                "invoice_id": format!("{order}-h"), "expiry": 60});
+            let answer = w.call("create_hold", &[], &[], Some(hold)).await;
+            match learn(&answer, "/data/id") {
+                Some(id) => {
+                    w.call("get_hold", &[("payment_uuid", &id)], &[], None).await;
+                    w.call("cancel_hold", &[("payment_uuid", &id)], &[], None).await;
+                    w.call("get_hold", &[("payment_uuid", &id)], &[], None).await;
+                }
+                None => w.skip("get_hold", "hold id"),
+            }
+        }
+        None => w.skip("create_hold", "card token"),
+    }
+
     // Today's registries.
     let day = today_in_tashkent();
     let window = |extra: Option<&str>| {
