@@ -61,6 +61,13 @@ impl Multicard {
     /// work (empty credentials, a base URL that is not http(s)).
     pub fn new(config: Config) -> Result<Self, Error> {
         config.validate()?;
+        if config.base_url().starts_with("https://") && !cfg!(any(feature = "rustls", feature = "native-tls")) {
+            return Err(Error::InvalidConfiguration {
+                message: "the base URL is https but this build has no TLS backend: enable the `rustls` (default) or \
+                          `native-tls` feature of multicard-api"
+                    .into(),
+            });
+        }
         let http = match &config.http {
             Some(http) => http.clone(),
             None => crate::config::http_client_builder()

@@ -145,7 +145,7 @@ impl Token {
 
     /// The `Authorization` header value (`Bearer <token>`, marked
     /// sensitive), or `None` when the token cannot appear in a header.
-    pub fn authorization(&self) -> Option<&reqwest::header::HeaderValue> {
+    pub(crate) fn authorization(&self) -> Option<&reqwest::header::HeaderValue> {
         self.secret.authorization.as_ref()
     }
 

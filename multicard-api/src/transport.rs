@@ -87,14 +87,6 @@ impl ClientState {
         self.max_body = Some(limit);
         self
     }
-
-    /// The token cache, if the state has one.
-    pub fn token_cache(&self) -> Option<&Arc<TokenCache>> {
-        match &self.source {
-            TokenSource::Cache(cache) => Some(cache),
-            _ => None,
-        }
-    }
 }
 
 /// The token's header value.

@@ -77,12 +77,15 @@ impl LiveRun {
     }
 }
 
-/// The base URL for a report: no user, no password, no trailing `/`.
+/// The base URL for a report: no user, no password, no query or fragment,
+/// no trailing `/`.
 fn display_url(base: &str) -> String {
     match reqwest::Url::parse(base) {
         Ok(mut url) => {
             let _ = url.set_username("");
             let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
             url.to_string().trim_end_matches('/').to_string()
         }
         Err(_) => "(an unparsable base URL)".to_string(),
@@ -213,6 +216,7 @@ pub fn target_from_env(spec: &Spec, args: &Args, env: impl Fn(&str) -> Option<St
         .or_else(|| env("MULTICARD_BASE_URL"))
         .or_else(|| spec.server("Sandbox").map(str::to_string))
         .unwrap_or_else(|| VENDOR_SANDBOX.to_string());
+    check_target(&base_url)?;
     let application_id =
         env("MULTICARD_APPLICATION_ID").ok_or("set MULTICARD_APPLICATION_ID (and MULTICARD_SECRET)")?;
     let secret = env("MULTICARD_SECRET").ok_or("set MULTICARD_SECRET")?;

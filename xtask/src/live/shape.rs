@@ -108,8 +108,11 @@ impl Observed {
     }
 
     /// Records the shape of one answer. `body` is the raw body; the spec
-    /// tells which fields are enums.
-    pub fn record(&mut self, spec: &Spec, status: u16, body: &[u8]) {
+    /// tells which fields are enums. `sent` holds the values the run sent or
+    /// learned (the secret, the token, the card token, the card number, the
+    /// phone): a name or value holding one of them is withheld, whatever it
+    /// looks like.
+    pub fn record(&mut self, spec: &Spec, status: u16, body: &[u8], sent: &[String]) {
         let status = status.to_string();
         let answer = self.answers.entry(status.clone()).or_insert_with(|| Answer {
             bodies: BTreeSet::new(),
@@ -126,7 +129,10 @@ impl Observed {
         };
         answer.bodies.insert(BodyKind::Json);
         if let Some(Value::String(code)) = value.pointer("/error/code") {
-            answer.error_codes.insert(enum_value(code, None));
+            // Multicard's codes are `ERROR_…`: anything else is withheld.
+            let shown =
+                if code.starts_with("ERROR_") { enum_value(code, None, sent) } else { WITHHELD_VALUE.to_string() };
+            answer.error_codes.insert(shown);
         }
         let operations = spec.operations();
         let schema = operations
@@ -142,7 +148,7 @@ impl Observed {
             schema => schema,
         };
         let schemas: Vec<&Value> = schema.into_iter().collect();
-        walk(spec, &schemas, ROOT, &value, answer);
+        walk(spec, &schemas, ROOT, &value, answer, sent);
         finish(answer);
     }
 }
@@ -157,27 +163,49 @@ pub fn items_path(parent: &str) -> String {
     if parent == ROOT { "[]".to_string() } else { format!("{parent}[]") }
 }
 
-fn looks_like_name(name: &str) -> bool {
+/// Whether `text` holds one of the values the run sent or learned (case
+/// and separators aside: `Pw18-AXE` holds `pw18axe`).
+pub fn holds_sent(text: &str, sent: &[String]) -> bool {
+    let squash = |t: &str| t.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    let text = squash(text);
+    sent.iter().map(|s| squash(s)).filter(|s| s.len() >= 4).any(|s| text.contains(&s))
+}
+
+fn looks_like_name(name: &str, sent: &[String]) -> bool {
     let digits = name.bytes().filter(u8::is_ascii_digit).count();
-    !name.is_empty()
+    !holds_sent(name, sent)
+        && !name.is_empty()
         && name.len() <= 64
         && digits < 4
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// An enum value as it may be written: verbatim when the spec names it or
 /// it looks like an enum name, withheld otherwise.
-fn enum_value(value: &str, named: Option<&BTreeSet<String>>) -> String {
+fn enum_value(value: &str, named: Option<&BTreeSet<String>>, sent: &[String]) -> String {
+    let named_set = named;
     let named = named.is_some_and(|names| names.contains(value));
-    // `refunded_partly`, `ERROR_SOMETHING`: one case, no digits; a token
-    // (mixed case, digits) is not an enum name.
-    let lower = value.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-' || b == b'.');
+    // `refunded_partly`, `ERROR_SOMETHING`: one case, words joined by `_`,
+    // no digits, no dots (a domain is not an enum name); a token (mixed
+    // case, digits) is not either; nor anything holding a value the run
+    // sent or learned.
+    let lower = value.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
     let upper = value.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
-    let enum_like = !value.is_empty() && value.len() <= 32 && (lower || upper);
+    // An unknown value is kept only in the style of the values the spec
+    // names: the same case, and the same `ERROR_` prefix for error codes.
+    let style = |names: &BTreeSet<String>| {
+        let all = |f: fn(&str) -> bool| !names.is_empty() && names.iter().all(|n| f(n));
+        let upper_ok = !all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit())) || lower;
+        let lower_ok = !all(|n| n.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit())) || upper;
+        let prefix_ok = !all(|n| n.starts_with("ERROR_")) || value.starts_with("ERROR_");
+        upper_ok && lower_ok && prefix_ok
+    };
+    let styled = named_set.is_none_or(style);
+    let enum_like = !value.is_empty() && value.len() <= 32 && (lower || upper) && styled && !holds_sent(value, sent);
     if named || enum_like { value.to_string() } else { WITHHELD_VALUE.to_string() }
 }
 
-fn walk(spec: &Spec, schemas: &[&Value], path: &str, value: &Value, answer: &mut Answer) {
+fn walk(spec: &Spec, schemas: &[&Value], path: &str, value: &Value, answer: &mut Answer, sent: &[String]) {
     let expect = spec.expect(schemas);
     let kind = JsonType::of(value);
     let field = answer.fields.entry(path.to_string()).or_insert_with(|| Field {
@@ -192,7 +220,7 @@ fn walk(spec: &Spec, schemas: &[&Value], path: &str, value: &Value, answer: &mut
     if let Some(names) = enum_names {
         match value {
             Value::String(s) => {
-                field.enum_values.insert(enum_value(s, Some(names)));
+                field.enum_values.insert(enum_value(s, Some(names), sent));
             }
             Value::Number(_) | Value::Bool(_) if names.contains(&value.to_string()) => {
                 field.enum_values.insert(value.to_string());
@@ -204,15 +232,16 @@ fn walk(spec: &Spec, schemas: &[&Value], path: &str, value: &Value, answer: &mut
         Value::Object(map) => {
             for (name, child) in map {
                 let declared = expect.as_ref().and_then(|e| e.properties.get(name));
-                let name = if declared.is_some() || looks_like_name(name) { name.as_str() } else { WITHHELD_NAME };
+                let name =
+                    if declared.is_some() || looks_like_name(name, sent) { name.as_str() } else { WITHHELD_NAME };
                 let child_schemas: Vec<&Value> = declared.cloned().unwrap_or_default();
-                walk(spec, &child_schemas, &child_path(path, name), child, answer);
+                walk(spec, &child_schemas, &child_path(path, name), child, answer, sent);
             }
         }
         Value::Array(items) => {
             let item_schemas: Vec<&Value> = expect.as_ref().map(|e| e.items.clone()).unwrap_or_default();
             for item in items {
-                walk(spec, &item_schemas, &items_path(path), item, answer);
+                walk(spec, &item_schemas, &items_path(path), item, answer, sent);
             }
         }
         _ => {}

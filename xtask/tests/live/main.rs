@@ -6,3 +6,4 @@ mod redaction;
 mod regen;
 mod sandbox;
 mod support;
+mod withheld;
