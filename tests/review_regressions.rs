@@ -19,6 +19,15 @@ fn payment(uuid: &str) -> serde_json::Value {
     json!({"id": 1, "uuid": uuid, "payment_amount": 10000, "total_amount": 10000, "store_id": 6, "status": "success"})
 }
 
+/// Answers `GET /payment/{uuid}` with `data` in a success envelope.
+async fn answer_get_payment(server: &MockServer, uuid: &str, data: serde_json::Value) {
+    Mock::given(method("GET"))
+        .and(path(format!("/payment/{uuid}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "data": data})))
+        .mount(server)
+        .await;
+}
+
 /// A raw HTTP/1.1 server: `/auth` issues a day-long token; every other
 /// request is answered `502` with a declared `Content-Length: 1000`, of
 /// which only a few bytes are sent before the server stalls for a minute
@@ -125,11 +134,7 @@ async fn a_pan_shaped_unknown_key_is_not_shown_in_drift_signals_or_logs() {
     let uuid = "d1f7a0b2-0000-4000-8000-00000000aa01";
     let mut data = payment(uuid);
     data["card 8600-5333-6409-8829"] = json!(true);
-    Mock::given(method("GET"))
-        .and(path(format!("/payment/{uuid}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "data": data})))
-        .mount(&server)
-        .await;
+    answer_get_payment(&server, uuid, data).await;
     let client = fake::client(&server);
     client.send(|api| api.get_payment().uuid(uuid)).await.expect("the answer works");
     let signals = format!("{:?}", client.drift_signals());
@@ -149,11 +154,7 @@ async fn a_pan_used_as_a_key_beside_an_unknown_enum_value_is_not_shown() {
     let mut data = payment(uuid);
     data["status"] = json!("frozen-review");
     data["cards"] = json!({"8600533364098829": "frozen-review"});
-    Mock::given(method("GET"))
-        .and(path(format!("/payment/{uuid}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "data": data})))
-        .mount(&server)
-        .await;
+    answer_get_payment(&server, uuid, data).await;
     let client = fake::client(&server);
     client.send(|api| api.get_payment().uuid(uuid)).await.expect("the answer works");
     let signals = format!("{:?}", client.drift_signals());
@@ -177,11 +178,7 @@ async fn drift_signals_and_warnings_are_bounded() {
     for i in 0..5000 {
         data[format!("rnd_{i:05}_field")] = json!(i);
     }
-    Mock::given(method("GET"))
-        .and(path(format!("/payment/{uuid}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "data": data})))
-        .mount(&server)
-        .await;
+    answer_get_payment(&server, uuid, data).await;
     let client = fake::client(&server);
     client.send(|api| api.get_payment().uuid(uuid)).await.expect("the answer works");
     let kept = client.drift_signals().len();
@@ -235,11 +232,7 @@ async fn the_generated_client_used_alone_keeps_the_size_cap() {
     let uuid = "d1f7a0b2-0000-4000-8000-00000000aa04";
     let mut data = payment(uuid);
     data["padding"] = json!("x".repeat(256 * 1024));
-    Mock::given(method("GET"))
-        .and(path(format!("/payment/{uuid}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "data": data})))
-        .mount(&server)
-        .await;
+    answer_get_payment(&server, uuid, data).await;
     let client = Multicard::new(fake::config(&server).with_max_response_bytes(16 * 1024)).unwrap();
     let through_send = client.send(|api| api.get_payment().uuid(uuid)).await;
     assert!(matches!(through_send, Err(Error::ResponseTooLarge { .. })), "{through_send:?}");

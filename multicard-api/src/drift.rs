@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use serde::de::DeserializeOwned;
 
@@ -64,6 +64,9 @@ pub struct DriftSignal {
 /// Every (kind, operation, path) already warned about in this process.
 static WARNED: Mutex<BTreeSet<(DriftKind, &'static str, String)>> = Mutex::new(BTreeSet::new());
 
+/// Set once [`MAX_WARNINGS`] is reached and said.
+static WARNINGS_CAPPED: AtomicBool = AtomicBool::new(false);
+
 /// The drift one client has seen, and which answers to search for fields.
 #[derive(Debug)]
 pub(crate) struct Drift {
@@ -94,18 +97,19 @@ impl Drift {
         let key = (finding.kind, operation, finding.path);
         let first = {
             let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
-            match warned.len() {
-                n if n < MAX_WARNINGS => warned.insert(key.clone()),
-                n if n == MAX_WARNINGS && !warned.contains(&key) => {
-                    warned.insert((key.0, "", String::new()));
+            if warned.contains(&key) {
+                false
+            } else if warned.len() < MAX_WARNINGS {
+                warned.insert(key.clone())
+            } else {
+                if !WARNINGS_CAPPED.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
                         target: "multicard::drift",
                         limit = MAX_WARNINGS,
                         "more places differ from the spec than are warned about; see Multicard::drift_signals"
                     );
-                    false
                 }
-                _ => false,
+                false
             }
         };
         if first {
