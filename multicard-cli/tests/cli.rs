@@ -235,3 +235,22 @@ fn completions() {
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("registry"));
 }
+
+/// `multicard auth get-token` takes the credentials from the configuration
+/// (MULTICARD_APPLICATION_ID, MULTICARD_SECRET): the secret never has to be
+/// on the command line, where `ps` and shell history keep it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_token_sends_the_configured_credentials_without_the_secret_in_argv() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let url = sandbox.url().to_string();
+    let output =
+        tokio::task::spawn_blocking(move || multicard(&url, &["-o", "json", "auth", "get-token", "--yes"], None))
+            .await
+            .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "get-token must work from MULTICARD_APPLICATION_ID/MULTICARD_SECRET without the secret in argv; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
