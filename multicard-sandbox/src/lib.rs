@@ -65,8 +65,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+mod admin;
 mod answer;
+mod clock;
 mod config;
+mod delivery;
 mod extract;
 mod faults;
 mod gate;
@@ -74,15 +77,18 @@ mod groups;
 mod payer;
 mod registry;
 mod router;
+mod runner;
 mod sandbox;
 mod server;
 mod state;
 mod world;
 
-pub use config::{APPLICATION_ID, SECRET, STORE_ID, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
-pub use faults::Fault;
+pub use config::{
+    APPLICATION_ID, FrozenPayments, SECRET, STORE_ID, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP,
+};
+pub use faults::{DeliveryFault, Fault, LateOutcome};
 pub use sandbox::{Sandbox, exposure_warning};
-pub use world::callbacks::Delivery;
+pub use world::callbacks::{Delivery, DeliveryOutcome};
 
 /// This crate's README, whose example is compiled as a doctest. (The
 /// workspace's README is compiled by the unpublished `multicard-api-tests`
