@@ -60,7 +60,8 @@ impl Replica {
             return Seen::Current;
         }
         let Some(history) = self.history.get(key) else { return Seen::Current };
-        let horizon = now.saturating_sub(self.stale_reads);
+        // Before the sandbox is `stale_reads` old, a read sees nothing made since.
+        let Some(horizon) = now.checked_sub(self.stale_reads) else { return Seen::Absent };
         match history.iter().rev().find(|(at, _)| *at <= horizon) {
             Some((_, model)) => Seen::Was(model.clone()),
             None => Seen::Absent,
@@ -89,6 +90,8 @@ mod tests {
         assert_eq!(replica.seen("payment:p", at(16)), Seen::Was(json!("draft")));
         assert_eq!(replica.seen("payment:p", at(17)), Seen::Was(json!("success")));
         assert_eq!(replica.seen("payment:other", at(17)), Seen::Current, "nothing recorded");
+        replica.record("payment:early".into(), at(0), json!("draft"));
+        assert_eq!(replica.seen("payment:early", at(4)), Seen::Absent, "made at the start, within the lag");
         replica.record("payment:p".into(), at(30), json!("revert"));
         assert_eq!(replica.history["payment:p"].len(), 2, "what no read can see is forgotten");
     }
