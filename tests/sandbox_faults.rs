@@ -33,7 +33,9 @@ async fn registry(multicard: &Multicard) -> types::PaymentRegistry {
     let start = MulticardDateTime::from_utc(now - chrono::Duration::hours(1)).to_string();
     let end = MulticardDateTime::from_utc(now + chrono::Duration::hours(1)).to_string();
     multicard
-        .send(|api| api.list_payments().store_id("6").offset(0).limit(100).start_date(start.as_str()).end_date(end.as_str()))
+        .send(|api| {
+            api.list_payments().store_id("6").offset(0).limit(100).start_date(start.as_str()).end_date(end.as_str())
+        })
         .await
         .expect("the registry")
 }
@@ -54,7 +56,11 @@ async fn a_write_that_applies_and_loses_its_answer() {
         body(json!({"card": {"token": token}, "amount": 3_000, "store_id": 6, "invoice_id": "lost-create"}));
     let error = multicard.send(|api| api.create_payment().body(request.clone())).await.expect_err("no answer");
     assert!(error.is_outcome_unknown(), "{error}");
-    let found = registry(&multicard).await.list.into_iter().filter(|row| row.store_invoice_id.as_deref() == Some("lost-create"));
+    let found = registry(&multicard)
+        .await
+        .list
+        .into_iter()
+        .filter(|row| row.store_invoice_id.as_deref() == Some("lost-create"));
     assert_eq!(found.count(), 1, "found by its invoice id");
     assert_eq!(sandbox.requests("create_payment"), 2);
 }

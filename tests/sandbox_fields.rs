@@ -19,8 +19,8 @@ use multicard_api::{Config, Environment, Multicard};
 use multicard_api_tests::money::{body, bound_card, confirm, draft_payment, ofd, paid, serve};
 use multicard_api_tests::workspace_root;
 use multicard_sandbox::{
-    APPLICATION_ID, Fault, FrozenPayments, LateOutcome, SECRET, Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN,
-    TEST_OTP,
+    APPLICATION_ID, Fault, FrozenPayments, LateOutcome, SECRET, Sandbox, SandboxConfig, TEST_CARD_EXPIRY,
+    TEST_CARD_PAN, TEST_OTP,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method};
@@ -69,7 +69,14 @@ fn operation_of<'a>(spec: &'a Spec, method: &str, path: &str) -> Option<(String,
 
 /// Every key of `value` that neither the schemas nor `observed` know, as
 /// field paths.
-fn unknown_keys(spec: &Spec, schemas: &[&Value], value: &Value, path: &str, observed: &BTreeSet<String>, out: &mut Vec<String>) {
+fn unknown_keys(
+    spec: &Spec,
+    schemas: &[&Value],
+    value: &Value,
+    path: &str,
+    observed: &BTreeSet<String>,
+    out: &mut Vec<String>,
+) {
     let Some(expect) = spec.expect(schemas) else { return };
     match value {
         Value::Object(fields) if !expect.properties.is_empty() => {
@@ -94,7 +101,8 @@ fn unknown_keys(spec: &Spec, schemas: &[&Value], value: &Value, path: &str, obse
 /// What `spec/observed/` saw production send, by operation and status.
 fn observed_fields() -> BTreeMap<(String, String), BTreeSet<String>> {
     let dir = workspace_root().join("spec").join("observed");
-    let all: BTreeMap<String, Observed> = if dir.is_dir() { shape::read_all(&dir).expect("spec/observed") } else { BTreeMap::new() };
+    let all: BTreeMap<String, Observed> =
+        if dir.is_dir() { shape::read_all(&dir).expect("spec/observed") } else { BTreeMap::new() };
     let mut fields = BTreeMap::new();
     for (operation, observed) in all {
         for (status, answer) in observed.answers {
@@ -191,10 +199,13 @@ async fn walk(sandbox: &Sandbox, multicard: &Multicard, merchant: &str) {
 
     sandbox.advance(Duration::from_secs(3600)).await;
     let now = chrono::Utc::now();
-    let day = |hours| multicard_api::time::MulticardDateTime::from_utc(now + chrono::Duration::hours(hours)).to_string();
+    let day =
+        |hours| multicard_api::time::MulticardDateTime::from_utc(now + chrono::Duration::hours(hours)).to_string();
     let (start, end) = (day(-2), day(2));
     let _ = multicard
-        .send(|api| api.list_payments().store_id("6").offset(0).limit(50).start_date(start.as_str()).end_date(end.as_str()))
+        .send(|api| {
+            api.list_payments().store_id("6").offset(0).limit(50).start_date(start.as_str()).end_date(end.as_str())
+        })
         .await;
     let _ = multicard
         .send(|api| {
@@ -244,7 +255,11 @@ async fn the_sandbox_sends_no_field_outside_the_spec_and_what_production_was_see
         let status = status.to_string();
         let schema = operation.responses.get(&status).or_else(|| operation.responses.get("default")).copied().flatten();
         let error = spec.component(if id == "get_token" { "AuthErrorResponse" } else { "ErrorResponse" });
-        let schema = schema.or(if value.get("success") == Some(&Value::Bool(false)) || id == "get_token" { error } else { None });
+        let schema = schema.or(if value.get("success") == Some(&Value::Bool(false)) || id == "get_token" {
+            error
+        } else {
+            None
+        });
         let schema = schema.unwrap_or_else(|| panic!("{id} {status}: no schema to check against"));
         let mut out = Vec::new();
         let known = observed.get(&(id.clone(), status.clone())).unwrap_or(&none);
@@ -258,7 +273,11 @@ async fn the_sandbox_sends_no_field_outside_the_spec_and_what_production_was_see
         assert!(statuses.contains(status), "an answer in `{status}`: {statuses:?}");
     }
 
-    let components = [("success", "PaymentSuccessCallback"), ("webhook", "PaymentStatusWebhook"), ("card_binding", "CardBindingCallback")];
+    let components = [
+        ("success", "PaymentSuccessCallback"),
+        ("webhook", "PaymentStatusWebhook"),
+        ("card_binding", "CardBindingCallback"),
+    ];
     let delivered = sandbox.deliveries();
     for (kind, component) in components {
         let schema = spec.component(component).expect(component);
@@ -270,7 +289,11 @@ async fn the_sandbox_sends_no_field_outside_the_spec_and_what_production_was_see
             unknown.extend(out.into_iter().map(|path| format!("{kind} callback {path}")));
         }
     }
-    assert!(unknown.is_empty(), "fields outside the spec and spec/observed/:\n{}", unknown.into_iter().collect::<Vec<_>>().join("\n"));
+    assert!(
+        unknown.is_empty(),
+        "fields outside the spec and spec/observed/:\n{}",
+        unknown.into_iter().collect::<Vec<_>>().join("\n")
+    );
     assert!(delivered.iter().any(|d| d.body["status"] == "revert"), "a reverted payment's webhook");
     let _ = PaymentStatus::Revert;
 }

@@ -175,7 +175,7 @@ async fn a_frozen_payment_sent_again_ends_as_the_next_answer_says() {
 #[tokio::test]
 async fn no_answer_within_the_callback_timeout_freezes_the_payment() {
     // A merchant that never answers; the sandbox gives up after 300 ms.
-    let hanging = serve(axum::Router::new().fallback(|| std::future::pending::<&'static str>())).await;
+    let hanging = serve(axum::Router::new().fallback(std::future::pending::<&'static str>)).await;
     let config = SandboxConfig::default()
         .with_callback_timeout(Duration::from_millis(300))
         .with_frozen_payments(FrozenPayments::NeverResent);
@@ -270,7 +270,10 @@ async fn advance_runs_every_event_due_in_order_each_at_its_own_time() {
         .respond_with(ResponseTemplate::new(500))
         .mount(&merchant)
         .await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true}))).mount(&merchant).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .mount(&merchant)
+        .await;
     let token = bound_card(&multicard).await;
     let (frozen, _) = paid(&multicard, &token, 7_000, Some(&merchant.uri())).await;
     sandbox.advance(Duration::from_secs(20)).await; // debited at 15 s, frozen

@@ -149,9 +149,9 @@ fn fault(spec: &Value) -> Result<Fault, Refusal> {
         "rbac_denied" => Fault::RbacDenied,
         "malformed_json" => Fault::MalformedJson,
         "drop_connection" => Fault::DropConnection,
-        "error_under_200" => Fault::ErrorUnder200 {
-            code: text(spec, "code").map_err(|_| bad("`fault.code` must be text"))?,
-        },
+        "error_under_200" => {
+            Fault::ErrorUnder200 { code: text(spec, "code").map_err(|_| bad("`fault.code` must be text"))? }
+        }
         "too_many_requests" => Fault::TooManyRequests {
             retry_after: match spec.get("retry_after") {
                 None => None,

@@ -177,7 +177,9 @@ impl Refusal {
             Refusal::TooManyRequests => {
                 (StatusCode::TOO_MANY_REQUESTS, "ERROR_TOO_MANY_REQUESTS", "Слишком много запросов")
             }
-            Refusal::DebitUnknown => (OK, "ERROR_DEBIT_UNKNOWN", "Статус списания неизвестен, проверьте статус платежа"),
+            Refusal::DebitUnknown => {
+                (OK, "ERROR_DEBIT_UNKNOWN", "Статус списания неизвестен, проверьте статус платежа")
+            }
             Refusal::ObjectTooLarge(limit) => {
                 let details = format!(
                     "the sandbox keeps request bodies of up to {limit} bytes (SandboxConfig::max_object_bytes); \

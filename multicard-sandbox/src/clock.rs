@@ -59,7 +59,10 @@ impl Clock {
     /// Moment `at` as the server writes it (offset included), in UTC.
     pub(crate) fn utc_at(&self, at: Duration) -> DateTime<Utc> {
         let since = TimeDelta::from_std(at).unwrap_or(TimeDelta::MAX);
-        self.started_utc.checked_add_signed(since).and_then(|t| t.checked_add_signed(self.offset)).unwrap_or(self.started_utc)
+        self.started_utc
+            .checked_add_signed(since)
+            .and_then(|t| t.checked_add_signed(self.offset))
+            .unwrap_or(self.started_utc)
     }
 
     /// Now, as Multicard writes it (GMT+5, no offset).

@@ -45,6 +45,7 @@ pub(crate) async fn post(http: &reqwest::Client, message: &Outgoing, limit: usiz
             Err(_) => return Answered::Status { status, success_true: false },
         }
     }
-    let success_true = serde_json::from_slice::<Value>(&body).is_ok_and(|answer| answer["success"] == Value::Bool(true));
+    let success_true =
+        serde_json::from_slice::<Value>(&body).is_ok_and(|answer| answer["success"] == Value::Bool(true));
     Answered::Status { status, success_true }
 }

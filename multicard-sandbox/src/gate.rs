@@ -51,9 +51,9 @@ pub(crate) async fn gate(State(gate): State<Gate>, request: Request, next: Next)
         faults.get_mut(operation.id).and_then(|queue| (!queue.is_empty()).then(|| queue.remove(0)))
     };
     let outcome_fault = match fault {
-        Some(fault @ (Fault::DelayAnswer(_) | Fault::LoseAnswer | Fault::ApplyLater(_) | Fault::DebitUnknown { .. })) => {
-            Some(fault)
-        }
+        Some(
+            fault @ (Fault::DelayAnswer(_) | Fault::LoseAnswer | Fault::ApplyLater(_) | Fault::DebitUnknown { .. }),
+        ) => Some(fault),
         Some(fault) => match fault.respond().await {
             Some(response) => return response,
             None => None,
@@ -95,7 +95,8 @@ pub(crate) async fn gate(State(gate): State<Gate>, request: Request, next: Next)
         }
     };
     // What a write that changes something adds to what the sandbox keeps.
-    let stored = (operation.requires_token && !operation.is_read()).then(|| bytes.len().saturating_add(STORED_OVERHEAD));
+    let stored =
+        (operation.requires_token && !operation.is_read()).then(|| bytes.len().saturating_add(STORED_OVERHEAD));
     if let Some(size) = stored {
         if bytes.len() > app.config.max_object_bytes {
             return Refusal::ObjectTooLarge(app.config.max_object_bytes).into_response();

@@ -14,8 +14,8 @@ use multicard_api::operation_table::OPERATIONS;
 
 use crate::answer::Refusal;
 use crate::gate::{Gate, gate};
-use crate::{admin, groups, payer};
 use crate::state::App;
+use crate::{admin, groups, payer};
 
 /// The router of a sandbox sharing `app`.
 pub(crate) fn router(app: App) -> Router {

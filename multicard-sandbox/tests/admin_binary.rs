@@ -77,7 +77,11 @@ async fn card(multicard: &Multicard) -> String {
         body(json!({"pan": TEST_CARD_PAN, "expiry": TEST_CARD_EXPIRY, "user_phone": "998901234567"}));
     let draft = multicard.send(|api| api.add_card().body(add.clone())).await.unwrap();
     let otp: types::ConfirmCardRequest = body(json!({"otp": TEST_OTP}));
-    multicard.send(|api| api.confirm_card().card_token(draft.card_token.as_str()).body(otp.clone())).await.unwrap().card_token
+    multicard
+        .send(|api| api.confirm_card().card_token(draft.card_token.as_str()).body(otp.clone()))
+        .await
+        .unwrap()
+        .card_token
 }
 
 async fn draft(multicard: &Multicard, token: &str, amount: i64, callback_url: Option<&str>) -> String {

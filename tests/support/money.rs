@@ -56,7 +56,12 @@ pub async fn confirm(multicard: &Multicard, uuid: &str) -> Result<types::Payment
 
 /// A payment by card `token`, created and confirmed; returns its uuid and
 /// the status the confirmation answered.
-pub async fn paid(multicard: &Multicard, token: &str, amount: i64, callback_url: Option<&str>) -> (String, PaymentStatus) {
+pub async fn paid(
+    multicard: &Multicard,
+    token: &str,
+    amount: i64,
+    callback_url: Option<&str>,
+) -> (String, PaymentStatus) {
     let uuid = draft_payment(multicard, token, amount, callback_url).await;
     let confirmed = confirm(multicard, &uuid).await.expect("confirm payment");
     (uuid, confirmed.status)

@@ -9,12 +9,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::answer::{Answer, Refusal};
+use crate::config::STORE_ID;
 use crate::extract::{Filters, Param};
 use crate::registry::Registry;
 use crate::state::{App, Outcome};
 use crate::world::World;
 use crate::world::kinds::{PaymentKind, PaymentStatus};
-use crate::config::STORE_ID;
 use crate::world::values::is_our_store;
 
 pub(crate) fn register(registry: &mut Registry) {

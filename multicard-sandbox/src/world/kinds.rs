@@ -28,7 +28,6 @@ impl PaymentStatus {
     pub(crate) fn is_moving(self) -> bool {
         matches!(self, PaymentStatus::Progress | PaymentStatus::Billing)
     }
-
 }
 
 /// How a payment was made.
