@@ -155,6 +155,16 @@ async fn reads_lag_behind_writes_and_registry_rows_appear_late() {
     assert_eq!(payment(&multicard, &uuid).await.status, PaymentStatus::Success);
     sandbox.set_stale_reads(Duration::ZERO);
 
+    // Reads that start lagging show what already exists as it is, then lag
+    // behind its next change.
+    let existing = draft_payment(&multicard, &token, 2_600, None).await;
+    sandbox.set_stale_reads(Duration::from_secs(5));
+    assert_eq!(payment(&multicard, &existing).await.status, PaymentStatus::Draft, "not hidden");
+    confirm(&multicard, &existing).await.expect("confirmed");
+    assert_eq!(payment(&multicard, &existing).await.status, PaymentStatus::Draft, "lags behind the change");
+    sandbox.set_stale_reads(Duration::ZERO);
+    assert_eq!(payment(&multicard, &existing).await.status, PaymentStatus::Success, "no lag: current");
+
     sandbox.set_registry_lag(Duration::from_secs(60));
     let (late, _) = paid(&multicard, &token, 3_500, None).await;
     let listed = |r: types::PaymentRegistry| r.list.iter().any(|row| row.uuid == late);

@@ -213,8 +213,7 @@ async fn reads(State(app): State<App>, body: Bytes) -> Result<Answer, Refusal> {
     };
     let mut world = lock(&app.world);
     if let Some(stale) = stale {
-        world.replica.stale_reads = stale;
-        world.record_for_reads();
+        world.set_stale_reads(stale);
     }
     if let Some(lag) = lag {
         world.replica.registry_lag = lag;

@@ -119,9 +119,7 @@ impl Sandbox {
     /// what was there `lag` before (see [`SandboxConfig::stale_reads`]);
     /// zero turns it off.
     pub fn set_stale_reads(&self, lag: Duration) {
-        let mut world = lock(&self.shared.world);
-        world.replica.stale_reads = lag;
-        world.record_for_reads();
+        lock(&self.shared.world).set_stale_reads(lag);
     }
 
     /// From now on, registry rows appear `lag` after their payment was made

@@ -54,6 +54,11 @@ impl Replica {
         }
     }
 
+    /// Forgets every recorded look (reads no longer lag).
+    pub(crate) fn forget(&mut self) {
+        self.history.clear();
+    }
+
     /// What a read of `key` at `now` sees.
     pub(crate) fn seen(&self, key: &str, now: Duration) -> Seen {
         if self.stale_reads.is_zero() {
