@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
+use multicard_api::informative::Exact;
 use multicard_api::types::{self, ErrorCode, HoldStatus, InvoiceStatus, PaymentService, PaymentStatus};
 use multicard_api::{Error, Multicard};
 use multicard_api_tests::fake::{self, server_with_auth};
@@ -292,7 +293,7 @@ async fn a_null_payment_and_a_null_split_decode_as_absent() {
         json!({"uuid": UUID, "amount": 150_000, "invoice_id": "o-3", "payment": null, "split": null, "ofd": null});
     let (_server, client) = answering("GET", &format!("/payment/invoice/{UUID}"), data).await;
     let invoice = client.send(|api| api.get_invoice().uuid(UUID)).await.expect("decodes");
-    assert!(invoice.payment.is_none() && invoice.split.is_none());
+    assert!(matches!(invoice.payment, Exact::Absent) && invoice.split.is_none());
     let mut payment = production_payment("success");
     payment["split"] = Value::Null;
     payment["ofd"] = Value::Null;

@@ -7,9 +7,10 @@
 use std::time::Duration;
 
 use multicard_api::callbacks::Verifier;
+use multicard_api::informative::Exact;
 use multicard_api::time::MulticardDateTime;
 use multicard_api::types::{self, CardBindingStatus, ErrorCode, HoldStatus, InvoiceStatus, PaymentStatus};
-use multicard_api::{Error, Multicard};
+use multicard_api::{Error, Multicard, Paid};
 use multicard_sandbox::{DeliveryOutcome, Fault, Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::{Value, json};
 
@@ -67,17 +68,26 @@ async fn invoices_are_created_read_paid_by_checkout_and_cancelled() {
     let invoice = multicard.send(|api| api.create_invoice().body(request.clone())).await.unwrap();
     assert!(invoice.checkout_url.as_deref().unwrap_or_default().starts_with(sandbox.url()));
     let read = multicard.send(|api| api.get_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap();
-    assert_eq!((read.amount, read.payment.is_none()), (50000, true));
+    assert_eq!((read.amount, read.payment.is_paid()), (50000, Paid::No));
+    assert!(matches!(read.payment, Exact::Absent));
 
     // Paying on the checkout page attaches the payment, `billing` while its
     // success callback is out. Nobody listens at the callback URL: the
     // callback is refused, and the payment cancelled and refunded.
     sandbox.pay_invoice(invoice.uuid.as_deref().unwrap()).unwrap();
     let read = multicard.send(|api| api.get_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap();
-    assert_eq!(read.payment.as_ref().map(|p| p.status.clone()), Some(PaymentStatus::Billing));
+    match &read.payment {
+        Exact::Present(payment) => assert_eq!(payment.status, PaymentStatus::Billing),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(read.payment.is_paid(), Paid::Unknown { .. }), "moving: neither paid nor unpaid");
     sandbox.advance(Duration::ZERO).await;
     let read = multicard.send(|api| api.get_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap();
-    assert_eq!(read.payment.as_ref().map(|p| p.status.clone()), Some(PaymentStatus::Revert));
+    match &read.payment {
+        Exact::Present(payment) => assert_eq!(payment.status, PaymentStatus::Revert),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(read.payment.is_paid(), Paid::No, "refunded in full");
     let error = multicard.send(|api| api.cancel_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap_err();
     assert_eq!(error.code(), Some(&ErrorCode::ErrorFields), "a paid invoice cannot be cancelled");
 
@@ -355,8 +365,11 @@ async fn payouts_registries_application_and_merchant_account() {
     let sandbox = Sandbox::start().await.unwrap();
     let multicard = Multicard::new(sandbox.config()).unwrap();
     let token = bound_card(&multicard).await;
-    let single: types::CreatePayoutRequest =
-        body(json!({"card": {"pan": TEST_CARD_PAN}, "amount": 10_000, "store_id": 6, "invoice_id": "p-1"}));
+    // One step only on request: `confirmable: false` (the SDK sends `true`
+    // when it is left out).
+    let single: types::CreatePayoutRequest = body(
+        json!({"card": {"pan": TEST_CARD_PAN}, "amount": 10_000, "store_id": 6, "invoice_id": "p-1", "confirmable": false}),
+    );
     let payout = multicard.send(|api| api.create_payout().body(single.clone())).await.unwrap();
     assert_eq!(payout.status, PaymentStatus::Success);
     let two_step: types::CreatePayoutRequest = body(

@@ -125,8 +125,9 @@ async fn every_payment_the_sandbox_answers_has_the_production_amounts_and_no_amo
     let read = raw(&sandbox, &multicard, &format!("/payment/hold/{}", hold.id)).await;
     assert_payment_shape(&read["payment"], "a hold's payment");
 
-    let payout: types::CreatePayoutRequest =
-        body(json!({"card": {"pan": TEST_CARD_PAN}, "amount": 10_000, "store_id": 6, "invoice_id": "payout"}));
+    let payout: types::CreatePayoutRequest = body(
+        json!({"card": {"pan": TEST_CARD_PAN}, "amount": 10_000, "store_id": 6, "invoice_id": "payout", "confirmable": false}),
+    );
     let payout = multicard.send(|api| api.create_payout().body(payout.clone())).await.expect("a payout");
     assert_payment_shape(&raw(&sandbox, &multicard, &format!("/payment/credit/{}", payout.uuid)).await, "a payout");
 }

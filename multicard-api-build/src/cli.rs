@@ -213,6 +213,18 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
     if let Some((schema, _, Some(example))) = &body {
         long_about.push_str(&format!("\n\nThe body is a `{schema}`, e.g.:\n  --body '{example}'"));
     }
+    let defaults = match &body {
+        Some((schema, ..)) => crate::sdk_defaults::of_schema(spec, schema)
+            .map_err(|e| BuildError::new(format!("operation `{id}`: {e}")))?,
+        None => Vec::new(),
+    };
+    for (field, value) in defaults {
+        long_about.push_str(&format!(
+            "\n\nA body without `{field}` sends `\"{field}\": {value}` (the SDK's default, not Multicard's); \
+             only `\"{field}\": {}` in the body sends the other value.",
+            !value
+        ));
+    }
     Ok(CliOperation { id, method, path: path.to_string(), group, verb, about, long_about, params, body, rows })
 }
 

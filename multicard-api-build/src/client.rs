@@ -1,7 +1,8 @@
 //! `multicard_client.rs` and `multicard_enums.rs`: progenitor run on the
 //! spec with the type mappings the Multicard API needs, then the passes over
 //! its output (builders pruned, structs made non-exhaustive, informative
-//! fields made tolerant, sensitive fields redacted in `Debug`, path
+//! fields made tolerant and exact fields exact, request fields given the
+//! SDK's defaults, sensitive fields redacted in `Debug`, path
 //! parameters sent through the SDK's encoder), and the open enums. A spec
 //! progenitor cannot take becomes an error naming the operation.
 
@@ -12,7 +13,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use crate::error::BuildError;
 use crate::format::format_tokens;
 use crate::open_enums::{OpenEnum, open_enum_tokens, open_enums};
-use crate::{informative, non_exhaustive, prune, redact};
+use crate::{informative, non_exhaustive, prune, redact, sdk_defaults};
 
 /// The inner state every generated `Client` carries; its `ClientHooks`
 /// implementation (hand-written, in `multicard-api`) adds the token.
@@ -76,6 +77,12 @@ pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildErr
     let informative = informative::fields(spec).map_err(BuildError::new)?;
     informative::mark(&mut file, &informative)
         .map_err(|e| BuildError::new(format!("marking the informative fields: {e}")))?;
+    let exact = informative::exact_fields(spec).map_err(BuildError::new)?;
+    informative::mark_exact(&mut file, &exact)
+        .map_err(|e| BuildError::new(format!("marking the exact fields: {e}")))?;
+    let defaults = sdk_defaults::defaults(spec).map_err(|e| BuildError::new(format!("SDK defaults: {e}")))?;
+    sdk_defaults::apply(&mut file, &defaults)
+        .map_err(|e| BuildError::new(format!("giving request fields the SDK's defaults: {e}")))?;
     let sensitive = redact::sensitive_fields(spec).map_err(|e| BuildError::new(format!("sensitive fields: {e}")))?;
     redact::redact_debug(&mut file, &sensitive)
         .map_err(|e| BuildError::new(format!("redacting sensitive fields in `Debug`: {e}")))?;

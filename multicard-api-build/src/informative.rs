@@ -9,6 +9,13 @@
 //! operation (`multicard_api`'s `informative` module) instead of failing the
 //! whole answer.
 //!
+//! Exact fields (`x-exact-fields`: an invoice's `payment`, which says whether
+//! the invoice is paid) are not informative: one that does not decode must
+//! never read as absent. [`mark_exact`] gives each the type
+//! `crate::informative::Exact<T>` (absent, present or unreadable) and a
+//! decoder that keeps what did not decode, so the rest of the answer still
+//! decodes and nobody can mistake "unreadable" for "none".
+//!
 //! An informative field that holds a generated struct is boxed
 //! (`Option<Box<StoreModel>>`): typify writes nested objects inline, so a
 //! payment was 3 KB, most of it objects that are often absent and rarely
@@ -21,18 +28,28 @@ use openapiv3::{OpenAPI, ReferenceOr};
 use quote::{ToTokens, format_ident, quote};
 use syn::{Item, parse_quote};
 
-use crate::extensions::INFORMATIVE_FIELDS;
+use crate::extensions::{EXACT_FIELDS, INFORMATIVE_FIELDS};
 
 /// The informative fields of each schema: schema name to field names.
 pub fn fields(spec: &OpenAPI) -> Result<BTreeMap<String, Vec<String>>, String> {
+    listed(spec, INFORMATIVE_FIELDS)
+}
+
+/// The exact fields of each schema (`x-exact-fields`): schema name to field
+/// names.
+pub fn exact_fields(spec: &OpenAPI) -> Result<BTreeMap<String, Vec<String>>, String> {
+    listed(spec, EXACT_FIELDS)
+}
+
+fn listed(spec: &OpenAPI, key: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
     let mut out = BTreeMap::new();
     for (name, schema) in spec.components.iter().flat_map(|c| c.schemas.iter()) {
         let ReferenceOr::Item(schema) = schema else { continue };
-        let Some(listed) = schema.schema_data.extensions.get(INFORMATIVE_FIELDS) else { continue };
+        let Some(listed) = schema.schema_data.extensions.get(key) else { continue };
         let fields = listed
             .as_array()
             .and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
-            .ok_or_else(|| format!("`{INFORMATIVE_FIELDS}` of schema `{name}` is not a list of field names"))?;
+            .ok_or_else(|| format!("`{key}` of schema `{name}` is not a list of field names"))?;
         out.insert(name.clone(), fields);
     }
     Ok(out)
@@ -113,6 +130,83 @@ pub fn mark(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) -> Res
         }
     });
     Ok(count)
+}
+
+/// Gives every exact field of the generated `types` module the type
+/// `crate::informative::Exact<T>` and its decoder. Fails, naming it, on a
+/// schema or field the generated code does not have, or a field that is not
+/// an `Option`: a generator upgrade must not silently make it an `Option`
+/// again.
+pub fn mark_exact(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) -> Result<usize, String> {
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+            _ => None,
+        })
+        .ok_or("the generated code has no `types` module")?;
+    let items = &mut types.1;
+    let mut readers = Vec::new();
+    for (schema, fields) in wanted {
+        let strukt = items
+            .iter_mut()
+            .find_map(|item| match item {
+                Item::Struct(s) if s.ident == schema => Some(s),
+                _ => None,
+            })
+            .ok_or_else(|| format!("schema `{schema}` has exact fields but no generated struct"))?;
+        for field in fields {
+            let member = strukt
+                .fields
+                .iter_mut()
+                .find(|f| f.ident.as_ref().is_some_and(|i| i == field || *i == format!("{field}_")))
+                .ok_or_else(|| format!("`{schema}.{field}` is exact but the generated struct has no such field"))?;
+            let inner =
+                option_inner(&member.ty).ok_or_else(|| format!("`{schema}.{field}` is exact but not an `Option`"))?;
+            member.ty = parse_quote!(crate::informative::Exact<#inner>);
+            member.attrs.retain(|attr| !attr.to_token_stream().to_string().contains("skip_serializing_if"));
+            let reader = format_ident!("{}__{}", schema.to_snake_case(), field);
+            let path = format!("exact_fields::{reader}");
+            member.attrs.push(parse_quote!(#[serde(default, deserialize_with = #path)]));
+            member.attrs.push(parse_quote!(#[serde(skip_serializing_if = "crate::informative::Exact::is_absent")]));
+            readers.push(quote! {
+                pub(super) fn #reader<'de, D, T>(deserializer: D) -> ::std::result::Result<crate::informative::Exact<T>, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                    T: ::serde::de::DeserializeOwned,
+                {
+                    crate::informative::read_exact(deserializer, #schema, #field)
+                }
+            });
+        }
+    }
+    let count = readers.len();
+    items.push(parse_quote! {
+        /// The exact decoders: absent, present, or unreadable, never "absent" for what did not decode.
+        #[allow(non_snake_case)]
+        mod exact_fields {
+            #(#readers)*
+        }
+    });
+    Ok(count)
+}
+
+/// `X` of `Option<X>`.
+fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else { return None };
+    match arguments.args.first()? {
+        syn::GenericArgument::Type(inner) => Some(inner.clone()),
+        _ => None,
+    }
 }
 
 /// `Option<X>` becomes `Option<Box<X>>` when `X` is one of `structs`.

@@ -18,12 +18,16 @@
 //!   `#[non_exhaustive]`: a field Multicard adds later breaks no caller
 //!   (request bodies are built with their builders);
 //! - a property or parameter marked `x-sensitive` (secrets, tokens, card
-//!   data, one-time codes) is never printed by `Debug` (see [`redact`]).
+//!   data, one-time codes) is never printed by `Debug` (see [`redact`]);
+//! - a nested object listed in `x-exact-fields` is absent, present or
+//!   unreadable, never silently absent (see [`informative`]);
+//! - a request property marked `x-sdk-default` is sent with the SDK's value
+//!   when the caller leaves it out (see [`sdk_defaults`]).
 //!
 //! Where each part is made, one file per generated file:
 //! - `client.rs` ([`generate_code`]): progenitor's run and the passes over
 //!   its output (`prune.rs`, `non_exhaustive.rs`, `informative.rs`,
-//!   `redact.rs`), giving `multicard_client.rs`; `open_enums.rs` gives
+//!   `sdk_defaults.rs`, `redact.rs`), giving `multicard_client.rs`; `open_enums.rs` gives
 //!   `multicard_enums.rs`;
 //! - `operation_table.rs`: `multicard_operations.rs`;
 //! - `glue/`: `multicard_glue.rs`, one file per job;
@@ -47,6 +51,7 @@ mod open_enums;
 mod operation_table;
 mod prune;
 pub mod redact;
+pub mod sdk_defaults;
 mod spec;
 
 pub use cli::{cli_group, cli_verb, generate_cli};

@@ -14,7 +14,8 @@ use crate::operation_table::OperationInfo;
 use crate::scrub::Sent;
 use crate::token_cache::Token;
 
-/// An informative field that did not decode, and what it held.
+/// A nested field that did not decode, and what it held: an informative
+/// one (left empty) or an exact one (kept as `Exact::Unreadable`).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UnreadableField {
@@ -37,7 +38,8 @@ pub enum DriftKind {
     UnknownField,
     /// An enum value the spec does not name (it decoded as `Unknown`).
     UnknownEnumValue,
-    /// An informative field that did not decode (it was left empty).
+    /// A nested field that did not decode (an informative one was left
+    /// empty, an exact one kept as unreadable).
     UnreadableField,
 }
 

@@ -34,10 +34,11 @@
 //! | `auth.rs` | the fetch: `get_token` through the executor with its own settings; token lifetimes |
 //! | `error.rs`, `scrub.rs`, `redact.rs` | the one error type; secrets and card numbers kept out of errors, logs and `Debug` |
 //! | `operation.rs`, `operation_table.rs` | what ties a generated builder to the executor; the operations of the spec |
-//! | `informative.rs` | nested objects that never sink an answer |
+//! | `informative.rs` | nested objects that never sink an answer; [`informative::Exact`] for those that decide |
 //! | `callbacks/` | verifying, answering and confirming what Multicard sends (`verify`, `reply`, `confirm`, `testing`, `axum`) |
-//! | `settle.rs` | reading a payment, payout or hold until its status is final |
 //! | `outcome.rs`, `outcome/` | each error code per operation in four classes (the table, with sources, in `outcome/table.rs`); `ERROR_FIELDS` reasons; after "confirmed earlier" |
+//! | `settle.rs` | reading a payment, payout or hold until its status is final ([`Settle`]) |
+//! | `paid.rs` | whether an invoice is paid: yes, no or unknown ([`Paid`]) |
 //!
 //! Where to go for a change:
 //!
@@ -82,6 +83,7 @@ mod multicard;
 pub mod operation;
 pub mod operation_table;
 pub mod outcome;
+mod paid;
 mod redact;
 pub mod retry;
 mod scrub;
@@ -111,9 +113,11 @@ pub use multicard::{CallOptions, Multicard};
 #[cfg(feature = "request-decoding")]
 #[doc(hidden)]
 pub use operation::decode_request;
+pub use paid::Paid;
 /// The generated client's own error, for callers of [`Client`] directly.
 pub use progenitor_client::Error as RawError;
 pub use progenitor_client::ResponseValue;
+pub use settle::{ERROR_QUIET_PERIOD, Settle};
 
 pub mod types {
     //! Request and response types of every operation, generated from the spec.

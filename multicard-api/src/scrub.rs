@@ -108,6 +108,28 @@ pub(crate) fn clean(text: &str) -> String {
     mask_pans(text).into_owned()
 }
 
+/// `text` from the wire made fit for an error or a log line: card numbers
+/// masked, control and direction-changing characters escaped (`\u{1b}`),
+/// cut to `max` characters (an ellipsis marks the cut).
+pub(crate) fn printable(text: &str, max: usize) -> String {
+    let masked = mask_pans(text);
+    let mut out = String::with_capacity(masked.len().min(max));
+    for (count, c) in masked.chars().enumerate() {
+        if count == max {
+            out.push('…');
+            break;
+        }
+        let invisible =
+            matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
+        if c.is_control() || invisible {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The JSON keys of request bodies whose values are card data, codes or
 /// secrets: an answer that echoes them back has them cut out.
 const SENT_SECRETS: [&str; 9] = ["pan", "expiry", "cvc", "cvv", "otp", "code", "token", "card_token", "secret"];

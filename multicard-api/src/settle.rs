@@ -1,86 +1,241 @@
 //! Settling an unknown outcome: after [`Error::OutcomeUnknown`], read the
 //! payment, payout or hold until its status is final.
+//!
+//! Only a status the SDK knows to be final ends a settle. A status it does
+//! not know (an `Unknown` variant: a new value, a different spelling such as
+//! `ACTIVE` or `cancelled`) says nothing, and reading goes on until the
+//! deadline, which is then [`Error::NotSettled`] with that status (escaped).
+//! Where the vendor's pages are silent, the reading that cannot move money
+//! twice wins: a settle that gives up says "undetermined", never "failed".
 
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::error::Error;
 use crate::executor::far;
 use crate::multicard::Multicard;
+use crate::types::{HoldModel, HoldStatus, PaymentModel, PaymentStatus, Payout};
 
-impl Multicard {
-    /// Reads payment `uuid` until its status is final (`success`, `error`
-    /// or `revert`), with backoff, for at most `within`. Use it after
-    /// [`Error::OutcomeUnknown`] on a confirm, charge, scanpay or refund.
-    pub async fn settle_payment(&self, uuid: &str, within: Duration) -> Result<crate::types::PaymentModel, Error> {
-        use crate::types::PaymentStatus as S;
-        self.settle(
-            "get_payment",
-            within,
-            |p: &crate::types::PaymentModel| {
-                (matches!(p.status, S::Success | S::Error | S::Revert), p.status.to_string())
-            },
-            || self.send(|api| api.get_payment().uuid(uuid)),
-        )
-        .await
+/// How long a payment or payout must keep reading `error` before a settle
+/// takes it as final, by default: 30 seconds. See [`Settle::error_quiet_period`].
+pub const ERROR_QUIET_PERIOD: Duration = Duration::from_secs(30);
+
+/// How a settle reads: until when, how often, and how long an `error` must
+/// last before it counts.
+///
+/// A `Duration` converts into one with the defaults, so
+/// `multicard.settle_payment(uuid, Duration::from_secs(120))` works as is.
+///
+/// ```
+/// use std::time::Duration;
+/// let settle = multicard_api::Settle::within(Duration::from_secs(120))
+///     .with_error_quiet_period(Duration::from_secs(45))
+///     .with_poll_interval(Duration::from_secs(2));
+/// assert_eq!(settle.within, Duration::from_secs(120));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settle {
+    /// How long to keep reading. A settle that has no final status by then
+    /// is [`Error::NotSettled`].
+    pub within: Duration,
+    /// How long a payment or payout must keep reading `error`, read again
+    /// at the end of it, before the settle returns it (default
+    /// [`ERROR_QUIET_PERIOD`], 30 s). Integrators of the real API saw
+    /// `error` followed by `success`: taking the first `error` as final
+    /// invites a second payment while the first one goes through. Thirty
+    /// seconds outlasts the exchanges that reconcile a payment (a
+    /// processing centre's late answer, a callback round trip; the vendor
+    /// documents none of them), and stays well inside the minute or two a
+    /// settle usually gets. Any other status in between starts it again.
+    /// Give `within` more than this, or an `error` can never be confirmed
+    /// (the settle ends `NotSettled` with last status `error`). Zero takes
+    /// the first `error` as final.
+    pub error_quiet_period: Duration,
+    /// The pause between reads. `None` (the default) paces them by the
+    /// client's retry policy: its backoff, at least its base delay and at
+    /// most its longest delay.
+    pub poll_interval: Option<Duration>,
+}
+
+impl Settle {
+    /// Reads for at most `within`, with the default quiet period and pacing.
+    pub fn within(within: Duration) -> Self {
+        Self { within, error_quiet_period: ERROR_QUIET_PERIOD, poll_interval: None }
     }
 
-    /// Reads payout `uuid` until its status is final (`success` or `error`).
-    pub async fn settle_payout(&self, uuid: &str, within: Duration) -> Result<crate::types::Payout, Error> {
-        use crate::types::PaymentStatus as S;
-        self.settle(
-            "get_payout",
-            within,
-            |p: &crate::types::Payout| (matches!(p.status, S::Success | S::Error | S::Revert), p.status.to_string()),
-            || self.send(|api| api.get_payout().payment_uuid(uuid)),
+    /// Sets [`Settle::error_quiet_period`].
+    #[must_use]
+    pub fn with_error_quiet_period(mut self, period: Duration) -> Self {
+        self.error_quiet_period = period;
+        self
+    }
+
+    /// Sets [`Settle::poll_interval`]: a fixed pause between reads.
+    #[must_use]
+    pub fn with_poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = Some(interval);
+        self
+    }
+}
+
+impl From<Duration> for Settle {
+    fn from(within: Duration) -> Self {
+        Self::within(within)
+    }
+}
+
+/// What one read says.
+enum Reading {
+    /// A status the SDK knows to be final.
+    Final,
+    /// `error`: final only once it has lasted the quiet period.
+    Failed,
+    /// Still moving, or a status the SDK does not know.
+    Open,
+}
+
+/// A payment's or payout's status: `success` and `revert` are final,
+/// `error` is final once it lasts; everything else (`draft`, `progress`,
+/// `billing`, `hold`, and any status the SDK does not know) is not.
+fn payment_reading(status: &PaymentStatus) -> Reading {
+    match status {
+        PaymentStatus::Success | PaymentStatus::Revert => Reading::Final,
+        PaymentStatus::Error => Reading::Failed,
+        _ => Reading::Open,
+    }
+}
+
+/// A hold is final when its status is one the SDK knows to be settled
+/// (`active`, `success`, `canceled`) and its payment, if any, is in a
+/// status the SDK knows and that is not moving.
+fn hold_reading(hold: &HoldModel) -> (Reading, String) {
+    let settled = matches!(hold.status, HoldStatus::Active | HoldStatus::Success | HoldStatus::Canceled);
+    let payment = hold.payment.as_ref().map(|p| &p.status);
+    let payment_still = payment.is_some_and(|s| {
+        !matches!(
+            s,
+            PaymentStatus::Draft
+                | PaymentStatus::Hold
+                | PaymentStatus::Success
+                | PaymentStatus::Error
+                | PaymentStatus::Revert
         )
-        .await
+    });
+    let status = match payment {
+        Some(payment) if payment_still => format!("{} (payment: {payment})", hold.status),
+        _ => hold.status.to_string(),
+    };
+    (if settled && !payment_still { Reading::Final } else { Reading::Open }, status)
+}
+
+impl Multicard {
+    /// Reads payment `uuid` until its status is final, for at most
+    /// `settle` (a `Duration`, or a [`Settle`]). Use it after
+    /// [`Error::OutcomeUnknown`] on a confirm, charge, scanpay or refund.
+    ///
+    /// Final: `success`, `revert`, and `error` once it has lasted the quiet
+    /// period ([`Settle::error_quiet_period`], 30 s by default: a payment
+    /// read `error` has been seen to turn `success`). Never final: `draft`,
+    /// `progress`, `hold`, **`billing`** (the payment is still being
+    /// delivered to the merchant's billing, which can end either way; it is
+    /// not "paid") and any status the SDK does not know. At the deadline the
+    /// answer is [`Error::NotSettled`] with the last status: undetermined,
+    /// not failed. Do not send the write again on it.
+    pub async fn settle_payment(&self, uuid: &str, settle: impl Into<Settle>) -> Result<PaymentModel, Error> {
+        let judge = |p: &PaymentModel| (payment_reading(&p.status), p.status.to_string());
+        self.settle("get_payment", &settle.into(), judge, || self.send(|api| api.get_payment().uuid(uuid))).await
+    }
+
+    /// Reads payout `uuid` until its status is final, with the rules of
+    /// [`Multicard::settle_payment`]: `success` and `revert` at once,
+    /// `error` once it has lasted the quiet period (a payout paid again
+    /// after an early `error` pays twice), anything else, unknown statuses
+    /// included, never.
+    pub async fn settle_payout(&self, uuid: &str, settle: impl Into<Settle>) -> Result<Payout, Error> {
+        let judge = |p: &Payout| (payment_reading(&p.status), p.status.to_string());
+        self.settle("get_payout", &settle.into(), judge, || self.send(|api| api.get_payout().payment_uuid(uuid))).await
     }
 
     /// Reads hold `key` (its integer `id`, as `create_hold` answers it:
     /// production addresses holds by it, whatever the vendor's pages call
-    /// the parameter) until it has left `draft` and its payment is not in
-    /// progress.
-    pub async fn settle_hold(&self, key: &str, within: Duration) -> Result<crate::types::HoldModel, Error> {
-        use crate::types::{HoldStatus, PaymentStatus as S};
-        let done = |h: &crate::types::HoldModel| {
-            let moving = h.payment.as_ref().is_some_and(|p| matches!(p.status, S::Progress | S::Billing));
-            (h.status != HoldStatus::Draft && !moving, h.status.to_string())
-        };
-        self.settle("get_hold", within, done, || self.send(|api| api.get_hold().payment_uuid(key))).await
+    /// the parameter) until it is final: `active`, `success` (charged) or
+    /// `canceled`, with its payment, if any, in a known status that is not
+    /// moving (`progress` and `billing` are; so is any status the SDK does
+    /// not know). `draft` and any hold status the SDK does not know
+    /// (`cancelled`, `ACTIVE`, `processing`, …) are never final.
+    pub async fn settle_hold(&self, key: &str, settle: impl Into<Settle>) -> Result<HoldModel, Error> {
+        self.settle("get_hold", &settle.into(), hold_reading, || self.send(|api| api.get_hold().payment_uuid(key)))
+            .await
     }
 
     async fn settle<T, R, Fut>(
         &self,
         operation: &'static str,
-        within: Duration,
-        is_final: impl Fn(&T) -> (bool, String),
+        settle: &Settle,
+        judge: impl Fn(&T) -> (Reading, String),
         read: R,
     ) -> Result<T, Error>
     where
         R: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
-        let deadline = far(within);
+        let deadline = far(settle.within);
+        let retry = &self.executor.settings.retry;
         let mut polls = 0u32;
+        // Since when every status read has been `error`.
+        let mut failing_since: Option<Instant> = None;
         loop {
             polls += 1;
             let last = match read().await {
                 Ok(value) => {
-                    let (done, status) = is_final(&value);
-                    if done {
-                        return Ok(value);
+                    let (reading, status) = judge(&value);
+                    match reading {
+                        Reading::Final => return Ok(value),
+                        Reading::Failed => {
+                            let since = *failing_since.get_or_insert_with(Instant::now);
+                            if since.elapsed() >= settle.error_quiet_period {
+                                return Ok(value);
+                            }
+                        }
+                        Reading::Open => failing_since = None,
                     }
                     status
                 }
                 // A read that keeps failing is reported as it is.
-                Err(error) if tokio::time::Instant::now() >= deadline => return Err(error),
+                Err(error) if Instant::now() >= deadline => return Err(error),
                 Err(error) => format!("unreadable ({error})"),
             };
-            let pause = self.executor.settings.retry.backoff(polls, None).max(self.executor.settings.retry.base_delay);
-            if tokio::time::Instant::now().checked_add(pause).is_none_or(|at| at > deadline) {
-                return Err(Error::NotSettled { operation, last_status: last });
+            let pause = settle.poll_interval.unwrap_or_else(|| retry.backoff(polls, None).max(retry.base_delay));
+            if Instant::now().checked_add(pause).is_none_or(|at| at > deadline) {
+                return Err(Error::NotSettled { operation, last_status: shown(&last) });
             }
             tokio::time::sleep(pause).await;
         }
+    }
+}
+
+/// The longest status an error repeats, in characters.
+const SHOWN_MAX: usize = 200;
+
+/// A status as an error shows it: text from the wire when Multicard sends
+/// one it does not document, so escaped, masked and cut.
+fn shown(status: &str) -> String {
+    crate::scrub::printable(status, SHOWN_MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_is_shown_without_control_characters() {
+        assert_eq!(shown("draft"), "draft");
+        assert_eq!(shown("ok\u{1b}[2J\r\n"), "ok\\u{1b}[2J\\u{d}\\u{a}");
+        assert_eq!(shown("a\u{202e}b"), "a\\u{202e}b");
+        assert_eq!(shown("8600533364098829"), "860053******8829");
+        let long = "x".repeat(SHOWN_MAX + 10);
+        assert_eq!(shown(&long).chars().count(), SHOWN_MAX + 1);
     }
 }

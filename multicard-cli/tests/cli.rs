@@ -328,3 +328,80 @@ fn help_lists_the_exit_codes_of_conflict_and_decline() {
     let help = String::from_utf8_lossy(&output.stdout);
     assert!(help.contains("8  conflict") && help.contains("9  declined"), "{help}");
 }
+
+/// A loopback server for one `multicard payout create`: it answers `/auth`
+/// and `POST /payment/credit`, and hands back each body sent to the latter.
+fn payout_capture() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) {
+    use std::io::{BufRead, BufReader, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let (sender, bodies) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
+            let (mut request_line, mut length) = (String::new(), 0usize);
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let answer = if request_line.starts_with("POST /auth ") {
+                json!({"token": "tok-1", "role": "dev", "expiry": "2099-01-01 00:00:00"})
+            } else if request_line.starts_with("POST /payment/credit ") {
+                let _ = sender.send(serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null));
+                json!({"success": true, "data": {"id": 1, "uuid": "p-1", "status": "draft", "payment_amount": 10000}})
+            } else {
+                json!({"success": false, "error": {"code": "ERROR_NOT_FOUND"}})
+            }
+            .to_string();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                answer.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(answer.as_bytes()));
+        }
+    });
+    (url, bodies)
+}
+
+/// A payout body without `confirmable` is sent with `"confirmable": true`:
+/// Multicard pays out in one request without it, so one step takes an
+/// explicit `false`. The help says so.
+#[test]
+fn payout_create_sends_confirmable_true_unless_the_body_says_false() {
+    let (url, bodies) = payout_capture();
+    let body = json!({"card": {"pan": TEST_CARD_PAN}, "amount": 10000, "store_id": 6, "invoice_id": "cli-5"});
+    let output = multicard(&url, &["-o", "json", "payout", "create", "-y", "--body", &body.to_string()], None);
+    let payout: types::Payout = ok(&output);
+    assert_eq!(payout.status, types::PaymentStatus::Draft);
+    let sent = bodies.recv_timeout(std::time::Duration::from_secs(5)).expect("a payout was sent");
+    assert_eq!(sent["confirmable"], json!(true), "{sent}");
+
+    let mut one_step = body.clone();
+    one_step["confirmable"] = json!(false);
+    ok::<types::Payout>(&multicard(
+        &url,
+        &["-o", "json", "payout", "create", "-y", "--body", &one_step.to_string()],
+        None,
+    ));
+    let sent = bodies.recv_timeout(std::time::Duration::from_secs(5)).expect("a payout was sent");
+    assert_eq!(sent["confirmable"], json!(false), "{sent}");
+
+    let help = multicard(&url, &["payout", "create", "--help"], None);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("A body without `confirmable` sends `\"confirmable\": true`"), "{help}");
+}

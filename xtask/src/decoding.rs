@@ -18,6 +18,12 @@
 //! decoder lets such a field fall away (with a warning) rather than sink
 //! the whole answer when it does not decode. A list, such as a registry's
 //! rows, is the payload itself and is read strictly.
+//!
+//! A nested object the SDK or a caller decides on is read exactly instead
+//! (`exact` in the policy, `x-exact-fields` in the spec): an invoice's
+//! `payment` says whether the invoice is paid, and one that does not decode
+//! must never read as "no payment". It is left out of the informative list;
+//! the generated type holds it as absent, present or unreadable.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,7 +31,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{RegenError, Result};
-use crate::extensions::INFORMATIVE_FIELDS;
+use crate::extensions::{EXACT_FIELDS, INFORMATIVE_FIELDS};
 
 /// The `decoding` section of the corrections.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -52,6 +58,12 @@ pub struct RequiredFields {
     /// `payment`, whose status says whether a charge went through).
     #[serde(default)]
     pub strict: Vec<String>,
+    /// Optional nested objects read exactly: absent or `null` is none, a
+    /// value that does not decode is kept as unreadable (never as absent)
+    /// and the rest of the answer still decodes. Written to the schema as
+    /// `x-exact-fields`.
+    #[serde(default)]
+    pub exact: Vec<String>,
     /// Why the SDK or a caller cannot act without them.
     pub reason: String,
 }
@@ -88,9 +100,14 @@ pub fn apply(doc: &mut Value, decoding: &Decoding, callbacks: &[String]) -> Resu
             return Err(place(key, "no object schema at that path"));
         };
         let properties = target.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-        for field in fields.fields.iter().chain(&fields.strict) {
+        for field in fields.fields.iter().chain(&fields.strict).chain(&fields.exact) {
             if !properties.contains_key(field) {
                 return Err(place(key, &format!("requires `{field}`, which is not among its properties")));
+            }
+        }
+        for field in &fields.exact {
+            if fields.fields.contains(field) || fields.strict.contains(field) {
+                return Err(place(key, &format!("lists `{field}` as exact and as required or strict")));
             }
         }
         target.insert("required".into(), Value::Array(fields.fields.iter().cloned().map(Value::String).collect()));
@@ -98,12 +115,10 @@ pub fn apply(doc: &mut Value, decoding: &Decoding, callbacks: &[String]) -> Resu
     let objects: BTreeSet<String> =
         schemas.iter().filter(|(_, schema)| is_object(schema, None)).map(|(name, _)| name.clone()).collect();
     for name in &response_only {
-        let strict: BTreeSet<&str> = decoding
-            .required
-            .get(name.as_str())
-            .into_iter()
-            .flat_map(|r| r.strict.iter().map(String::as_str))
-            .collect();
+        let policy = decoding.required.get(name.as_str());
+        let strict: BTreeSet<&str> =
+            policy.into_iter().flat_map(|r| r.strict.iter().chain(&r.exact).map(String::as_str)).collect();
+        let exact: Vec<Value> = policy.into_iter().flat_map(|r| r.exact.iter().cloned().map(Value::String)).collect();
         let Some(Value::Object(schema)) = schemas.get_mut(name.as_str()) else { continue };
         let mut required: BTreeSet<&str> =
             schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
@@ -119,6 +134,15 @@ pub fn apply(doc: &mut Value, decoding: &Decoding, callbacks: &[String]) -> Resu
         informative.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
         if !informative.is_empty() {
             schema.insert(INFORMATIVE_FIELDS.into(), Value::Array(informative));
+        }
+        for field in exact.iter().filter_map(Value::as_str) {
+            let property = schema.get("properties").and_then(|p| p.get(field));
+            if !property.is_some_and(|p| is_object(p, Some(&objects))) {
+                return Err(place(name, &format!("reads `{field}` exactly, which is not a nested object")));
+            }
+        }
+        if !exact.is_empty() {
+            schema.insert(EXACT_FIELDS.into(), Value::Array(exact));
         }
     }
     Ok(())
@@ -278,6 +302,7 @@ mod tests {
                         RequiredFields {
                             fields: f.iter().map(|s| s.to_string()).collect(),
                             strict: Vec::new(),
+                            exact: Vec::new(),
                             reason: "r".into(),
                         },
                     )
@@ -300,6 +325,26 @@ mod tests {
         assert_eq!(schemas["Error"]["required"], json!(["code"]), "error bodies are not payloads");
         assert_eq!(schemas["Pay"]["x-informative-fields"], json!(["items", "store"]), "objects, not lists");
         assert!(schemas["Req"].get("x-informative-fields").is_none(), "requests are read strictly");
+    }
+
+    #[test]
+    fn an_exact_field_is_listed_apart_and_never_informative() {
+        let mut spec = doc();
+        let mut policy = policy(&[("Pay", &["uuid"])]);
+        policy.required.get_mut("Pay").unwrap().exact = vec!["store".into()];
+        apply(&mut spec, &policy, &[]).unwrap();
+        let pay = &spec["components"]["schemas"]["Pay"];
+        assert_eq!(pay["x-exact-fields"], json!(["store"]));
+        assert_eq!(pay["x-informative-fields"], json!(["items"]), "read exactly, not tolerantly");
+        assert_eq!(pay["required"], json!(["uuid"]), "still optional: absent is a valid answer");
+
+        let mut policy = policy.clone();
+        policy.required.get_mut("Pay").unwrap().exact = vec!["amount".into()];
+        let error = apply(&mut doc(), &policy, &[]).unwrap_err().to_string();
+        assert!(error.contains("`amount`") && error.contains("not a nested object"), "{error}");
+        policy.required.get_mut("Pay").unwrap().exact = vec!["uuid".into()];
+        let error = apply(&mut doc(), &policy, &[]).unwrap_err().to_string();
+        assert!(error.contains("as exact and as required"), "{error}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::change::Level;
 use super::reach::ref_name;
-use crate::extensions::{INFORMATIVE_FIELDS, SENSITIVE};
+use crate::extensions::{EXACT_FIELDS, INFORMATIVE_FIELDS, SDK_DEFAULT, SENSITIVE};
 
 /// A change found inside one schema, before it is placed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,6 +347,12 @@ impl Differ<'_> {
         for (key, level, why) in [
             (SENSITIVE, Level::Patch, "what `Debug` prints changes"),
             (INFORMATIVE_FIELDS, Level::Minor, "which nested objects may fall away when they do not decode changes"),
+            (EXACT_FIELDS, Level::Breaking, "a field's Rust type changes between `Option` and the exact reading"),
+            (
+                SDK_DEFAULT,
+                Level::Breaking,
+                "what a request built without the field sends changes, and the field's Rust type",
+            ),
         ] {
             if old.get(key) != new.get(key) {
                 let show = |v: &Value| v.get(key).map(Value::to_string);
