@@ -298,8 +298,9 @@ async fn advance_runs_every_event_due_in_order_each_at_its_own_time() {
 async fn payouts_and_held_charges_move_through_progress_too() {
     let (sandbox, multicard) = start(SandboxConfig::default().with_debit_delay(Duration::from_secs(5))).await;
     let token = bound_card(&multicard).await;
-    let payout: types::CreatePayoutRequest =
-        body(json!({"card": {"token": token}, "amount": 10_000, "store_id": 6, "invoice_id": "p-1"}));
+    let payout: types::CreatePayoutRequest = body(
+        json!({"card": {"token": token}, "amount": 10_000, "store_id": 6, "invoice_id": "p-1", "confirmable": false}),
+    );
     let payout = multicard.send(|api| api.create_payout().body(payout.clone())).await.unwrap();
     assert_eq!(payout.status, PaymentStatus::Progress);
 
