@@ -84,16 +84,58 @@ pub(crate) fn mask_pans(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// `text` with each non-empty string of `secrets` replaced by `<redacted>`.
+/// The length (in characters) from which a secret is cut out wherever it
+/// stands, even inside a longer word: real secrets, tokens and card numbers
+/// are longer. A shorter one (a CVC, an expiry, a one-letter test secret) is
+/// cut out only where it stands as a whole word, so that a short value does
+/// not blank out every occurrence of its letters in the text.
+const SCRUB_ANYWHERE_FROM: usize = 8;
+
+/// `text` with each non-empty string of `secrets` replaced by `<redacted>`:
+/// anywhere when it is [`SCRUB_ANYWHERE_FROM`] characters or longer, as a
+/// whole word (no letter or digit on either side) when shorter.
 pub(crate) fn scrub(text: &str, secrets: &[&str]) -> Option<String> {
     let mut out: Option<String> = None;
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         let current = out.as_deref().unwrap_or(text);
-        if current.contains(secret) {
+        if !current.contains(secret) {
+            continue;
+        }
+        if secret.chars().count() >= SCRUB_ANYWHERE_FROM {
             out = Some(current.replace(secret, REDACTED));
+        } else if let Some(replaced) = replace_whole_words(current, secret) {
+            out = Some(replaced);
         }
     }
     out
+}
+
+/// `text` with the occurrences of `word` that have no letter or digit
+/// directly before or after them replaced by `<redacted>`; `None` when there
+/// is none.
+fn replace_whole_words(text: &str, word: &str) -> Option<String> {
+    let word_char = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut replaced = false;
+    for (at, _) in text.match_indices(word) {
+        if at < copied {
+            continue;
+        }
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        if word_char(before) || word_char(after) {
+            continue;
+        }
+        out.push_str(&text[copied..at]);
+        out.push_str(REDACTED);
+        copied = at + word.len();
+        replaced = true;
+    }
+    replaced.then(|| {
+        out.push_str(&text[copied..]);
+        out
+    })
 }
 
 /// Scrubs `text` in place.
@@ -238,5 +280,15 @@ mod tests {
         assert_eq!(scrub("secret=abc&token=xyz", &["abc", "xyz"]).unwrap(), "secret=<redacted>&token=<redacted>");
         assert_eq!(scrub("nothing", &["abc"]), None);
         assert_eq!(scrub("empty secrets are skipped", &[""]), None);
+    }
+
+    #[test]
+    fn a_short_secret_is_cut_out_only_as_a_whole_word() {
+        // A one-character token must not blank out every `a` of the text.
+        assert_eq!(scrub("a bad card, token a", &["a"]).unwrap(), "<redacted> bad card, token <redacted>");
+        assert_eq!(scrub("banana", &["a"]), None);
+        assert_eq!(scrub("cvc 123 in 41234", &["123"]).unwrap(), "cvc <redacted> in 41234");
+        // A secret of real length is cut out wherever it stands.
+        assert_eq!(scrub("xPw18axeBFo8V7y", &["Pw18axeBFo8V7"]).unwrap(), "x<redacted>y");
     }
 }
