@@ -84,6 +84,32 @@ pub(crate) fn mask_pans(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether `c` must not reach a terminal or a log as it is: C0 and C1
+/// control characters, DEL, and the marks that reorder text
+/// (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069).
+pub(crate) fn is_unsafe_char(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every character [`is_unsafe_char`] names written as
+/// `\u{…}` (a line break in a vendor's message becomes `\u{a}`), so that
+/// text from the wire can neither forge a log line, move a terminal's
+/// cursor, clear its screen, hide a link nor reorder what is read.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The length (in characters) from which a secret is cut out wherever it
 /// stands, even inside a longer word: real secrets, tokens and card numbers
 /// are longer. A shorter one (a CVC, an expiry, a one-letter test secret) is
@@ -280,6 +306,15 @@ mod tests {
         assert_eq!(scrub("secret=abc&token=xyz", &["abc", "xyz"]).unwrap(), "secret=<redacted>&token=<redacted>");
         assert_eq!(scrub("nothing", &["abc"]), None);
         assert_eq!(scrub("empty secrets are skipped", &[""]), None);
+    }
+
+    #[test]
+    fn control_characters_and_reordering_marks_are_escaped() {
+        assert_eq!(escape_controls("ok\r\n2026 INFO forged"), "ok\\u{d}\\u{a}2026 INFO forged");
+        assert_eq!(escape_controls("\u{1b}[2J\u{1b}[32mREFUND COMPLETED"), "\\u{1b}[2J\\u{1b}[32mREFUND COMPLETED");
+        assert_eq!(escape_controls("a\u{7f}b\u{85}c\u{9b}d"), "a\\u{7f}b\\u{85}c\\u{9b}d");
+        assert_eq!(escape_controls("x\u{202e}y\u{2066}z\u{200f}"), "x\\u{202e}y\\u{2066}z\\u{200f}");
+        assert!(matches!(escape_controls("Платеж подтвержден ранее"), Cow::Borrowed(_)));
     }
 
     #[test]
