@@ -186,12 +186,12 @@ pub(crate) fn inspect<T: DeserializeOwned>(body: &[u8]) {
             });
             attempt.replaying.set(false);
         }
-        if !pending.is_empty()
-            && let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
-        {
+        if !pending.is_empty() {
             let wanted: BTreeSet<&str> = pending.iter().map(|(_, unknown)| unknown.as_str()).collect();
             let mut found: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-            find_strings(&value, &wanted, &mut String::new(), &mut found);
+            let mut walk = Walk { wanted: &wanted, here: String::new(), found: &mut found };
+            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            let _ = serde::de::DeserializeSeed::deserialize(&mut walk, &mut deserializer);
             let mut paths = BTreeSet::new();
             for (enum_name, unknown) in &pending {
                 match found.get(unknown.as_str()) {
@@ -255,44 +255,107 @@ fn shown(path: &str) -> String {
 /// path however many rows they have, so only odd shapes reach it).
 const MAX_PATHS_PER_VALUE: usize = 8;
 
-/// In one walk of `value`, the paths under which it holds each of the
-/// strings in `wanted` (at most [`MAX_PATHS_PER_VALUE`] each). `here` is the
-/// path of `value`, extended and restored as the walk goes down and back.
-fn find_strings<'w>(
-    value: &serde_json::Value,
-    wanted: &BTreeSet<&'w str>,
-    here: &mut String,
-    found: &mut BTreeMap<&'w str, BTreeSet<String>>,
-) {
-    match value {
-        serde_json::Value::String(text) => {
-            if let Some(&key) = wanted.get(text.as_str()) {
-                let places = found.entry(key).or_default();
-                if places.len() < MAX_PATHS_PER_VALUE && !places.contains(here.as_str()) {
-                    places.insert(here.clone());
-                }
+/// One walk of a JSON text, as it is parsed (nothing of it is built in
+/// memory), noting the paths under which it holds each of the strings in
+/// `wanted` (at most [`MAX_PATHS_PER_VALUE`] each). `here` is the path of the
+/// value being read, extended and restored as the walk goes down and back.
+struct Walk<'w, 'f> {
+    wanted: &'f BTreeSet<&'w str>,
+    here: String,
+    found: &'f mut BTreeMap<&'w str, BTreeSet<String>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &mut Walk<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Walk<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
+        if let Some(&key) = self.wanted.get(text) {
+            let places = self.found.entry(key).or_default();
+            if places.len() < MAX_PATHS_PER_VALUE && !places.contains(self.here.as_str()) {
+                places.insert(self.here.clone());
             }
         }
-        serde_json::Value::Object(map) => {
-            for (key, inner) in map {
-                let length = here.len();
-                if !here.is_empty() {
-                    here.push('.');
-                }
-                here.push_str(key);
-                find_strings(inner, wanted, here, found);
-                here.truncate(length);
-            }
+        Ok(())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+        let length = self.here.len();
+        self.here.push_str("[]");
+        while items.next_element_seed(&mut *self)?.is_some() {}
+        self.here.truncate(length);
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let length = self.here.len();
+        while map.next_key_seed(KeyOnto { path: &mut self.here, parent: length })?.is_some() {
+            map.next_value_seed(&mut *self)?;
+            self.here.truncate(length);
         }
-        serde_json::Value::Array(items) => {
-            let length = here.len();
-            here.push_str("[]");
-            for item in items {
-                find_strings(item, wanted, here, found);
-            }
-            here.truncate(length);
+        Ok(())
+    }
+}
+
+/// Reads a JSON key onto the end of a path (after a `.` unless the path
+/// is the root's), without allocating it on its own.
+struct KeyOnto<'p> {
+    path: &'p mut String,
+    parent: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyOnto<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeyOnto<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<(), E> {
+        if self.parent > 0 {
+            self.path.push('.');
         }
-        _ => {}
+        self.path.push_str(key);
+        Ok(())
     }
 }
 
@@ -358,7 +421,9 @@ mod tests {
         let value = serde_json::json!({"data": {"status": "paused", "rows": [{"ps": "paused"}], "note": "x"}});
         let wanted = BTreeSet::from(["paused", "absent"]);
         let mut found = BTreeMap::new();
-        find_strings(&value, &wanted, &mut String::new(), &mut found);
+        let body = serde_json::to_vec(&value).unwrap();
+        let mut walk = Walk { wanted: &wanted, here: String::new(), found: &mut found };
+        serde::de::DeserializeSeed::deserialize(&mut walk, &mut serde_json::Deserializer::from_slice(&body)).unwrap();
         let paths: Vec<&String> = found["paused"].iter().collect();
         assert_eq!(paths, ["data.rows[].ps", "data.status"]);
         assert!(!found.contains_key("absent"));
