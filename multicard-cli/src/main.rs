@@ -12,6 +12,7 @@
 
 #![forbid(unsafe_code)]
 
+mod body;
 mod output;
 mod profile;
 
