@@ -126,15 +126,19 @@ async fn every_fault_against_every_kind_of_call() {
         ),
         ("HTML 502 from a proxy", Fault::HtmlBadGateway, [Recovered(2), Fails("OutcomeUnknown", 1), Recovered(2)]),
         ("HTTP 503", html503, [Recovered(2), Fails("OutcomeUnknown", 1), Recovered(2)]),
+        // (The sandbox's 429 carries a code no vendor page lists; on a write
+        // an unclassified code is an unknown outcome: the vendor's one
+        // documented 429, on adding a card, answers a request that was
+        // already applied.)
         (
             "429 without Retry-After",
             Fault::TooManyRequests { retry_after: None },
-            [Recovered(2), Fails("Api", 1), Recovered(2)],
+            [Recovered(2), Fails("OutcomeUnknown", 1), Recovered(2)],
         ),
         (
             "429 with Retry-After: 1",
             Fault::TooManyRequests { retry_after: Some(1) },
-            [Recovered(2), Fails("Api", 1), Recovered(2)],
+            [Recovered(2), Fails("OutcomeUnknown", 1), Recovered(2)],
         ),
         (
             "delay past the timeout",

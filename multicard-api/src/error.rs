@@ -56,6 +56,13 @@ pub enum TransportKind {
 pub enum Error {
     /// Multicard answered with its error envelope
     /// `{success: false, error: {code, details}}`, under any HTTP status.
+    /// [`Error::outcome`] says what it means for the money (per operation:
+    /// [`Rejected`](crate::outcome::WriteOutcome::Rejected),
+    /// [`Conflict`](crate::outcome::WriteOutcome::Conflict) or
+    /// [`Declined`](crate::outcome::WriteOutcome::Declined));
+    /// [`Error::fields_reason`] types the details of `ERROR_FIELDS`. An
+    /// answer to a write that may have been applied is never this variant
+    /// but [`Error::OutcomeUnknown`].
     Api {
         /// The operation, e.g. `create_payment`.
         operation: &'static str,
@@ -127,9 +134,11 @@ pub enum Error {
         data: RawData,
     },
     /// A request that changes state may or may not have taken effect: the
-    /// answer was lost (timeout, broken connection, HTTP 5xx) or Multicard
+    /// answer was lost (timeout, broken connection, HTTP 5xx), Multicard
     /// said the outcome is unknown (`ERROR_DEBIT_UNKNOWN`,
-    /// `ERROR_CALLBACK_TIMEOUT`, `ERROR_UNKNOWN`). It was **not** sent again.
+    /// `ERROR_CALLBACK_TIMEOUT`, `ERROR_UNKNOWN`), or it answered an error
+    /// code (or `ERROR_FIELDS` details) not classified for this write (see
+    /// [`crate::outcome`]). It was **not** sent again.
     /// Read `settle_with` (or use `Multicard::settle_payment` and its
     /// siblings) until the status is final before doing anything else.
     OutcomeUnknown {

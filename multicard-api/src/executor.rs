@@ -167,6 +167,9 @@ impl Executor {
                     let delay = settings.retry.backoff(attempts, seen.retry_after);
                     let in_time = tokio::time::Instant::now().checked_add(delay).is_some_and(|at| at < deadline);
                     if !(retryable && in_time && attempts < settings.retry.max_attempts) {
+                        // A write that may have been applied (a lost answer,
+                        // or an error code `outcome.rs` does not classify
+                        // for it) is reported as such, with its settling read.
                         let error = if !may_resend && retry::may_have_reached(&error) {
                             Error::OutcomeUnknown { operation: O::ID, settle_with, cause: Box::new(error) }
                         } else {

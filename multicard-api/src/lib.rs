@@ -37,6 +37,7 @@
 //! | `informative.rs` | nested objects that never sink an answer |
 //! | `callbacks/` | verifying, answering and confirming what Multicard sends (`verify`, `reply`, `confirm`, `testing`, `axum`) |
 //! | `settle.rs` | reading a payment, payout or hold until its status is final |
+//! | `outcome.rs`, `outcome/` | each error code per operation in four classes (the table, with sources, in `outcome/table.rs`); `ERROR_FIELDS` reasons; after "confirmed earlier" |
 //!
 //! Where to go for a change:
 //!
@@ -47,6 +48,9 @@
 //!   `multicard-sandbox/src/groups/<group>.rs`, or its tests fail.
 //! - **change the refresh margin**: [`token_cache::RefreshPolicy`] (users
 //!   set it with [`Config::with_refresh_policy`]).
+//! - **classify an error code**: add a row, with its source, to
+//!   `src/outcome/table.rs` (a new `ERROR_FIELDS` wording goes in its
+//!   `WORDINGS`).
 //! - **correct a vendor page**: `spec/corrections.yaml`, each entry with its
 //!   reason (and a pin where it overwrites vendor content), then
 //!   `cargo xtask regen`.
@@ -77,6 +81,7 @@ pub mod informative;
 mod multicard;
 pub mod operation;
 pub mod operation_table;
+pub mod outcome;
 mod redact;
 pub mod retry;
 mod scrub;

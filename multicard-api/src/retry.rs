@@ -11,7 +11,11 @@
 //! - any request whose connection could not be made (it provably never
 //!   left) is retried the same way, whatever its method;
 //! - a write that may have reached the server fails with
-//!   [`Error::OutcomeUnknown`], which names the
+//!   [`Error::OutcomeUnknown`]: after a lost or unreadable answer, HTTP 5xx,
+//!   or an error code that [`crate::outcome`] classes as
+//!   [`WriteOutcome::OutcomeUnknown`] for that write (`ERROR_DEBIT_UNKNOWN`,
+//!   `ERROR_CALLBACK_TIMEOUT`, `ERROR_UNKNOWN`, and any code or
+//!   `ERROR_FIELDS` reason not classified for it). It names the
 //!   read that settles it (`get_payment`, `get_hold`, `get_payout`,
 //!   `get_invoice`, ...); [`Multicard::settle_payment`](crate::Multicard::settle_payment)
 //!   and its siblings poll that read until the status is final;
@@ -23,7 +27,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, TransportKind};
-use crate::types::ErrorCode;
+use crate::outcome::{self, WriteOutcome};
 
 /// How calls are retried. See the module documentation for the rules.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,12 +140,11 @@ pub(crate) fn may_have_reached(error: &Error) -> bool {
         // Multicard said `success: true`: done, whatever the data looks like.
         Error::Undecodable { succeeded, .. } => !succeeded,
         Error::UnexpectedResponse { status, .. } => *status == 0 || *status >= 500 || (200..300).contains(status),
-        Error::Api { status, code, .. } => {
-            *status >= 500
-                || matches!(
-                    code,
-                    ErrorCode::ErrorDebitUnknown | ErrorCode::ErrorCallbackTimeout | ErrorCode::ErrorUnknown
-                )
+        // The table of `outcome.rs` decides, per operation: a code it does
+        // not list for this write (or `ERROR_FIELDS` details it does not
+        // know) may have been applied.
+        Error::Api { operation, status, code, details } => {
+            *status >= 500 || outcome::classify(operation, code, details).outcome == WriteOutcome::OutcomeUnknown
         }
         _ => false,
     }

@@ -27,6 +27,7 @@ use std::process::ExitCode;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use generated::{CLI_OPERATIONS, CliOperation, Prepared};
 use multicard_api::error::Error;
+use multicard_api::outcome::{FieldsReason, WriteOutcome};
 use multicard_api::{Multicard, operation_table};
 use output::{Format, Rows};
 use serde_json::Value;
@@ -41,12 +42,15 @@ mod exit {
     pub const OUTCOME_UNKNOWN: u8 = 5;
     pub const REFUSED: u8 = 6;
     pub const UNEXPECTED: u8 = 7;
+    pub const CONFLICT: u8 = 8;
+    pub const DECLINED: u8 = 9;
 }
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  Multicard answered with its error envelope (code and details on stderr)
+  1  rejected: Multicard answered with its error envelope and nothing happened (a read's
+     error, a wrong OTP, a missing field); fix it and send it again (code and details on stderr)
   2  usage or bad input: unknown flag, a --body that does not decode, missing configuration
   3  authentication failed (/auth refused the credentials, or a token was refused)
   4  transport failure: no answer (connection, timeout)
@@ -56,6 +60,14 @@ Exit codes:
      nothing was sent
   7  an answer that could not be understood (if Multicard said success, the operation
      happened: the raw data is printed)
+  8  conflict: the target is already past the state this write needs (a hold no longer
+     active, a payment confirmed earlier, an invoice already paid), perhaps because an
+     earlier attempt applied; do not send it again: stderr prints the command that reads it
+  9  declined: final (insufficient funds, an expired card); stderr prints the command that
+     reads the status to confirm it
+
+Codes 1, 5, 8 and 9 follow the SDK's classification of each error code per operation
+(multicard_api::outcome).
 
 Configuration: MULTICARD_APPLICATION_ID, MULTICARD_SECRET, MULTICARD_ENV (sandbox|production)
 or MULTICARD_BASE_URL; the profile ~/.config/multicard/config.toml (or $MULTICARD_CONFIG) may hold
@@ -192,16 +204,65 @@ fn settle_command(settle_with: &str, prepared: &Prepared) -> String {
     out
 }
 
+/// `text` with every control character but a line break escaped
+/// (`\u{1b}`): nothing Multicard sends reaches the terminal raw.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What to do after a conflict, by its typed reason.
+fn conflict_advice(error: &Error) -> &'static str {
+    match error.fields_reason() {
+        Some(FieldsReason::AlreadyConfirmed) => {
+            "CONFLICT: an earlier confirm of this payment was accepted. That does NOT mean it is paid: \
+             read the payment (success: paid; error: declined; anything else: still moving). Do not confirm it again."
+        }
+        Some(FieldsReason::InvoiceAlreadyPaid) => {
+            "CONFLICT: the invoice was NOT cancelled: its transaction is complete (it was paid). Check its payment."
+        }
+        _ => {
+            "CONFLICT: the target is already past the state this write needs, perhaps because an earlier attempt \
+             applied. Do not send it again; read it and act on what it says."
+        }
+    }
+}
+
 /// The exit code and message of an SDK error.
 fn report(error: &Error, prepared: &Prepared) -> Failure {
+    let shown = printable(&error.to_string());
+    let read = |advice: &str, code: u8| {
+        let mut message = format!("{shown}\n{advice}");
+        if let Some(read) = error.settle_with() {
+            message.push_str(&format!("\n  {}", settle_command(read, prepared)));
+        }
+        fail(code, message)
+    };
     match error {
         // `/auth` refusing is an authentication failure, whatever its shape.
-        Error::Api { operation: "get_token", .. } => fail(exit::AUTH, error.to_string()),
-        Error::Api { .. } => fail(exit::API, error.to_string()),
-        Error::Authentication { .. } | Error::Unauthorized { .. } => fail(exit::AUTH, error.to_string()),
-        Error::Transport { .. } | Error::ResponseTooLarge { .. } => fail(exit::TRANSPORT, error.to_string()),
+        Error::Api { operation: "get_token", .. } => fail(exit::AUTH, shown),
+        Error::Api { .. } => match error.outcome() {
+            Some(WriteOutcome::Conflict) => read(conflict_advice(error), exit::CONFLICT),
+            Some(WriteOutcome::Declined) => read(
+                "DECLINED: final; nothing was taken. Read the status to confirm it (`error`); if it says anything \
+                 else, treat the outcome as unknown:",
+                exit::DECLINED,
+            ),
+            // The SDK reports these as OutcomeUnknown; kept safe here all the same.
+            Some(WriteOutcome::OutcomeUnknown) => fail(exit::OUTCOME_UNKNOWN, shown),
+            _ => fail(exit::API, shown),
+        },
+        Error::Authentication { .. } | Error::Unauthorized { .. } => fail(exit::AUTH, shown),
+        Error::Transport { .. } | Error::ResponseTooLarge { .. } => fail(exit::TRANSPORT, shown),
         Error::OutcomeUnknown { settle_with, .. } => {
-            let mut message = format!("{error}\nMONEY MAY HAVE MOVED. The request was not sent again.");
+            let mut message = format!("{shown}\nMONEY MAY HAVE MOVED. The request was not sent again.");
             if let Some(read) = settle_with {
                 message.push_str(&format!(
                     "\nSettle it before anything else; read until the status is final:\n  {}",
@@ -215,10 +276,10 @@ fn report(error: &Error, prepared: &Prepared) -> Failure {
                 // The operation happened: its raw payload is the answer.
                 println!("{}", serde_json::to_string_pretty(data.value()).unwrap_or_default());
             }
-            fail(exit::UNEXPECTED, error.to_string())
+            fail(exit::UNEXPECTED, shown)
         }
-        Error::InvalidRequest { .. } | Error::InvalidConfiguration { .. } => fail(exit::USAGE, error.to_string()),
-        _ => fail(exit::UNEXPECTED, error.to_string()),
+        Error::InvalidRequest { .. } | Error::InvalidConfiguration { .. } => fail(exit::USAGE, shown),
+        _ => fail(exit::UNEXPECTED, shown),
     }
 }
 

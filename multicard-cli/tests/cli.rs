@@ -254,3 +254,77 @@ async fn get_token_sends_the_configured_credentials_without_the_secret_in_argv()
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Multicard's error envelope with `code` and `details` under `status`.
+fn envelope(status: u16, code: &str, details: &str) -> Fault {
+    Fault::Respond {
+        status,
+        content_type: "application/json".into(),
+        body: json!({"success": false, "error": {"code": code, "details": details}}).to_string(),
+    }
+}
+
+/// Each class of error answer has its exit code: rejected 1, outcome
+/// unknown 5, conflict 8, declined 9; a conflict and a decline print the
+/// read that settles them, and nothing the server sent reaches the
+/// terminal raw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes_follow_the_class_of_each_error_answer() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let url = sandbox.url().to_string();
+    let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
+    let confirm = ["payment", "confirm", "-y", "--uuid", "pay-1", "--body", r#"{"otp": "112233"}"#];
+
+    // Rejected: a wrong OTP, nothing happened.
+    sandbox.inject("confirm_payment", envelope(400, "ERROR_WRONG_OTP", "Неверный код подтверждения"), 1);
+    let wrong = run(&url, &confirm).await;
+    assert_eq!(wrong.status.code(), Some(1), "{}", stderr(&wrong));
+
+    // Conflict: the hold is no longer active; the command that reads it.
+    sandbox.inject("cancel_hold", envelope(403, "ERROR_PAYMENT_APPLIED", "Холд не активен"), 1);
+    let inactive = run(&url, &["hold", "cancel", "-y", "--payment-uuid", "753967"]).await;
+    assert_eq!(inactive.status.code(), Some(8), "{}", stderr(&inactive));
+    assert!(stderr(&inactive).contains("multicard hold get --payment-uuid 753967"), "{}", stderr(&inactive));
+
+    // Conflict: confirmed earlier, which does not mean paid.
+    sandbox.inject("confirm_payment", envelope(400, "ERROR_FIELDS", "Платеж подтвержден ранее"), 1);
+    let earlier = run(&url, &confirm).await;
+    assert_eq!(earlier.status.code(), Some(8), "{}", stderr(&earlier));
+    assert!(stderr(&earlier).contains("does NOT mean it is paid"), "{}", stderr(&earlier));
+    assert!(stderr(&earlier).contains("multicard payment get --uuid pay-1"), "{}", stderr(&earlier));
+
+    // Conflict: deleting a paid invoice; never "cancelled".
+    let paid = "Транзакция по инвойсу завершена. Запросите детали платежа";
+    sandbox.inject("cancel_invoice", envelope(400, "ERROR_FIELDS", paid), 1);
+    let invoice = run(&url, &["invoice", "cancel", "-y", "--uuid", "inv-1"]).await;
+    assert_eq!(invoice.status.code(), Some(8), "{}", stderr(&invoice));
+    assert!(stderr(&invoice).contains("was NOT cancelled"), "{}", stderr(&invoice));
+    assert!(stderr(&invoice).contains("multicard invoice get --uuid inv-1"), "{}", stderr(&invoice));
+
+    // Declined: final, read to confirm.
+    sandbox.inject("confirm_payment", envelope(400, "ERROR_INSUFFICIENT_FUNDS", "Недостаточно средств"), 1);
+    let declined = run(&url, &confirm).await;
+    assert_eq!(declined.status.code(), Some(9), "{}", stderr(&declined));
+    assert!(stderr(&declined).contains("multicard payment get --uuid pay-1"), "{}", stderr(&declined));
+
+    // A code no page lists, on a write: outcome unknown, the settling read,
+    // and the control characters it carried escaped.
+    sandbox.inject("confirm_payment", envelope(400, "ERROR_SOMETHING_NEW", "\u{1b}[2Jновое\u{7}"), 1);
+    let unknown = run(&url, &confirm).await;
+    assert_eq!(unknown.status.code(), Some(5), "{}", stderr(&unknown));
+    assert!(stderr(&unknown).contains("multicard payment get --uuid pay-1"), "{}", stderr(&unknown));
+    assert!(!stderr(&unknown).contains('\u{1b}') && !stderr(&unknown).contains('\u{7}'), "{:?}", stderr(&unknown));
+    assert!(stderr(&unknown).contains(r"\u{1b}[2J"), "{}", stderr(&unknown));
+
+    // The same unknown code on a read: nothing happened, exit 1.
+    sandbox.inject("get_payment", envelope(400, "ERROR_SOMETHING_NEW", "новое"), 1);
+    let read = run(&url, &["payment", "get", "--uuid", "pay-1", "-o", "json"]).await;
+    assert_eq!(read.status.code(), Some(1), "{}", stderr(&read));
+}
+
+#[test]
+fn help_lists_the_exit_codes_of_conflict_and_decline() {
+    let output = multicard("http://unused.invalid", &["--help"], None);
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("8  conflict") && help.contains("9  declined"), "{help}");
+}

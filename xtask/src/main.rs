@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--repin] [--spec-dir DIR] [--changelog FILE]
-       cargo xtask live-check [--base-url URL] [--out DIR]
+       cargo xtask live-check [--base-url URL] [--out DIR] [--callback-listen ADDR [--callback-url URL]]
        cargo xtask bench-report
        cargo xtask build-bench
 
@@ -33,6 +33,11 @@ const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--repin]
                      MULTICARD_CALLBACK_URL); record the shape of every answer (never its values), print
                      its drift against spec/multicard.yaml and write spec/observed/<operationId>.json
   --out DIR          where live-check writes the observations (default: spec/observed)
+                     after the walk live-check runs probes (fresh small payments, relations only, in
+                     probes.json): the callback's amount, two partial refunds, a reused invoice_id, the
+                     registry's date filter, hold statuses, an older token after a new /auth
+  --callback-listen ADDR  listen on ADDR (ip:port) for the callback probe's success callback
+  --callback-url URL the callback_url Multicard is told (default http://ADDR/live-check/callback)
   bench-report       the table of criterion medians and ratios (after `cargo bench -p multicard-api-tests --bench sdk`)
   build-bench        clean build of multicard-api against a bare crate, the build script's time, no-op rebuild";
 
@@ -99,7 +104,8 @@ fn live_check(workspace: &std::path::Path, args: &[String]) -> ExitCode {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the runtime: {e}"))?;
-        let live = runtime.block_on(xtask::live::live_check(&spec, &target, &out))?;
+        let options = parsed.probe_options();
+        let live = runtime.block_on(xtask::live::live_check_with(&spec, &target, &options, &out))?;
         Ok(live.report())
     };
     match run() {

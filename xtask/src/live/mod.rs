@@ -10,12 +10,15 @@
 //! | `shape.rs` | the shapes recorded, `spec/observed/<operationId>.json` |
 //! | `drift.rs` | shapes against the spec: the findings |
 //! | `spec.rs` | the spec's operations and schemas, `$ref`/`allOf`/`oneOf`/`anyOf` resolved |
+//! | `probes/` | after the walk, questions nobody has measured, answered as relations: `spec/observed/probes.json` |
 //!
-//! Dependencies go one way, from the top of this list to the bottom.
+//! Dependencies go one way, from the top of this list to the bottom
+//! (`probes/` uses the walk's session and the shapes' withholding rules).
 //! Nothing here runs in the default test run against the network: the
 //! tests point it at servers they start on loopback.
 
 pub mod drift;
+pub mod probes;
 pub mod shape;
 pub mod spec;
 pub mod story;
@@ -24,6 +27,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use drift::Finding;
+pub use probes::{Probe, ProbeOptions};
 pub use shape::Observed;
 pub use spec::Spec;
 pub use story::Target;
@@ -41,12 +45,14 @@ pub const DEFAULT_CALLBACK_URL: &str = "https://example.invalid/multicard-callba
 pub struct LiveRun {
     /// Whom it talked to (the base URL without user or password).
     pub target: String,
-    /// One line per request.
+    /// One line per request, and a title line before each probe's.
     pub log: Vec<String>,
     /// The shapes, by operation id.
     pub observed: BTreeMap<String, Observed>,
     /// The drift against the spec.
     pub findings: Vec<Finding>,
+    /// The probes' answers, in the order they ran.
+    pub probes: Vec<Probe>,
     /// The files written under the output folder.
     pub written: Vec<PathBuf>,
 }
@@ -68,6 +74,10 @@ impl LiveRun {
                 self.findings.len()
             ));
             out.push_str(&drift::render(&self.findings));
+        }
+        if !self.probes.is_empty() {
+            out.push_str("\nProbes (relations and error codes only, never values):\n");
+            out.push_str(&probes::verdict::render(&self.probes));
         }
         if let Some(first) = self.written.first() {
             let dir = first.parent().map(Path::display).map(|d| d.to_string()).unwrap_or_default();
@@ -92,17 +102,47 @@ fn display_url(base: &str) -> String {
     }
 }
 
-/// Runs the story against `target`, compares the answers with `spec`, and
-/// writes the observations to `out` (one file per operation reached; the
-/// other files there are left as they are).
+/// Runs the story and the probes (with the default options: no callback
+/// listener) against `target`; see [`live_check_with`].
 pub async fn live_check(spec: &Spec, target: &Target, out: &Path) -> Result<LiveRun, String> {
+    live_check_with(spec, target, &ProbeOptions::default(), out).await
+}
+
+/// Runs the story against `target`, then the probes, compares the answers
+/// with `spec`, and writes the observations to `out` (one file per
+/// operation reached, and `probes.json`; the other files there are left as
+/// they are). The callback listener, when asked for, starts before anything
+/// is sent and stops with the run.
+pub async fn live_check_with(
+    spec: &Spec,
+    target: &Target,
+    options: &ProbeOptions,
+    out: &Path,
+) -> Result<LiveRun, String> {
     let mut target = target.clone();
     target.base_url = target.base_url.trim_end_matches('/').to_string();
     check_target(&target.base_url)?;
-    let walk = story::walk(spec, &target).await?;
+    let listener = match options.callback_listen {
+        Some(listen) => Some(probes::CallbackListener::start(listen, options.callback_url.clone()).await?),
+        None => None,
+    };
+    let mut walker = story::Walker::new(spec, &target)?;
+    story::story(&mut walker).await;
+    let probes = probes::run(&mut walker, options, listener.as_ref()).await;
+    drop(listener);
+    let walk = walker.walk;
     let findings = drift::compare(spec, &walk.observed);
-    let written = shape::write_all(out, &walk.observed).map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
-    Ok(LiveRun { target: display_url(&target.base_url), log: walk.log, observed: walk.observed, findings, written })
+    let cannot_write = |e: std::io::Error| format!("{}: cannot write: {e}", out.display());
+    let mut written = shape::write_all(out, &walk.observed).map_err(cannot_write)?;
+    written.push(probes::verdict::write(out, &probes).map_err(cannot_write)?);
+    Ok(LiveRun {
+        target: display_url(&target.base_url),
+        log: walk.log,
+        observed: walk.observed,
+        findings,
+        probes,
+        written,
+    })
 }
 
 /// Multicard's production host: the walk creates invoices, binds a card,
@@ -189,6 +229,21 @@ pub struct Args {
     pub base_url: Option<String>,
     /// `--out`.
     pub out: Option<PathBuf>,
+    /// `--callback-listen`.
+    pub callback_listen: Option<std::net::SocketAddr>,
+    /// `--callback-url`.
+    pub callback_url: Option<String>,
+}
+
+impl Args {
+    /// The probes' options these arguments ask for.
+    pub fn probe_options(&self) -> ProbeOptions {
+        ProbeOptions {
+            callback_listen: self.callback_listen,
+            callback_url: self.callback_url.clone(),
+            ..ProbeOptions::default()
+        }
+    }
 }
 
 /// Parses the arguments after `live-check`.
@@ -200,8 +255,31 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
         match arg.as_str() {
             "--base-url" => parsed.base_url = Some(value()?),
             "--out" => parsed.out = Some(PathBuf::from(value()?)),
+            "--callback-listen" => {
+                let text = value()?;
+                let listen = text.parse().map_err(|_| {
+                    format!("--callback-listen takes an IP address and a port (127.0.0.1:8787), not `{text}`")
+                })?;
+                parsed.callback_listen = Some(listen);
+            }
+            "--callback-url" => {
+                let url = value()?;
+                probes::listener::check_callback_url(&url)?;
+                parsed.callback_url = Some(url);
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
+    }
+    match (&parsed.callback_listen, &parsed.callback_url) {
+        (None, Some(_)) => {
+            return Err("--callback-url needs --callback-listen: nothing would hear the callback".to_string());
+        }
+        (Some(listen), None) if listen.ip().is_unspecified() => {
+            return Err(format!(
+                "--callback-listen {listen} listens on every address: name the URL that reaches it with --callback-url"
+            ));
+        }
+        _ => {}
     }
     Ok(parsed)
 }

@@ -171,6 +171,20 @@ pub fn holds_sent(text: &str, sent: &[String]) -> bool {
     sent.iter().map(|s| squash(s)).filter(|s| s.len() >= 4).any(|s| text.contains(&s))
 }
 
+/// An error code as it may be shown: Multicard's style (`ERROR_` and
+/// upper-case letters and `_`) and holding nothing the run sent or learned;
+/// `None` otherwise.
+pub fn error_code(code: &str, sent: &[String]) -> Option<String> {
+    let styled = code.starts_with("ERROR_") && code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+    (styled && !holds_sent(code, sent)).then(|| code.to_string())
+}
+
+/// A field name as it may be written: verbatim when it looks like
+/// Multicard's (`snake_case`), [`WITHHELD_NAME`] otherwise.
+pub fn shown_name(name: &str, sent: &[String]) -> String {
+    if looks_like_name(name, sent) { name.to_string() } else { WITHHELD_NAME.to_string() }
+}
+
 fn looks_like_name(name: &str, sent: &[String]) -> bool {
     let digits = name.bytes().filter(u8::is_ascii_digit).count();
     !holds_sent(name, sent)
@@ -182,7 +196,7 @@ fn looks_like_name(name: &str, sent: &[String]) -> bool {
 
 /// An enum value as it may be written: verbatim when the spec names it or
 /// it looks like an enum name, withheld otherwise.
-fn enum_value(value: &str, named: Option<&BTreeSet<String>>, sent: &[String]) -> String {
+pub fn enum_value(value: &str, named: Option<&BTreeSet<String>>, sent: &[String]) -> String {
     let named_set = named;
     let named = named.is_some_and(|names| names.contains(value));
     // `refunded_partly`, `ERROR_SOMETHING`: one case, words joined by `_`,
@@ -276,6 +290,10 @@ fn finish(answer: &mut Answer) {
     }
 }
 
+/// The file of the folder that holds the probes' answers, not an
+/// operation's observations (`read_all` leaves it alone).
+pub const PROBES_FILE: &str = "probes.json";
+
 /// The file name of an operation's observations.
 pub fn file_name(operation: &str) -> String {
     format!("{operation}.json")
@@ -302,6 +320,7 @@ pub fn read_all(dir: &Path) -> Result<BTreeMap<String, Observed>, String> {
     let mut files: Vec<std::path::PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .filter(|path| path.file_name().is_none_or(|name| name != PROBES_FILE))
         .collect();
     files.sort();
     let mut observed = BTreeMap::new();

@@ -55,16 +55,55 @@ pub struct Walk {
     pub log: Vec<String>,
 }
 
-struct Walker<'a> {
-    spec: &'a Spec,
+/// What one request got: the HTTP status (none when no answer came or its
+/// body could not be read) and the JSON body, if it had one. Kept in
+/// memory only.
+#[derive(Default)]
+pub(crate) struct Reply {
+    pub(crate) status: Option<u16>,
+    pub(crate) body: Option<Value>,
+}
+
+impl Reply {
+    /// A 2xx answer whose body says `success: true`.
+    pub(crate) fn accepted(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+            && self.body.as_ref().and_then(|b| b.get("success")).and_then(Value::as_bool) == Some(true)
+    }
+
+    /// A field of the body as a string (`/data/uuid`).
+    pub(crate) fn learn(&self, pointer: &str) -> Option<String> {
+        learn(&self.body, pointer)
+    }
+}
+
+/// The hold the walk cancelled without confirming: its reads before and
+/// after the cancel, for the probes.
+#[derive(Default)]
+pub(crate) struct CancelledHold {
+    pub(crate) before: Reply,
+    pub(crate) cancel: Reply,
+    pub(crate) after: Reply,
+}
+
+/// The walk's session: the client, the token, what must not be written,
+/// and what the story learned that the probes reuse.
+pub(crate) struct Walker<'a> {
+    pub(crate) spec: &'a Spec,
     operations: BTreeMap<String, Operation<'a>>,
     client: reqwest::Client,
-    target: &'a Target,
-    token: Option<String>,
+    pub(crate) target: &'a Target,
+    pub(crate) token: Option<String>,
     /// What the run sent or learned that must not be written anywhere: the
     /// secret, the token, the card token, the card number, the phone.
-    sent: Vec<String>,
-    walk: Walk,
+    pub(crate) sent: Vec<String>,
+    /// The `invoice_id` prefix of this run (`live-check-<millis>`).
+    pub(crate) order: String,
+    /// The bound test card's token.
+    pub(crate) card_token: Option<String>,
+    /// The hold the story cancelled.
+    pub(crate) cancelled_hold: Option<CancelledHold>,
+    pub(crate) walk: Walk,
 }
 
 /// The largest answer read; a larger one is recorded as cut off.
@@ -96,10 +135,42 @@ fn segment(value: &str) -> Option<String> {
     Some(out)
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    /// A session against `target`, with no token yet.
+    pub(crate) fn new(spec: &'a Spec, target: &'a Target) -> Result<Self, String> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Walker {
+            spec,
+            operations: spec.operations(),
+            client,
+            target,
+            token: None,
+            sent: vec![target.secret.clone(), TEST_CARD_PAN.to_string(), PHONE.to_string()],
+            order: format!("live-check-{}", chrono::Utc::now().timestamp_millis()),
+            card_token: None,
+            cancelled_hold: None,
+            walk: Walk::default(),
+        })
+    }
+
     fn note(&mut self, operation: &str, what: String) {
-        let n = self.walk.log.len() + 1;
+        let n = self.walk.log.iter().filter(|line| line.starts_with('[')).count() + 1;
         self.walk.log.push(format!("[{n:>2}] {operation:<24} {what}"));
+    }
+
+    /// A line of the log that is not a request (a probe's title).
+    pub(crate) fn heading(&mut self, text: String) {
+        self.walk.log.push(text);
+    }
+
+    /// Keeps `token` (and its dot-separated parts) out of everything written.
+    pub(crate) fn withhold_token(&mut self, token: &str) {
+        self.sent.push(token.to_string());
+        self.sent.extend(token.split('.').map(str::to_string));
     }
 
     /// Sends one request and records the answer's shape; returns its JSON
@@ -111,16 +182,28 @@ impl Walker<'_> {
         query: &[(&str, String)],
         body: Option<Value>,
     ) -> Option<Value> {
+        self.send(id, params, query, body).await.body
+    }
+
+    /// Sends one request and records the answer's shape; returns the status
+    /// and the JSON body.
+    pub(crate) async fn send(
+        &mut self,
+        id: &str,
+        params: &[(&str, &str)],
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Reply {
         let Some(operation) = self.operations.get(id).cloned() else {
             self.note(id, "not in the spec: skipped".to_string());
-            return None;
+            return Reply::default();
         };
         let template = format!("{} {}", operation.method, operation.path);
         let mut path = operation.path.clone();
         for (name, value) in params {
             let Some(value) = segment(value) else {
                 self.note(id, format!("{template}  skipped: an empty or dot path parameter"));
-                return None;
+                return Reply::default();
             };
             path = path.replace(&format!("{{{name}}}"), &value);
         }
@@ -136,7 +219,7 @@ impl Walker<'_> {
             Ok(response) => response,
             Err(error) => {
                 self.note(id, format!("{template}  no answer: {}", error.without_url()));
-                return None;
+                return Reply::default();
             }
         };
         let status = response.status().as_u16();
@@ -146,13 +229,13 @@ impl Walker<'_> {
             match response.chunk().await {
                 Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_ANSWER => {
                     self.note(id, format!("{template}  {status}, body over {MAX_ANSWER} bytes: not read"));
-                    return None;
+                    return Reply::default();
                 }
                 Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
                 Ok(None) => break,
                 Err(error) => {
                     self.note(id, format!("{template}  {status}, body lost: {}", error.without_url()));
-                    return None;
+                    return Reply::default();
                 }
             }
         }
@@ -163,19 +246,14 @@ impl Walker<'_> {
             .or_insert_with(|| Observed::new(id, &operation.method, &operation.path));
         observed.record(self.spec, status, &bytes, &self.sent);
         let value = serde_json::from_slice::<Value>(&bytes).ok();
-        let outcome = match value.as_ref().and_then(|v| v.pointer("/error/code")).and_then(Value::as_str) {
-            Some(code)
-                if code.starts_with("ERROR_")
-                    && code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
-                    && !crate::live::shape::holds_sent(code, &self.sent) =>
-            {
-                format!("{status} {code}")
-            }
-            Some(_) => format!("{status} (an error code)"),
+        let code = value.as_ref().and_then(|v| v.pointer("/error/code")).and_then(Value::as_str);
+        let outcome = match code.map(|code| super::shape::error_code(code, &self.sent)) {
+            Some(Some(code)) => format!("{status} {code}"),
+            Some(None) => format!("{status} (an error code)"),
             None => status.to_string(),
         };
         self.note(id, format!("{template}  {outcome}"));
-        value
+        Reply { status: Some(status), body: value }
     }
 
     fn skip(&mut self, id: &str, missing: &str) {
@@ -183,7 +261,8 @@ impl Walker<'_> {
     }
 }
 
-fn ofd(amount: i64) -> Value {
+/// The fiscal items of an amount: one line of it.
+pub(crate) fn ofd(amount: i64) -> Value {
     json!([{"qty": 1, "price": amount, "mxik": "06401004002000000", "total": amount,
             "package_code": "1506113", "name": "live-check"}])
 }
@@ -195,27 +274,27 @@ fn today_in_tashkent() -> String {
 
 /// Walks the story against `target`.
 pub async fn walk(spec: &Spec, target: &Target) -> Result<Walk, String> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    let sent = vec![target.secret.clone(), TEST_CARD_PAN.to_string(), PHONE.to_string()];
-    let mut w =
-        Walker { spec, operations: spec.operations(), client, target, token: None, sent, walk: Walk::default() };
+    let mut w = Walker::new(spec, target)?;
+    story(&mut w).await;
+    Ok(w.walk)
+}
+
+/// The quickstart's story, request by request; stops after `/auth` when it
+/// got no token.
+pub(crate) async fn story(w: &mut Walker<'_>) {
+    let target = w.target;
     let store = target.store_id;
-    let order = format!("live-check-{}", chrono::Utc::now().timestamp_millis());
+    let order = w.order.clone();
 
     let auth = json!({"application_id": target.application_id, "secret": target.secret});
     let answer = w.call("get_token", &[], &[], Some(auth)).await;
     w.token = learn(&answer, "/token");
-    if let Some(token) = &w.token {
-        w.sent.push(token.clone());
-        w.sent.extend(token.split('.').map(str::to_string));
+    if let Some(token) = w.token.clone() {
+        w.withhold_token(&token);
     }
     if w.token.is_none() {
         w.note("get_token", "no token: the rest of the walk needs one, stopped".to_string());
-        return Ok(w.walk);
+        return;
     }
     w.call("get_application", &[], &[], None).await;
 
@@ -237,6 +316,7 @@ pub async fn walk(spec: &Spec, target: &Target) -> Result<Walk, String> {
     let answer = w.call("add_card", &[], &[], Some(card)).await;
     let card_token = learn(&answer, "/data/card_token");
     w.sent.extend(card_token.clone());
+    w.card_token = card_token.clone();
     match &card_token {
         Some(token) => {
             w.call("confirm_card", &[("card_token", token)], &[], Some(json!({"otp": TEST_OTP}))).await;
@@ -295,9 +375,10 @@ pub async fn walk(spec: &Spec, target: &Target) -> Result<Walk, String> {
             let answer = w.call("create_hold", &[], &[], Some(hold)).await;
             match learn(&answer, "/data/id") {
                 Some(id) => {
-                    w.call("get_hold", &[("payment_uuid", &id)], &[], None).await;
-                    w.call("cancel_hold", &[("payment_uuid", &id)], &[], None).await;
-                    w.call("get_hold", &[("payment_uuid", &id)], &[], None).await;
+                    let before = w.send("get_hold", &[("payment_uuid", &id)], &[], None).await;
+                    let cancel = w.send("cancel_hold", &[("payment_uuid", &id)], &[], None).await;
+                    let after = w.send("get_hold", &[("payment_uuid", &id)], &[], None).await;
+                    w.cancelled_hold = Some(CancelledHold { before, cancel, after });
                 }
                 None => w.skip("get_hold", "hold id"),
             }
@@ -328,5 +409,4 @@ pub async fn walk(spec: &Spec, target: &Target) -> Result<Walk, String> {
         w.call("cancel_invoice", &[("uuid", uuid)], &[], None).await;
         w.call("get_invoice", &[("uuid", uuid)], &[], None).await;
     }
-    Ok(w.walk)
 }

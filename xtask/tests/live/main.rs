@@ -2,8 +2,11 @@
 //! against loopback servers that answer with drifted shapes.
 
 mod drifted;
+mod listener;
+mod probes;
 mod redaction;
 mod regen;
 mod sandbox;
+mod scripted;
 mod support;
 mod withheld;

@@ -4,13 +4,16 @@ use multicard_sandbox::{APPLICATION_ID, SECRET, Sandbox};
 
 use crate::support;
 
-/// The operations the walk reaches, in the sandbox where every step works.
+/// The operations the walk and the probes reach, in the sandbox where every
+/// step works.
 const REACHED: &[&str] = &[
     "add_card",
     "cancel_hold",
     "cancel_invoice",
+    "charge_hold",
     "check_card_pan",
     "confirm_card",
+    "confirm_hold",
     "confirm_payment",
     "create_card_binding",
     "create_hold",
@@ -47,11 +50,14 @@ async fn the_sandbox_walk_reaches_every_step_and_matches_the_spec() {
     }
     assert_eq!(support::lines(&run), Vec::<String>::new());
     assert!(report.contains("No drift: every answer matches spec/multicard.yaml."), "{report}");
-    // One stable file per operation, named by its operationId.
+    // One stable file per operation, named by its operationId, and the
+    // probes' answers.
     let files = support::files(out.path());
     let names: Vec<String> =
         files.iter().map(|(path, _)| path.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    let expected: Vec<String> = REACHED.iter().map(|op| format!("{op}.json")).collect();
+    let mut expected: Vec<String> = REACHED.iter().map(|op| format!("{op}.json")).collect();
+    expected.push(xtask::live::shape::PROBES_FILE.to_string());
+    expected.sort();
     assert_eq!(names, expected);
     let (_, payment) = files.iter().find(|(path, _)| path.ends_with("get_payment.json")).unwrap();
     let value: serde_json::Value = serde_json::from_str(payment).unwrap();
