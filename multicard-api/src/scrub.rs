@@ -85,10 +85,19 @@ pub(crate) fn mask_pans(text: &str) -> Cow<'_, str> {
 }
 
 /// Whether `c` must not reach a terminal or a log as it is: C0 and C1
-/// control characters, DEL, and the marks that reorder text
-/// (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069).
+/// control characters, DEL, the marks that reorder text (U+200E, U+200F,
+/// U+202A–U+202E, U+2066–U+2069) and the invisible ones that hide a
+/// difference (U+200B–U+200D, U+FEFF).
 pub(crate) fn is_unsafe_char(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        c,
+        '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
 }
 
 /// `text` with every character [`is_unsafe_char`] names written as
@@ -181,19 +190,10 @@ pub(crate) fn clean(text: &str) -> String {
 /// cut to `max` characters (an ellipsis marks the cut).
 pub(crate) fn printable(text: &str, max: usize) -> String {
     let masked = mask_pans(text);
-    let mut out = String::with_capacity(masked.len().min(max));
-    for (count, c) in masked.chars().enumerate() {
-        if count == max {
-            out.push('…');
-            break;
-        }
-        let invisible =
-            matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
-        if c.is_control() || invisible {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
+    let kept: String = masked.chars().take(max).collect();
+    let mut out = escape_controls(&kept).into_owned();
+    if masked.chars().nth(max).is_some() {
+        out.push('…');
     }
     out
 }

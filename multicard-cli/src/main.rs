@@ -210,15 +210,7 @@ fn settle_command(settle_with: &str, prepared: &Prepared) -> String {
 /// `text` with every control character but a line break escaped
 /// (`\u{1b}`): nothing Multicard sends reaches the terminal raw.
 fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() && c != '\n' {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    text.split('\n').map(multicard_api::escape_controls).collect::<Vec<_>>().join("\n")
 }
 
 /// What to do after a conflict, by its typed reason.
