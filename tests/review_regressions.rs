@@ -101,7 +101,7 @@ async fn stalling_502_server() -> (String, Arc<AtomicUsize>) {
 /// `Interpreted::ReadBody(response) => read_undocumented::<O>(..).await`).
 /// So neither `CallOptions::timeout` nor `Config::with_attempt_timeout`
 /// bounds it; only reqwest's client-wide timeout (the `Config::with_timeout`
-/// value, or nothing at all with `Config::with_http_client`) does.
+/// value, or nothing at all with `Config::with_foreign_http_client`) does.
 #[tokio::test]
 async fn a_stalled_body_under_an_undocumented_status_ends_within_the_calls_timeout() {
     let (url, hits) = stalling_502_server().await;

@@ -133,7 +133,7 @@ fn a_refresh_stuck_on_a_kept_but_idle_runtime_is_given_up_after_its_budget() {
         .with_jitter(Duration::ZERO)
         .with_auth_timeout(Duration::from_millis(500));
     let config = fake::config(&server)
-        .with_http_client(http)
+        .with_foreign_http_client(http)
         .with_refresh_policy(policy)
         .with_retry_policy(multicard_api::retry::RetryPolicy::none());
     let client = Multicard::new(config).unwrap();

@@ -162,12 +162,56 @@ async fn a_write_refused_by_an_http2_server_is_sent_once() {
 
     // The SDK's settings, as a user who brings a client starts from them.
     let http = multicard_api::config::http_client_builder().http2_prior_knowledge().build().unwrap();
-    let config = Config::new(APPLICATION_ID, SECRET, Environment::Custom(url)).with_http_client(http);
+    let config = Config::new(APPLICATION_ID, SECRET, Environment::Custom(url)).with_foreign_http_client(http);
     let client = Multicard::new(config).unwrap();
     let request = card_payment();
     let error = client.send(|api| api.create_payment().body(request.clone())).await.expect_err("refused");
     assert!(error.is_outcome_unknown(), "the server had the whole request: {error:?}");
     assert_eq!(writes.load(Ordering::SeqCst), 1, "the write was sent exactly once");
+}
+
+#[tokio::test]
+async fn a_customized_client_cannot_turn_resends_back_on() {
+    let (address, writes) = refusing_h2_server().await;
+    let url = format!("http://{address}");
+    // A policy that resends whatever failed, writes included.
+    let resending = || {
+        reqwest::retry::for_host("127.0.0.1")
+            .no_budget()
+            .max_retries_per_request(3)
+            .classify_fn(|attempt| if attempt.error().is_some() { attempt.retryable() } else { attempt.success() })
+    };
+    let plain = reqwest::Client::builder().http2_prior_knowledge().retry(resending()).build().unwrap();
+    let _ = plain.post(format!("{url}/payment")).json(&json!({"amount": 1})).send().await;
+    let resent = writes.swap(0, Ordering::SeqCst);
+    assert!(resent > 1, "the policy resends a refused write on its own ({resent} sends)");
+
+    // The caller's changes try to turn that resend on, and to follow
+    // redirects; the SDK's safety settings are applied after them.
+    let config =
+        Config::new(APPLICATION_ID, SECRET, Environment::Custom(url)).with_http_customization(move |builder| {
+            builder.http2_prior_knowledge().retry(resending()).redirect(reqwest::redirect::Policy::limited(5))
+        });
+    let client = Multicard::new(config).unwrap();
+    let request = card_payment();
+    let error = client.send(|api| api.create_payment().body(request.clone())).await.expect_err("refused");
+    assert!(error.is_outcome_unknown(), "the server had the whole request: {error:?}");
+    assert_eq!(writes.load(Ordering::SeqCst), 1, "the write was sent exactly once");
+}
+
+#[test]
+fn a_base_url_that_does_not_parse_is_not_echoed() {
+    for url in ["http://user:hunter2-pass@[bad/", "https://merchant:hunter2-pass@exa mple.com/"] {
+        let config = Config::new(APPLICATION_ID, SECRET, Environment::Custom(url.into()));
+        let error = Multicard::new(config).expect_err("not a URL");
+        let shown = format!("{error} {error:?}");
+        assert!(matches!(error, Error::InvalidConfiguration { .. }), "{error:?}");
+        assert!(!shown.contains("hunter2"), "the password is not shown: {shown}");
+    }
+    let config =
+        Config::new(APPLICATION_ID, SECRET, Environment::Custom("http://api.multicard.uz/?key=hunter2".into()));
+    let shown = Multicard::new(config).expect_err("plain http to Multicard").to_string();
+    assert!(shown.contains("api.multicard.uz") && !shown.contains("hunter2"), "{shown}");
 }
 
 // ---- path parameters (item 9) ----------------------------------------------

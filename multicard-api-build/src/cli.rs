@@ -24,7 +24,9 @@
 //!   body's type (`types::CreateInvoiceRequest`, …) before anything is sent.
 //!
 //! The generated file uses `clap`, `serde_json` and `multicard_api` from the
-//! crate that includes it.
+//! crate that includes it, and its `crate::body::decode::<T>(value, schema)
+//! -> Result<T, String>`, which decodes `--body` and names what does not fit
+//! without repeating the value (a body carries card data).
 
 use heck::{ToKebabCase, ToUpperCamelCase};
 use openapiv3::{OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type};
@@ -381,8 +383,9 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
         let fields = op.params.iter().map(|p| ident(&p.name));
         let body = op.body.as_ref().map(|(schema, required, _)| {
             let ty = ident(schema);
-            let invalid = format!("--body is not a valid `{schema}`");
-            let decode = quote!(::serde_json::from_value::<::multicard_api::types::#ty>(value).map_err(|e| format!("{}: {e}", #invalid)));
+            // The CLI's decoder names the path and the expected type, never the
+            // value (a body carries card data and one-time codes).
+            let decode = quote!(crate::body::decode::<::multicard_api::types::#ty>(value, #schema));
             if *required {
                 quote!(let body = match body { Some(value) => #decode?, None => return Err("--body is required".to_string()) };)
             } else {

@@ -110,9 +110,12 @@ pub(crate) fn open_enum_tokens(open: &OpenEnum) -> Result<TokenStream, BuildErro
             }
         }
 
+        /// The value as Multicard spells it, with any control character,
+        /// escape sequence or text-reordering mark of an unknown value
+        /// written as `\\u{…}` (see [`crate::escape_controls`]).
         impl ::std::fmt::Display for #name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
+                f.write_str(&crate::escape_controls(self.as_str()))
             }
         }
 

@@ -56,7 +56,7 @@ pub struct Config {
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) connect_timeout: Duration,
     pub(crate) refresh: RefreshPolicy,
-    pub(crate) http: Option<reqwest::Client>,
+    pub(crate) http: HttpChoice,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
@@ -73,7 +73,7 @@ impl fmt::Debug for Config {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("refresh", &self.refresh)
-            .field("custom_http_client", &self.http.is_some())
+            .field("http_client", &self.http)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
             .finish()
@@ -104,10 +104,72 @@ fn is_vendor_host(host: &str) -> bool {
     host == "multicard.uz" || host.ends_with(".multicard.uz")
 }
 
+/// A caller's changes to the SDK's `reqwest::ClientBuilder`.
+pub(crate) type Customize = Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
+/// Which HTTP client a [`Config`] makes its calls with.
+#[derive(Clone, Default)]
+pub(crate) enum HttpChoice {
+    /// The SDK's own.
+    #[default]
+    Own,
+    /// The SDK's own builder, changed by the caller; the SDK's safety
+    /// settings applied after the caller's changes.
+    Customized(Customize),
+    /// A client the caller built: the SDK cannot see or change its settings.
+    Foreign(reqwest::Client),
+}
+
+impl fmt::Debug for HttpChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HttpChoice::Own => "the SDK's own",
+            HttpChoice::Customized(_) => "the SDK's own, customized",
+            HttpChoice::Foreign(_) => "a foreign client",
+        })
+    }
+}
+
+impl Config {
+    /// The HTTP client this configuration makes its calls with: the SDK's
+    /// builder with this configuration's timeouts, then the caller's
+    /// changes, then the settings money safety needs (applied last, so no
+    /// change can undo them); or the caller's own client as it is.
+    pub(crate) fn http_client(&self) -> Result<reqwest::Client, Error> {
+        let customize = match &self.http {
+            HttpChoice::Foreign(client) => return Ok(client.clone()),
+            HttpChoice::Customized(customize) => Some(customize),
+            HttpChoice::Own => None,
+        };
+        let mut builder = http_client_builder().timeout(self.timeout).connect_timeout(self.connect_timeout);
+        if let Some(customize) = customize {
+            builder = customize(builder);
+        }
+        safety_settings(builder)
+            // Only https for an https base URL (the vendor's always are).
+            .https_only(self.base_url().starts_with("https://"))
+            .build()
+            .map_err(|e| Error::InvalidConfiguration { message: format!("cannot build the HTTP client: {e}") })
+    }
+}
+
+/// What money safety needs of any client: no redirects, no resend.
+fn safety_settings(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    // Multicard never redirects; following one would send the body
+    // (the secret, a PAN) wherever the `Location` points.
+    builder
+        .redirect(reqwest::redirect::Policy::none())
+        // The SDK's retry policy is the only one: reqwest's own would
+        // resend a write the server may have received.
+        .retry(reqwest::retry::never())
+}
+
 /// A `reqwest::ClientBuilder` with the settings the SDK's own client has:
-/// no redirects, no automatic resend, the SDK's user agent. Add timeouts,
-/// proxies or root certificates and pass the result to
-/// [`Config::with_http_client`].
+/// no redirects, no automatic resend, the SDK's user agent. To change the
+/// SDK's client, prefer [`Config::with_http_customization`], which applies
+/// the safety settings after your changes; this builder is for a client
+/// shared with other code and handed over with
+/// [`Config::with_foreign_http_client`], where the SDK cannot re-apply them.
 ///
 /// ```
 /// let http = multicard_api::config::http_client_builder()
@@ -115,18 +177,11 @@ fn is_vendor_host(host: &str) -> bool {
 ///     .build()
 ///     .expect("a client");
 /// let config = multicard_api::Config::new("my_app", "my-secret", multicard_api::Environment::Sandbox)
-///     .with_http_client(http);
+///     .with_foreign_http_client(http);
 /// # let _ = config;
 /// ```
 pub fn http_client_builder() -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        // Multicard never redirects; following one would send the body
-        // (the secret, a PAN) wherever the `Location` points.
-        .redirect(reqwest::redirect::Policy::none())
-        // The SDK's retry policy is the only one: reqwest's own would
-        // resend a write the server may have received.
-        .retry(reqwest::retry::never())
-        .user_agent(concat!("multicard-api-rust/", env!("CARGO_PKG_VERSION")))
+    safety_settings(reqwest::Client::builder()).user_agent(concat!("multicard-api-rust/", env!("CARGO_PKG_VERSION")))
 }
 
 /// The default total timeout of one call.
@@ -148,7 +203,7 @@ impl Config {
             attempt_timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             refresh: RefreshPolicy::default(),
-            http: None,
+            http: HttpChoice::Own,
             clock: Arc::new(SystemClock),
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -245,18 +300,45 @@ impl Config {
         self
     }
 
-    /// Use this `reqwest::Client` (it must have a TLS backend for https).
+    /// Change the HTTP client the SDK builds: proxies, root certificates,
+    /// pool sizes, local address, headers. `customize` receives the SDK's
+    /// builder (its user agent and this configuration's timeouts already
+    /// set) and returns it changed; the SDK then applies, **after** your
+    /// changes, what money safety needs: no redirects (a redirect would
+    /// carry the secret or card data to another host), no automatic resend
+    /// (reqwest resends requests an HTTP/2 server refuses, writes included;
+    /// the SDK's retry policy, which never resends money, must be the only
+    /// one) and https only for an https base URL. This is the way to bring
+    /// your own settings.
     ///
-    /// The SDK cannot read a client's settings, so build it from
-    /// [`http_client_builder`], which sets what money safety needs: **no
-    /// redirects** (a redirect would carry the secret or card data to
-    /// another host) and **no automatic resend** (reqwest resends requests
-    /// refused by an HTTP/2 server, writes included, by default; the SDK's
-    /// retry policy must be the only one). Timeouts set on it apply to each
-    /// request; the SDK's own call timeout ([`Config::with_timeout`]) still
-    /// bounds the whole call.
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// ```
+    /// use multicard_api::{Config, Environment};
+    /// let config = Config::new("my_app", "my-secret", Environment::Sandbox)
+    ///     .with_http_customization(|builder| builder.pool_max_idle_per_host(4).tcp_nodelay(true));
+    /// # let _ = config;
+    /// ```
+    pub fn with_http_customization(
+        mut self,
+        customize: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.http = HttpChoice::Customized(Arc::new(customize));
+        self
+    }
+
+    /// Use this `reqwest::Client` **as it is**. Prefer
+    /// [`Config::with_http_customization`].
+    ///
+    /// What a client the SDK did not build loses: the SDK cannot read or
+    /// change its settings, so **none of its safety settings apply** unless
+    /// you built it from [`http_client_builder`] and kept them: a client
+    /// that follows redirects can carry the secret or card data to another
+    /// host, and reqwest's default client resends a write that an HTTP/2
+    /// server refused (`REFUSED_STREAM`), so a payment can be sent twice.
+    /// It also needs a TLS backend for https, and [`Config::with_connect_timeout`]
+    /// does not reach it (the SDK's own call timeout,
+    /// [`Config::with_timeout`], still bounds every call).
+    pub fn with_foreign_http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = HttpChoice::Foreign(client);
         self
     }
 
@@ -282,8 +364,8 @@ impl Config {
         match reqwest::Url::parse(self.base_url()) {
             Ok(url) if url.scheme() == "http" && url.host_str().is_some_and(is_vendor_host) => {
                 return fail(format!(
-                    "the base URL `{}` is Multicard's own host over plain http; it must be https",
-                    self.base_url()
+                    "the base URL is Multicard's own host `{}` over plain http; it must be https",
+                    url.host_str().unwrap_or_default()
                 ));
             }
             Ok(url) if !url.username().is_empty() || url.password().is_some() => {
@@ -295,7 +377,8 @@ impl Config {
             }
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
             Ok(url) => return fail(format!("the base URL must be http or https with a host, not `{}`", url.scheme())),
-            Err(e) => return fail(format!("the base URL `{}` is not a URL: {e}", self.base_url())),
+            // The URL itself is not repeated: it may carry a password.
+            Err(e) => return fail(format!("the base URL is not a URL: {e}")),
         }
         if self.timeout.is_zero()
             || self.connect_timeout.is_zero()

@@ -146,18 +146,29 @@ impl Drift {
     }
 }
 
+/// The most distinct (enum, value) pairs one answer notes; a page in which
+/// every row carries the same unknown value notes it once.
+pub const MAX_UNKNOWN_VALUES_PER_ANSWER: usize = MAX_PER_ANSWER;
+
 /// Called by every open enum's decoder when a value is not one it knows.
+/// Each distinct (enum, value) pair is noted once per answer, and at most
+/// [`MAX_UNKNOWN_VALUES_PER_ANSWER`] of them: a registry page of 100,000
+/// rows that all drift costs one comparison per row, not a search per row.
 pub(crate) fn unknown_enum_value(enum_name: &'static str, value: &str) {
     let _ = ATTEMPT.try_with(|attempt| {
         if attempt.drift && !attempt.replaying.get() {
-            attempt.unknown_values.borrow_mut().push((enum_name, value.to_string()));
+            let mut pending = attempt.unknown_values.borrow_mut();
+            let seen = pending.iter().any(|(name, known)| *name == enum_name && known == value);
+            if !seen && pending.len() < MAX_UNKNOWN_VALUES_PER_ANSWER {
+                pending.push((enum_name, value.to_string()));
+            }
         }
     });
 }
 
 /// After a documented answer decoded as `T`: finds where its unknown enum
 /// values were, and, when this answer is one to search, the fields the spec
-/// does not name.
+/// does not name. Linear in the answer: one walk finds every unknown value.
 pub(crate) fn inspect<T: DeserializeOwned>(body: &[u8]) {
     let _ = ATTEMPT.try_with(|attempt| {
         if !attempt.drift {
@@ -169,23 +180,30 @@ pub(crate) fn inspect<T: DeserializeOwned>(body: &[u8]) {
             attempt.replaying.set(true);
             let mut deserializer = serde_json::Deserializer::from_slice(body);
             let _ = serde_ignored::deserialize::<_, _, T>(&mut deserializer, |path| {
-                findings.push(Finding { kind: DriftKind::UnknownField, path: shown(&json_path(&path.to_string())) })
+                if findings.len() <= MAX_PER_ANSWER {
+                    findings.push(Finding { kind: DriftKind::UnknownField, path: shown(&json_path(&path.to_string())) })
+                }
             });
             attempt.replaying.set(false);
         }
-        if !pending.is_empty()
-            && let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
-        {
-            for (enum_name, unknown) in pending {
-                let mut paths = BTreeSet::new();
-                find_string(&value, &unknown, String::new(), &mut paths);
-                if paths.is_empty() {
-                    paths.insert(enum_name.to_string());
+        if !pending.is_empty() {
+            let wanted: BTreeSet<&str> = pending.iter().map(|(_, unknown)| unknown.as_str()).collect();
+            let mut found: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+            let mut walk = Walk { wanted: &wanted, here: String::new(), found: &mut found };
+            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            let _ = serde::de::DeserializeSeed::deserialize(&mut walk, &mut deserializer);
+            let mut paths = BTreeSet::new();
+            for (enum_name, unknown) in &pending {
+                match found.get(unknown.as_str()) {
+                    Some(places) => paths.extend(places.iter().cloned()),
+                    None => {
+                        paths.insert(enum_name.to_string());
+                    }
                 }
-                findings.extend(
-                    paths.into_iter().map(|path| Finding { kind: DriftKind::UnknownEnumValue, path: shown(&path) }),
-                );
             }
+            findings.extend(
+                paths.into_iter().map(|path| Finding { kind: DriftKind::UnknownEnumValue, path: shown(&path) }),
+            );
         }
         if findings.len() > MAX_PER_ANSWER {
             let kind = findings[MAX_PER_ANSWER].kind;
@@ -233,24 +251,111 @@ fn shown(path: &str) -> String {
     crate::scrub::mask_pans(&segments.join(".")).into_owned()
 }
 
-/// The paths under which `value` holds the string `wanted`.
-fn find_string(value: &serde_json::Value, wanted: &str, here: String, out: &mut BTreeSet<String>) {
-    match value {
-        serde_json::Value::String(text) if text == wanted => {
-            out.insert(here);
-        }
-        serde_json::Value::Object(map) => {
-            for (key, inner) in map {
-                let path = if here.is_empty() { key.clone() } else { format!("{here}.{key}") };
-                find_string(inner, wanted, path, out);
+/// The most distinct paths noted for one unknown value (arrays are one
+/// path however many rows they have, so only odd shapes reach it).
+const MAX_PATHS_PER_VALUE: usize = 8;
+
+/// One walk of a JSON text, as it is parsed (nothing of it is built in
+/// memory), noting the paths under which it holds each of the strings in
+/// `wanted` (at most [`MAX_PATHS_PER_VALUE`] each). `here` is the path of the
+/// value being read, extended and restored as the walk goes down and back.
+struct Walk<'w, 'f> {
+    wanted: &'f BTreeSet<&'w str>,
+    here: String,
+    found: &'f mut BTreeMap<&'w str, BTreeSet<String>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &mut Walk<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Walk<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
+        if let Some(&key) = self.wanted.get(text) {
+            let places = self.found.entry(key).or_default();
+            if places.len() < MAX_PATHS_PER_VALUE && !places.contains(self.here.as_str()) {
+                places.insert(self.here.clone());
             }
         }
-        serde_json::Value::Array(items) => {
-            for item in items {
-                find_string(item, wanted, format!("{here}[]"), out);
-            }
+        Ok(())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+        let length = self.here.len();
+        self.here.push_str("[]");
+        while items.next_element_seed(&mut *self)?.is_some() {}
+        self.here.truncate(length);
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let length = self.here.len();
+        while map.next_key_seed(KeyOnto { path: &mut self.here, parent: length })?.is_some() {
+            map.next_value_seed(&mut *self)?;
+            self.here.truncate(length);
         }
-        _ => {}
+        Ok(())
+    }
+}
+
+/// Reads a JSON key onto the end of a path (after a `.` unless the path
+/// is the root's), without allocating it on its own.
+struct KeyOnto<'p> {
+    path: &'p mut String,
+    parent: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyOnto<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeyOnto<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<(), E> {
+        if self.parent > 0 {
+            self.path.push('.');
+        }
+        self.path.push_str(key);
+        Ok(())
     }
 }
 
@@ -274,11 +379,53 @@ mod tests {
         assert_eq!(shown("data.x8600533364098829"), "data.x860053******8829");
     }
 
+    fn attempt_with_drift() -> crate::attempt::Attempt {
+        crate::attempt::Attempt { drift: true, ..Default::default() }
+    }
+
+    #[test]
+    fn a_value_repeated_on_every_row_is_noted_once_and_distinct_values_are_bounded() {
+        let pending = ATTEMPT.sync_scope(attempt_with_drift(), || {
+            for _ in 0..10_000 {
+                unknown_enum_value("PaymentSystem", "paynet_next");
+            }
+            for i in 0..10_000 {
+                unknown_enum_value("PaymentStatus", &format!("state_{i}"));
+            }
+            ATTEMPT.with(|attempt| attempt.unknown_values.take())
+        });
+        assert_eq!(pending.len(), MAX_UNKNOWN_VALUES_PER_ANSWER);
+        assert_eq!(pending.iter().filter(|(_, value)| value == "paynet_next").count(), 1);
+    }
+
+    #[test]
+    fn a_page_where_every_row_drifts_is_reported_once_per_path() {
+        let rows: Vec<serde_json::Value> =
+            (0..5_000).map(|i| serde_json::json!({"ps": "paynet_next", "id": i, "status": format!("s{i}")})).collect();
+        let body = serde_json::to_vec(&serde_json::json!({"data": {"list": rows}})).unwrap();
+        let findings = ATTEMPT.sync_scope(attempt_with_drift(), || {
+            for i in 0..5_000 {
+                unknown_enum_value("PaymentSystem", "paynet_next");
+                unknown_enum_value("PaymentStatus", &format!("s{i}"));
+            }
+            inspect::<serde_json::Value>(&body);
+            ATTEMPT.with(|attempt| attempt.findings.take())
+        });
+        assert!(findings.len() <= MAX_PER_ANSWER + 1, "{} findings", findings.len());
+        let paths: BTreeSet<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths.into_iter().collect::<Vec<_>>(), ["data.list[].ps", "data.list[].status"]);
+    }
+
     #[test]
     fn an_unknown_value_is_found_where_it_is() {
         let value = serde_json::json!({"data": {"status": "paused", "rows": [{"ps": "paused"}], "note": "x"}});
-        let mut paths = BTreeSet::new();
-        find_string(&value, "paused", String::new(), &mut paths);
-        assert_eq!(paths.into_iter().collect::<Vec<_>>(), ["data.rows[].ps", "data.status"]);
+        let wanted = BTreeSet::from(["paused", "absent"]);
+        let mut found = BTreeMap::new();
+        let body = serde_json::to_vec(&value).unwrap();
+        let mut walk = Walk { wanted: &wanted, here: String::new(), found: &mut found };
+        serde::de::DeserializeSeed::deserialize(&mut walk, &mut serde_json::Deserializer::from_slice(&body)).unwrap();
+        let paths: Vec<&String> = found["paused"].iter().collect();
+        assert_eq!(paths, ["data.rows[].ps", "data.status"]);
+        assert!(!found.contains_key("absent"));
     }
 }

@@ -370,9 +370,24 @@ impl Error {
     }
 }
 
+/// Text from the wire (the vendor's `details`, a body's first bytes, an
+/// unknown code or status, a decoder's complaint) is shown with its control
+/// characters, escape sequences and text-reordering marks written as
+/// `\u{…}` ([`crate::escape_controls`]): an answer cannot forge a log line,
+/// clear a terminal or hide a link in what a person reads.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let text = Unescaped(self).to_string();
+        f.write_str(&scrub::escape_controls(&text))
+    }
+}
+
+/// An error's text as it is made, before [`scrub::escape_controls`].
+struct Unescaped<'e>(&'e Error);
+
+impl fmt::Display for Unescaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             Error::Api { operation, status, code, details } => {
                 write!(f, "{operation}: Multicard answered {code} (HTTP {status}): {details}")
             }

@@ -100,6 +100,7 @@ mod generated {
 
 pub use config::{Config, Environment};
 pub use error::Error;
+pub use scrub::escape_controls;
 
 /// The generated client: one method per operation, returning raw
 /// responses. [`Multicard::send`] runs the same builders with tokens,

@@ -68,16 +68,7 @@ impl Multicard {
                     .into(),
             });
         }
-        let http = match &config.http {
-            Some(http) => http.clone(),
-            None => crate::config::http_client_builder()
-                .timeout(config.timeout)
-                .connect_timeout(config.connect_timeout)
-                // Only https for an https base URL (the vendor's always are).
-                .https_only(config.base_url().starts_with("https://"))
-                .build()
-                .map_err(|e| Error::InvalidConfiguration { message: format!("cannot build the HTTP client: {e}") })?,
-        };
+        let http = config.http_client()?;
         let secret = Arc::new(config.secret.clone());
         let unreadable = Arc::default();
         let drift = Arc::default();

@@ -84,16 +84,93 @@ pub(crate) fn mask_pans(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// `text` with each non-empty string of `secrets` replaced by `<redacted>`.
+/// Whether `c` must not reach a terminal or a log as it is: C0 and C1
+/// control characters, DEL, the marks that reorder text (U+200E, U+200F,
+/// U+202A–U+202E, U+2066–U+2069) and the invisible ones that hide a
+/// difference (U+200B–U+200D, U+FEFF).
+pub(crate) fn is_unsafe_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// `text` with every character [`is_unsafe_char`] names written as
+/// `\u{…}` (a line break in a vendor's message becomes `\u{a}`), so that
+/// text from the wire can neither forge a log line, move a terminal's
+/// cursor, clear its screen, hide a link nor reorder what is read.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The length (in characters) from which a secret is cut out wherever it
+/// stands, even inside a longer word: real secrets, tokens and card numbers
+/// are longer. A shorter one (a CVC, an expiry, a one-letter test secret) is
+/// cut out only where it stands as a whole word, so that a short value does
+/// not blank out every occurrence of its letters in the text.
+const SCRUB_ANYWHERE_FROM: usize = 8;
+
+/// `text` with each non-empty string of `secrets` replaced by `<redacted>`:
+/// anywhere when it is [`SCRUB_ANYWHERE_FROM`] characters or longer, as a
+/// whole word (no letter or digit on either side) when shorter.
 pub(crate) fn scrub(text: &str, secrets: &[&str]) -> Option<String> {
     let mut out: Option<String> = None;
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         let current = out.as_deref().unwrap_or(text);
-        if current.contains(secret) {
+        if !current.contains(secret) {
+            continue;
+        }
+        if secret.chars().count() >= SCRUB_ANYWHERE_FROM {
             out = Some(current.replace(secret, REDACTED));
+        } else if let Some(replaced) = replace_whole_words(current, secret) {
+            out = Some(replaced);
         }
     }
     out
+}
+
+/// `text` with the occurrences of `word` that have no letter or digit
+/// directly before or after them replaced by `<redacted>`; `None` when there
+/// is none.
+fn replace_whole_words(text: &str, word: &str) -> Option<String> {
+    let word_char = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut replaced = false;
+    for (at, _) in text.match_indices(word) {
+        if at < copied {
+            continue;
+        }
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        if word_char(before) || word_char(after) {
+            continue;
+        }
+        out.push_str(&text[copied..at]);
+        out.push_str(REDACTED);
+        copied = at + word.len();
+        replaced = true;
+    }
+    replaced.then(|| {
+        out.push_str(&text[copied..]);
+        out
+    })
 }
 
 /// Scrubs `text` in place.
@@ -113,19 +190,10 @@ pub(crate) fn clean(text: &str) -> String {
 /// cut to `max` characters (an ellipsis marks the cut).
 pub(crate) fn printable(text: &str, max: usize) -> String {
     let masked = mask_pans(text);
-    let mut out = String::with_capacity(masked.len().min(max));
-    for (count, c) in masked.chars().enumerate() {
-        if count == max {
-            out.push('…');
-            break;
-        }
-        let invisible =
-            matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
-        if c.is_control() || invisible {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
+    let kept: String = masked.chars().take(max).collect();
+    let mut out = escape_controls(&kept).into_owned();
+    if masked.chars().nth(max).is_some() {
+        out.push('…');
     }
     out
 }
@@ -260,5 +328,24 @@ mod tests {
         assert_eq!(scrub("secret=abc&token=xyz", &["abc", "xyz"]).unwrap(), "secret=<redacted>&token=<redacted>");
         assert_eq!(scrub("nothing", &["abc"]), None);
         assert_eq!(scrub("empty secrets are skipped", &[""]), None);
+    }
+
+    #[test]
+    fn control_characters_and_reordering_marks_are_escaped() {
+        assert_eq!(escape_controls("ok\r\n2026 INFO forged"), "ok\\u{d}\\u{a}2026 INFO forged");
+        assert_eq!(escape_controls("\u{1b}[2J\u{1b}[32mREFUND COMPLETED"), "\\u{1b}[2J\\u{1b}[32mREFUND COMPLETED");
+        assert_eq!(escape_controls("a\u{7f}b\u{85}c\u{9b}d"), "a\\u{7f}b\\u{85}c\\u{9b}d");
+        assert_eq!(escape_controls("x\u{202e}y\u{2066}z\u{200f}"), "x\\u{202e}y\\u{2066}z\\u{200f}");
+        assert!(matches!(escape_controls("Платеж подтвержден ранее"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_short_secret_is_cut_out_only_as_a_whole_word() {
+        // A one-character token must not blank out every `a` of the text.
+        assert_eq!(scrub("a bad card, token a", &["a"]).unwrap(), "<redacted> bad card, token <redacted>");
+        assert_eq!(scrub("banana", &["a"]), None);
+        assert_eq!(scrub("cvc 123 in 41234", &["123"]).unwrap(), "cvc <redacted> in 41234");
+        // A secret of real length is cut out wherever it stands.
+        assert_eq!(scrub("xPw18axeBFo8V7y", &["Pw18axeBFo8V7"]).unwrap(), "x<redacted>y");
     }
 }

@@ -12,6 +12,7 @@
 
 #![forbid(unsafe_code)]
 
+mod body;
 mod output;
 mod profile;
 
@@ -43,6 +44,7 @@ mod exit {
     pub const UNEXPECTED: u8 = 7;
     pub const CONFLICT: u8 = 8;
     pub const DECLINED: u8 = 9;
+    pub const DONE_NOT_PRINTED: u8 = 10;
 }
 
 const EXIT_CODES: &str = "\
@@ -64,6 +66,8 @@ Exit codes:
      earlier attempt applied; do not send it again: stderr prints the command that reads it
   9  declined: final (insufficient funds, an expired card); stderr prints the command that
      reads the status to confirm it
+ 10  a write SUCCEEDED but its answer could not be printed (stdout closed or full): do not
+     send it again; stderr names what it made (uuid, id, invoice id)
 
 Codes 1, 5, 8 and 9 follow the SDK's classification of each error code per operation
 (multicard_api::outcome).
@@ -206,15 +210,7 @@ fn settle_command(settle_with: &str, prepared: &Prepared) -> String {
 /// `text` with every control character but a line break escaped
 /// (`\u{1b}`): nothing Multicard sends reaches the terminal raw.
 fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() && c != '\n' {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    text.split('\n').map(multicard_api::escape_controls).collect::<Vec<_>>().join("\n")
 }
 
 /// What to do after a conflict, by its typed reason.
@@ -411,8 +407,37 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
             Rows::new(format).write_page(&mut stdout, &rows_of(&data, field))
         }
         _ => output::print_value(&mut stdout, format, &data),
-    };
-    written.map_err(|e| fail(exit::UNEXPECTED, format!("writing the output: {e}")))
+    }
+    .and_then(|()| stdout.flush());
+    written.map_err(|e| match info.is_read() || !info.requires_token {
+        true => fail(exit::UNEXPECTED, format!("writing the output: {e}")),
+        // The write happened: what it made must not be lost with the output.
+        false => fail(
+            exit::DONE_NOT_PRINTED,
+            format!(
+                "`{}` SUCCEEDED, but its answer could not be printed ({e}); do not send it again. It made: {}",
+                operation.id,
+                identifiers(&data)
+            ),
+        ),
+    })
+}
+
+/// What identifies the object a write made or changed, from its answer:
+/// its `uuid`, `id` and invoice ids, and its payment's (escaped: they came
+/// from the wire).
+fn identifiers(data: &Value) -> String {
+    let mut found = Vec::new();
+    for (prefix, object) in [("", Some(data)), ("payment.", data.get("payment"))] {
+        for key in ["uuid", "id", "invoice_id", "store_invoice_id"] {
+            match object.and_then(|o| o.get(key)) {
+                Some(Value::String(text)) => found.push(format!("{prefix}{key} {}", printable(text))),
+                Some(Value::Number(number)) => found.push(format!("{prefix}{key} {number}")),
+                _ => {}
+            }
+        }
+    }
+    if found.is_empty() { "nothing that identifies it was in the answer".into() } else { found.join(", ") }
 }
 
 fn main() -> ExitCode {

@@ -74,7 +74,7 @@ fn run(variant: &str, calls: u64) {
     let base = format!("http://{}", server.address);
     let http = reqwest::Client::new();
     let sdk = Multicard::new(
-        Config::new("bench", "secret", Environment::Custom(base.clone())).with_http_client(http.clone()),
+        Config::new("bench", "secret", Environment::Custom(base.clone())).with_foreign_http_client(http.clone()),
     )
     .unwrap();
     runtime.block_on(async {

@@ -30,7 +30,7 @@ fn benches(c: &mut Criterion) {
     let base = format!("http://{}", server.address);
     let http = reqwest::Client::new();
     let sdk = Multicard::new(
-        Config::new("bench", "secret", Environment::Custom(base.clone())).with_http_client(http.clone()),
+        Config::new("bench", "secret", Environment::Custom(base.clone())).with_foreign_http_client(http.clone()),
     )
     .unwrap();
     runtime.block_on(sdk.tokens().get()).unwrap();
@@ -137,7 +137,7 @@ fn benches(c: &mut Criterion) {
 
     // The token cache.
     let cache = Multicard::new(
-        Config::new("bench", "secret", Environment::Custom(base.clone())).with_http_client(http.clone()),
+        Config::new("bench", "secret", Environment::Custom(base.clone())).with_foreign_http_client(http.clone()),
     )
     .unwrap()
     .tokens()

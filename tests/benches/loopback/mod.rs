@@ -34,15 +34,21 @@ pub fn small_body() -> Vec<u8> {
 
 /// The large body: a registry page of 10,000 rows.
 pub fn registry_body() -> Vec<u8> {
-    let list: Vec<Value> = (0..10_000)
+    registry_page(10_000, "uzcard")
+}
+
+/// A registry page of `rows` rows, each paid through payment system `ps`
+/// (one the spec does not name makes every row drift).
+pub fn registry_page(rows: usize, ps: &str) -> Vec<u8> {
+    let list: Vec<Value> = (0..rows)
         .map(|i| {
-            json!({"id": 11351395 + i, "uuid": UUID, "status": "success", "ps": "uzcard", "store_invoice_id": format!("order-{i}"),
+            json!({"id": 11351395 + i, "uuid": UUID, "status": "success", "ps": ps, "store_invoice_id": format!("order-{i}"),
                 "payment_amount": 10000 + i, "commission_amount": 0, "card_token": "6225f3c93f7a880142782fa4",
                 "added_on": "2025-07-31 01:49:16", "billing_id": "b", "payment_time": "2025-07-31 01:51:12",
                 "card_pan": "860053******8829", "ps_uniq_id": "521120956011", "refund_time": "2025-08-01 10:00:00"})
         })
         .collect();
-    json!({"success": true, "data": {"pagination": {"total": 10_000, "offset": 0, "limit": 10_000},
+    json!({"success": true, "data": {"pagination": {"total": rows, "offset": 0, "limit": rows},
         "stat": [{"status": "success", "ps": "uzcard", "payment_amount": 100_000_000}], "list": list}})
     .to_string()
     .into_bytes()
