@@ -35,7 +35,7 @@
 //! | `error.rs`, `scrub.rs`, `redact.rs` | the one error type; secrets and card numbers kept out of errors, logs and `Debug` |
 //! | `operation.rs`, `operation_table.rs` | what ties a generated builder to the executor; the operations of the spec |
 //! | `informative.rs` | nested objects that never sink an answer; [`informative::Exact`] for those that decide |
-//! | `callbacks/` | verifying, answering and confirming what Multicard sends (`verify`, `reply`, `confirm`, `testing`, `axum`) |
+//! | `callbacks/` | verifying, answering and confirming what Multicard sends (`raw` and `verify`: the body as sent and its signature; `lenient`: the fields after it; `reply`, `confirm`, `decisions`, `testing`, `axum`) |
 //! | `outcome.rs`, `outcome/` | each error code per operation in four classes (the table, with sources, in `outcome/table.rs`); `ERROR_FIELDS` reasons; after "confirmed earlier" |
 //! | `settle.rs` | reading a payment, payout or hold until its status is final ([`Settle`]) |
 //! | `paid.rs` | whether an invoice is paid: yes, no or unknown ([`Paid`]) |

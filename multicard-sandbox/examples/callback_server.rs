@@ -14,8 +14,14 @@
 //! what Multicard or an
 //! attacker could: the same callback again, the callback with digits moved
 //! from `invoice_id` into `amount` (its signature is still valid; the API
-//! refutes it), one signed with a guessed secret, one that is not JSON, a
-//! status webhook and a card binding.
+//! refutes it: 403), one signed with a guessed secret and one that is not
+//! JSON (both answered 500: Multicard would hold the payment, not cancel
+//! it), a status webhook and a card binding.
+//!
+//! Answers are exactly 200 or 500 (403 only for a callback the API
+//! contradicts): a proxy in front of this server must answer 500 when the
+//! server cannot, never 502, 503 or 504, which make Multicard cancel the
+//! payment.
 //!
 //! The signing secret is `MULTICARD_SECRET` when set (the demo's sandbox
 //! then uses it too), the sandbox's own otherwise; an empty or blank
@@ -33,19 +39,22 @@ use axum::extract::{FromRef, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use multicard_api::callbacks::axum::{ConfirmedSuccess, UnverifiedCardBinding, VerifiedWebhook};
-use multicard_api::callbacks::{self, CallbackReply, Verifier, testing};
+use multicard_api::callbacks::{self, CallbackReply, Decisions, Outcome, Verifier, testing};
 use multicard_api::{Multicard, types};
 use multicard_sandbox::{self as sandbox, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 type Failure = Box<dyn std::error::Error>;
 
-/// The router's state: the extractors take the verifier and the client
-/// from it (`FromRef`).
+/// The router's state: the extractors take the verifier, the client and
+/// the record of decisions from it (`FromRef`).
 #[derive(Clone)]
 struct App {
     verifier: Verifier,
     multicard: Multicard,
+    /// What was refused (never accepted afterwards), and which payments
+    /// have a callback being handled (one at a time per payment).
+    decisions: Decisions,
     /// Payments already accepted, by uuid: a repeat is answered success again.
     accepted: Arc<Mutex<HashSet<String>>>,
 }
@@ -62,9 +71,18 @@ impl FromRef<App> for Multicard {
     }
 }
 
+impl FromRef<App> for Decisions {
+    fn from_ref(app: &App) -> Decisions {
+        app.decisions.clone()
+    }
+}
+
 /// Runs only for a callback whose signature checked out and whose payment
-/// the API confirmed (it exists, it succeeded, and store, invoice and
-/// amount agree). Anything else was already answered by the extractor.
+/// the API confirmed (it exists, it succeeded or is in `billing` and was
+/// never refused, and store, invoice and amount agree), one delivery per
+/// payment at a time. Anything else was already answered by the extractor.
+/// To refuse on purpose, answer `success.refuse_and_refund(..)`, which
+/// records the refusal.
 async fn on_success(State(app): State<App>, success: ConfirmedSuccess) -> CallbackReply {
     let key = success.idempotency_key().to_string();
     let first = app.accepted.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key.clone());
@@ -75,8 +93,12 @@ async fn on_success(State(app): State<App>, success: ConfirmedSuccess) -> Callba
     // Here: find the order by success.confirmed.current.store_invoice_id
     // and mark it paid, in the same transaction that records the key.
     let payment = &success.confirmed.current;
+    let how = match success.confirmed.outcome {
+        Outcome::AcceptedWhileBilling => "confirmed while the API reads `billing`",
+        _ => "confirmed by the API",
+    };
     println!(
-        "  payment {key}: {} tiyin for order {}, confirmed by the API; accepted",
+        "  payment {key}: {} tiyin for order {}, {how}; accepted",
         payment.payment_amount,
         payment.store_invoice_id.as_deref().unwrap_or("?")
     );
@@ -146,7 +168,7 @@ async fn run() -> Result<(), Failure> {
         let secret = secret.ok_or("--serve needs MULTICARD_SECRET (and the other MULTICARD_* variables)")?;
         let verifier = verifier(secret)?;
         let multicard = Multicard::from_env()?;
-        let app = App { verifier, multicard, accepted: Arc::default() };
+        let app = App { verifier, multicard, decisions: Decisions::new(), accepted: Arc::default() };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
         println!("callback server on http://{}", listener.local_addr()?);
         axum::serve(listener, router(app)).await?;
@@ -158,7 +180,12 @@ async fn run() -> Result<(), Failure> {
     let verifier = verifier(secret.clone())?;
     let multicard_sandbox = Sandbox::start_with(SandboxConfig::default().with_secret(secret.clone())).await?;
     let multicard = Multicard::new(multicard_sandbox.config())?;
-    let app = App { verifier: verifier.clone(), multicard: multicard.clone(), accepted: Arc::default() };
+    let app = App {
+        verifier: verifier.clone(),
+        multicard: multicard.clone(),
+        decisions: Decisions::new(),
+        accepted: Arc::default(),
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     println!("callback server on {url}; Multicard played by a sandbox on {}", multicard_sandbox.url());

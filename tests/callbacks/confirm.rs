@@ -20,7 +20,8 @@ use super::{SECRET, UUID, body, payment_json};
 async fn confirm_success_checks_the_callback_against_the_payment() {
     let cases = [
         (payment_json(150000, "order-42", "success"), None),
-        (payment_json(100, "order-42", "success"), Some("amount")),
+        // An amount that is neither of the payment's: held, not refused.
+        (payment_json(100, "order-42", "success"), Some("amount differs")),
         (payment_json(150000, "order-43", "success"), Some("invoice_id")),
         (payment_json(150000, "order-42", "revert"), Some("status")),
         (payment_json(150000, "order-42", "error"), Some("status")),
@@ -62,6 +63,13 @@ async fn confirm_success_checks_the_callback_against_the_payment() {
                 assert_eq!(CallbackReply::unconfirmed(&error).status(), 403);
             }
             (Err(error @ ConfirmError::Unverifiable { field: "invoice_id" }), Some("unverifiable")) => {
+                assert!(!error.is_contradiction());
+                assert_eq!(CallbackReply::unconfirmed(&error).status(), 500);
+            }
+            (
+                Err(error @ ConfirmError::AmountDiffers { callback: 150000, payment_amount: 100, .. }),
+                Some("amount differs"),
+            ) => {
                 assert!(!error.is_contradiction());
                 assert_eq!(CallbackReply::unconfirmed(&error).status(), 500);
             }
@@ -211,10 +219,11 @@ async fn a_digit_shifting_forgery_passes_the_signature_but_not_the_confirming_ex
     }
     assert_eq!(*by_api.lock().unwrap(), [("42".to_string(), 5000), ("42".to_string(), 5000)]);
 
-    // A bad signature never reaches the API.
+    // A bad signature never reaches the API, and is answered 500 (a
+    // genuine callback after a secret rotation is held, not cancelled).
     let requests_before = fake::count(&api, &format!("/payment/{UUID}")).await;
     let guessed = testing::success_body(6, "42", 5000, UUID, "guess");
-    assert_eq!(post_to(&format!("{url}/confirmed"), guessed).await.0, 403);
+    assert_eq!(post_to(&format!("{url}/confirmed"), guessed).await.0, 500);
     assert_eq!(fake::count(&api, &format!("/payment/{UUID}")).await, requests_before);
 }
 

@@ -55,14 +55,20 @@ async fn the_axum_extractors_verify_before_the_handler_runs() {
     assert_eq!(response.json::<Value>().await.unwrap(), json!({"success": true}));
     assert_eq!(handled.load(Ordering::SeqCst), 1);
 
+    // Whatever fails verification is answered exactly 500, which holds a
+    // genuine payment; 400, 403 or 413 would cancel it.
     let forged = testing::success_body(6, "order-42", 150000, UUID, "guess");
     let response = post("/success", forged).await.unwrap();
-    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(response.status().as_u16(), 500, "a bad signature");
     assert_eq!(response.json::<Value>().await.unwrap()["success"], json!(false));
     let response = post("/success", b"{".to_vec()).await.unwrap();
-    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(response.status().as_u16(), 500, "malformed");
     let response = post("/success", vec![b' '; 4096]).await.unwrap();
-    assert_eq!(response.status().as_u16(), 413);
+    assert_eq!(response.status().as_u16(), 500, "oversized");
+    let response = post("/webhook", testing::webhook_body(UUID, "order-42", 150000, "success", "guess")).await.unwrap();
+    assert_eq!(response.status().as_u16(), 500, "a webhook with a bad signature");
+    let response = post("/card", b"[]".to_vec()).await.unwrap();
+    assert_eq!(response.status().as_u16(), 500, "a card binding that is not an object");
     assert_eq!(handled.load(Ordering::SeqCst), 1, "no refused body reached the handler");
 
     let response = post("/webhook", testing::webhook_body(UUID, "order-42", 150000, "success", SECRET)).await.unwrap();
@@ -143,7 +149,7 @@ async fn raw_status(address: std::net::SocketAddr, head: &str, body: &[u8], clos
 }
 
 #[tokio::test]
-async fn a_body_cut_short_by_the_client_is_a_bad_request_not_an_oversized_one() {
+async fn a_body_cut_short_by_the_client_is_unreadable_not_oversized_and_answered_500() {
     let (address, handled) = limited_server(1024).await;
     let genuine = testing::success_body(6, "order-42", 150000, UUID, SECRET);
     let head = format!(
@@ -153,7 +159,7 @@ async fn a_body_cut_short_by_the_client_is_a_bad_request_not_an_oversized_one() 
     // The client promises the whole callback, sends a third of it and
     // closes its side: the body is cut, not too large.
     let (status, answer) = raw_exchange(address, &head, &genuine[..genuine.len() / 3], true).await;
-    assert_eq!(status, Some(400), "a cut body is answered 400: {answer}");
+    assert_eq!(status, Some(500), "a cut body is answered 500: {answer}");
     let answer: Value = serde_json::from_str(&answer).unwrap();
     let message = answer["message"].as_str().unwrap();
     assert!(message.contains("could not be read to its end"), "unreadable, not malformed: {message}");
@@ -172,12 +178,12 @@ async fn an_oversized_body_is_refused_at_the_limit_without_waiting_for_the_rest(
     // everything first (up to axum's 2 MB) waits for ever.
     let head = "POST /success HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
     let chunk = format!("{:x}\r\n{}\r\n", limit + 1, " ".repeat(limit + 1));
-    assert_eq!(raw_status(address, head, chunk.as_bytes(), false).await, Some(413), "chunked, over the limit");
+    assert_eq!(raw_status(address, head, chunk.as_bytes(), false).await, Some(500), "chunked, over the limit");
 
     // A declared length over the limit (but under axum's 2 MB) is refused
     // before the body is read.
     let head = "POST /success HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n";
-    assert_eq!(raw_status(address, head, b"{", false).await, Some(413), "declared over the limit");
+    assert_eq!(raw_status(address, head, b"{", false).await, Some(500), "declared over the limit");
 
     // Exactly at the limit is read: a genuine callback padded to the limit
     // is accepted, one byte more is not.
@@ -190,6 +196,8 @@ async fn an_oversized_body_is_refused_at_the_limit_without_waiting_for_the_rest(
     };
     assert_eq!(raw_status(address, &head(limit), &padded, true).await, Some(200), "exactly the limit");
     padded.push(b' ');
-    assert_eq!(raw_status(address, &head(limit + 1), &padded, true).await, Some(413), "one byte over");
+    let (status, answer) = raw_exchange(address, &head(limit + 1), &padded, true).await;
+    assert_eq!(status, Some(500), "one byte over");
+    assert!(answer.contains("over the 1024-byte limit"), "{answer}");
     assert_eq!(handled.load(Ordering::SeqCst), 1);
 }

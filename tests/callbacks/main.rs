@@ -1,12 +1,18 @@
 //! Callbacks: signatures (known vectors and properties), malformed bodies,
-//! secrets and replies (`signatures`); confirmation against the API and the
-//! confirming extractor (`confirm`); the axum extractors and how they read
-//! bodies, end to end on loopback (`extractors`); the success callback as
-//! production sends it, verified and confirmed against the sandbox
-//! (`production`).
+//! secrets and replies (`signatures`); signed fields verified as sent and
+//! unsigned ones read leniently (`lenient`); what every refusal is answered
+//! and logged (`answers`); confirmation against the API and the confirming
+//! extractor (`confirm`); `billing`, amounts, the record of decisions and one
+//! delivery per payment at a time (`billing`); the axum extractors and how
+//! they read bodies, end to end on loopback (`extractors`); the success
+//! callback as production sends it, verified and confirmed against the
+//! sandbox (`production`).
 
+mod answers;
+mod billing;
 mod confirm;
 mod extractors;
+mod lenient;
 mod production;
 mod signatures;
 

@@ -3,7 +3,7 @@
 //!
 //! | Extractor | Checks | State it needs (`FromRef`) |
 //! |---|---|---|
-//! | [`ConfirmedSuccess`] | signature, then the payment read back from the API | [`Verifier`] and [`Multicard`] |
+//! | [`ConfirmedSuccess`] | signature, then the payment read back from the API; one delivery per payment at a time | [`Verifier`], [`Multicard`] and [`Decisions`] |
 //! | [`VerifiedSuccess`] | signature only: confirm before granting value | [`Verifier`] |
 //! | [`VerifiedWebhook`] | signature only (`status` is unsigned) | [`Verifier`] |
 //! | [`UnverifiedCardBinding`] | nothing (Multicard does not sign it) | [`Verifier`] (for its body limit) |
@@ -11,45 +11,78 @@
 //! For the success callback use [`ConfirmedSuccess`]: a valid signature
 //! alone can be forged by moving digits between `invoice_id` and `amount`
 //! (see [what a valid signature proves](super#what-a-valid-signature-proves)).
-//! [`CallbackState`] is a ready-made state holding both a verifier and a
-//! client; an application with its own state implements `FromRef` for
-//! [`Verifier`] and [`Multicard`] instead.
+//! [`CallbackState`] is a ready-made state holding a verifier, a client and
+//! a decision record; an application with its own state implements
+//! `FromRef` for [`Verifier`], [`Multicard`] and [`Decisions`] instead.
 //!
-//! A callback that fails a check never reaches the handler. The answer:
+//! # What a refused callback is answered
+//!
+//! A callback that fails a check never reaches the handler. Multicard
+//! accepts a success callback only on HTTP 200 with `{"success": true}`;
+//! it **holds** the payment (and may send the callback again) on HTTP 500
+//! or no answer, and **cancels it and refunds the payer** on any other
+//! status, 502, 503 and 504 included. A forged callback does not come from
+//! Multicard, so what it is answered changes nothing there: the answers
+//! are chosen for the genuine callback that fails a check.
 //!
 //! | What failed | HTTP | To Multicard (for a genuine success callback) |
 //! |---|---|---|
-//! | body over the verifier's limit (announced or read) | 413 | refused: cancel and refund |
-//! | body cut short by the sender, malformed, missing fields | 400 | refused: cancel and refund |
-//! | signature (bad or malformed) | 403 | refused: cancel and refund |
-//! | the API contradicts the callback (a field differs, the payment failed or was reverted) | 403 | refused: cancel and refund |
-//! | the API could not confirm it (unreachable, timed out, an error answer, the payment not final yet) | 500 | hold the payment, send the callback again |
+//! | body over the verifier's limit (announced or read), cut short, not JSON, a signed field missing, doubled or of an odd type, no single payment `uuid` | 500 | hold the payment, send the callback again |
+//! | signature (bad or malformed) | 500 | hold, send again |
+//! | another delivery of the same payment still being handled after the wait limit ([`Decisions::with_wait_limit`]) | 500 | hold, send again |
+//! | the API could not confirm it (unreachable, timed out, an error answer, the payment not final yet, an amount that is neither its `payment_amount` nor its `total_amount`, a payment refused earlier) | 500 | hold, send again |
+//! | the API contradicts the callback (the invoice id or store differ, the payment failed or was reverted) | 403 | cancel and refund |
 //!
-//! A forged callback does not come from Multicard, so what it is answered
-//! changes nothing at Multicard; the statuses are chosen for the genuine
-//! callback that fails a check. A passing failure on the merchant's side
-//! must not cancel a payer's genuine payment, hence 500 (the vendor's
-//! documents say Multicard holds the payment after HTTP 500 or no answer,
-//! and cancels after any other non-200 status). The confirmation is one
-//! `get_payment` call under the client's own timeout and retry policy.
+//! A signature that does not verify is answered 500, not 403: after a
+//! secret rotation that is not configured yet, a genuine callback would
+//! otherwise cancel a real payment. Every refusal before the handler is
+//! logged (`tracing`, target `multicard::callbacks`) with the reason, never
+//! with text from the body.
+//!
+//! **A proxy or load balancer in front of the callback URL must answer 500
+//! when the application cannot** (during a deploy, a restart, an overload),
+//! never 502, 503 or 504: to Multicard those cancel genuine payments.
+//!
+//! # One delivery per payment at a time
+//!
+//! Multicard may send a callback again while the first delivery is still
+//! being handled (after a timeout). [`ConfirmedSuccess`] takes a turn per
+//! payment `uuid` before it confirms, and holds it until it is dropped,
+//! which is when the handler returns: a second delivery waits for the first
+//! to be answered (up to 15 s by default, then 500) and never runs the
+//! handler beside it. The turn is per process: across replicas, deduplicate
+//! in the database that holds the orders.
+//!
+//! # `billing`
+//!
+//! While the callback is out, the API may read the payment as `billing`
+//! rather than `success` (integrators' report). [`ConfirmedSuccess`]
+//! accepts it then ([`Outcome::AcceptedWhileBilling`]) when the signature
+//! holds, the API agrees on store, invoice id and amount, and no refusal of
+//! the payment is recorded in [`Decisions`]. To refuse a confirmed payment,
+//! answer with [`ConfirmedSuccess::refuse_and_refund`], which records the
+//! refusal.
 //!
 //! The body is read as it streams in and refused as soon as it passes the
 //! verifier's limit ([`Verifier::max_body`], 64 KiB by default), or at once
 //! when its `Content-Length` says it will; axum's own body limit (2 MB) is
-//! not used.
+//! not used. The confirmation is one `get_payment` call under the client's
+//! own timeout and retry policy.
 //!
 //! ```no_run
 //! use axum::{Router, routing::post};
 //! use multicard_api::callbacks::axum::{CallbackState, ConfirmedSuccess};
-//! use multicard_api::callbacks::{CallbackReply, Verifier};
+//! use multicard_api::callbacks::{CallbackReply, Outcome, Verifier};
 //! use multicard_api::Multicard;
 //!
 //! async fn on_success(success: ConfirmedSuccess) -> CallbackReply {
-//!     // The payment is real and successful, with this store, invoice and
-//!     // amount. Look it up by success.idempotency_key(); if it is already
+//!     // The payment is real, with this store, invoice and amount, and
+//!     // succeeded (or is in `billing` and accepted by the rules above).
+//!     // Look it up by success.idempotency_key(); if it is already
 //!     // accepted, answer Accept again; otherwise mark the order paid.
 //!     let payment = &success.confirmed.current;
-//!     println!("order {:?}: {} tiyin paid", payment.store_invoice_id, payment.payment_amount);
+//!     let billing = success.confirmed.outcome == Outcome::AcceptedWhileBilling;
+//!     println!("order {:?}: {} tiyin paid (billing: {billing})", payment.store_invoice_id, payment.payment_amount);
 //!     CallbackReply::accept()
 //! }
 //!
@@ -67,31 +100,43 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
+#[cfg(doc)]
+use super::Outcome;
+use super::decisions::Turn;
 use super::{
-    CallbackError, CallbackReply, CardBindingCallback, ConfirmError, Confirmed, PaymentStatusWebhook,
-    PaymentSuccessCallback, Verifier, confirm_success,
+    CallbackError, CallbackReply, CardBindingCallback, ConfirmError, Confirmed, Decisions, PaymentStatusWebhook,
+    PaymentSuccessCallback, Verifier,
 };
 use crate::Multicard;
 use crate::types::PaymentModel;
 
 impl IntoResponse for CallbackReply {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        // A status that is not one (a `Rejected` built by hand) holds the
+        // payment rather than cancelling it.
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, self.body()).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         response
     }
 }
 
-/// A callback body that failed verification, as the answer to send.
+/// A callback body that failed verification, as the answer to send:
+/// HTTP 500 ([`CallbackReply::rejected`]), logged with the reason.
 #[derive(Debug)]
 pub struct Rejection(pub CallbackError);
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        tracing::warn!(target: "multicard::callbacks", error = %self.0, "callback rejected");
+        unverified(&self.0);
         CallbackReply::rejected(&self.0).into_response()
     }
+}
+
+/// Logs a body that failed verification. `CallbackError`'s messages never
+/// quote the body.
+fn unverified(error: &CallbackError) {
+    tracing::error!(target: "multicard::callbacks", error = %error, "callback not verified; answered 500");
 }
 
 /// Reads the body as it streams in, stopping as soon as it passes `limit`
@@ -141,7 +186,7 @@ fn body_error(error: &axum::Error) -> CallbackError {
 /// A payment-success callback whose MD5 signature checked out.
 ///
 /// The signature alone is not enough to grant value: use
-/// [`ConfirmedSuccess`], or call [`confirm_success`] in the handler.
+/// [`ConfirmedSuccess`], or call [`confirm_success`](super::confirm_success) in the handler.
 #[derive(Debug, Clone)]
 pub struct VerifiedSuccess(pub PaymentSuccessCallback);
 
@@ -180,21 +225,32 @@ extractor!(VerifiedWebhook, verify_webhook);
 extractor!(UnverifiedCardBinding, parse_card_binding);
 
 /// A payment-success callback whose signature checked out **and** whose
-/// payment the API confirmed: it exists, it succeeded, and its store,
-/// invoice id and amount are the callback's. Safe to grant value for (once
-/// per [`idempotency_key`](ConfirmedSuccess::idempotency_key)).
+/// payment the API confirmed: it exists, it succeeded (or is in `billing`
+/// and was accepted by the rules of [`Decisions::confirm_success`]: see
+/// `confirmed.outcome`), and its store, invoice id and amount are the
+/// callback's. Safe to grant value for (once per
+/// [`idempotency_key`](ConfirmedSuccess::idempotency_key)).
 ///
-/// Needs a [`Verifier`] and a [`Multicard`] from the router's state
-/// ([`CallbackState`], or `FromRef` on your own state). What it answers when
-/// a check fails is in the [module docs](self).
-#[derive(Debug, Clone)]
+/// Needs a [`Verifier`], a [`Multicard`] and a [`Decisions`] record from the
+/// router's state ([`CallbackState`], or `FromRef` on your own state).
+/// While it lives, other deliveries of the same payment wait: keep it until
+/// the handler has its answer. An `async fn` handler that takes it as an
+/// argument does (it is dropped when the handler returns). A closure that
+/// reads only fields of a `Copy` type from it (an amount, the outcome)
+/// captures those fields alone and drops the rest, turn included, before
+/// its body runs: use it whole, or write an `async fn`. What it answers
+/// when a check fails is in the [module docs](self).
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct ConfirmedSuccess {
     /// The callback as Multicard sent it.
     pub callback: PaymentSuccessCallback,
-    /// The payment as the API reads now (`confirmed.current`), and which
-    /// fields the signature and the API covered.
+    /// The payment as the API reads now (`confirmed.current`), how it was
+    /// confirmed (`confirmed.outcome`), and which fields the signature and
+    /// the API covered.
     pub confirmed: Confirmed<PaymentModel>,
+    decisions: Decisions,
+    _turn: Turn,
 }
 
 impl ConfirmedSuccess {
@@ -204,18 +260,41 @@ impl ConfirmedSuccess {
     pub fn idempotency_key(&self) -> &str {
         &self.confirmed.current.uuid
     }
+
+    /// Refuses this payment on purpose: records the refusal (the payment is
+    /// never accepted afterwards by this record) and returns
+    /// [`CallbackReply::refuse_and_refund`], which makes Multicard **cancel
+    /// the payment and refund the payer**, showing `message`. Refuse
+    /// through this rather than `CallbackReply::refuse_and_refund`, which
+    /// the record does not see.
+    pub fn refuse_and_refund(&self, message: impl Into<String>) -> CallbackReply {
+        self.decisions.record_refusal(&self.confirmed.current.uuid);
+        CallbackReply::refuse_and_refund(message)
+    }
+}
+
+/// The payment's turn ends when the value is dropped. Having a `Drop` of
+/// its own keeps the value whole: a handler closure that reads one field
+/// captures all of it (not that field alone, dropping the rest, turn
+/// included, before the handler's body runs).
+impl Drop for ConfirmedSuccess {
+    fn drop(&mut self) {}
 }
 
 /// Why [`ConfirmedSuccess`] refused a callback, as the answer to send.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ConfirmRejection {
-    /// The body failed verification (answered like [`Rejection`]).
+    /// The body failed verification (answered like [`Rejection`]: 500).
     Unverified(CallbackError),
     /// The signature checked out but the API did not confirm the callback
     /// (answered with [`CallbackReply::unconfirmed`]: 403 when the API
     /// contradicts it, 500 when it could not be confirmed yet).
     Unconfirmed(ConfirmError),
+    /// Another delivery of the same payment was still being handled when
+    /// the wait limit ran out ([`Decisions::with_wait_limit`]): answered
+    /// 500, so Multicard holds the payment and sends the callback again.
+    Busy,
 }
 
 impl ConfirmRejection {
@@ -224,6 +303,9 @@ impl ConfirmRejection {
         match self {
             ConfirmRejection::Unverified(error) => CallbackReply::rejected(error),
             ConfirmRejection::Unconfirmed(error) => CallbackReply::unconfirmed(error),
+            ConfirmRejection::Busy => {
+                CallbackReply::retry_later("another delivery of this payment is being handled; send it again")
+            }
         }
     }
 }
@@ -232,14 +314,15 @@ impl IntoResponse for ConfirmRejection {
     fn into_response(self) -> Response {
         let reply = self.reply();
         match &self {
-            ConfirmRejection::Unverified(error) => {
-                tracing::warn!(target: "multicard::callbacks", error = %error, "callback rejected");
-            }
+            ConfirmRejection::Unverified(error) => unverified(error),
             ConfirmRejection::Unconfirmed(error) if error.is_contradiction() => {
-                tracing::warn!(target: "multicard::callbacks", error = %error, "callback contradicted by the API; refused");
+                tracing::error!(target: "multicard::callbacks", error = %error, "callback contradicted by the API; refused (403)");
             }
             ConfirmRejection::Unconfirmed(error) => {
                 tracing::warn!(target: "multicard::callbacks", error = %error, "callback not confirmed yet; answered 500");
+            }
+            ConfirmRejection::Busy => {
+                tracing::warn!(target: "multicard::callbacks", "another delivery of the payment is still being handled; answered 500");
             }
         }
         reply.into_response()
@@ -250,6 +333,7 @@ impl<S> FromRequest<S> for ConfirmedSuccess
 where
     Verifier: FromRef<S>,
     Multicard: FromRef<S>,
+    Decisions: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = ConfirmRejection;
@@ -258,24 +342,42 @@ where
         let verifier = Verifier::from_ref(state);
         let bytes = read_body(request, verifier.max_body()).await.map_err(ConfirmRejection::Unverified)?;
         let callback = verifier.verify_success(&bytes).map_err(ConfirmRejection::Unverified)?;
+        let decisions = Decisions::from_ref(state);
+        // The turn is taken before the API is asked, so that a repeat sees
+        // what the first delivery decided.
+        let turn = decisions.enter(&callback.uuid).await.ok_or(ConfirmRejection::Busy)?;
         let multicard = Multicard::from_ref(state);
-        let confirmed = confirm_success(&multicard, &callback).await.map_err(ConfirmRejection::Unconfirmed)?;
-        Ok(ConfirmedSuccess { callback, confirmed })
+        let confirmed =
+            decisions.confirm_success(&multicard, &callback).await.map_err(ConfirmRejection::Unconfirmed)?;
+        Ok(ConfirmedSuccess { callback, confirmed, decisions, _turn: turn })
     }
 }
 
-/// Router state with what the callback extractors need: a [`Verifier`] and
-/// a [`Multicard`] client (both cheap to clone).
+/// Router state with what the callback extractors need: a [`Verifier`], a
+/// [`Multicard`] client and a [`Decisions`] record (all cheap to clone).
 #[derive(Debug, Clone)]
 pub struct CallbackState {
     verifier: Verifier,
     multicard: Multicard,
+    decisions: Decisions,
 }
 
 impl CallbackState {
-    /// State for the callback routes.
+    /// State for the callback routes, with a new, empty [`Decisions`].
     pub fn new(verifier: Verifier, multicard: Multicard) -> Self {
-        Self { verifier, multicard }
+        Self { verifier, multicard, decisions: Decisions::new() }
+    }
+
+    /// The same state with `decisions` as its record (one shared with other
+    /// routes or states, or with another wait limit).
+    pub fn with_decisions(mut self, decisions: Decisions) -> Self {
+        self.decisions = decisions;
+        self
+    }
+
+    /// The decision record.
+    pub fn decisions(&self) -> &Decisions {
+        &self.decisions
     }
 
     /// The verifier.
@@ -298,5 +400,11 @@ impl FromRef<CallbackState> for Verifier {
 impl FromRef<CallbackState> for Multicard {
     fn from_ref(state: &CallbackState) -> Multicard {
         state.multicard.clone()
+    }
+}
+
+impl FromRef<CallbackState> for Decisions {
+    fn from_ref(state: &CallbackState) -> Decisions {
+        state.decisions.clone()
     }
 }

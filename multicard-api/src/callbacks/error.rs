@@ -1,7 +1,17 @@
 //! Why a callback body was refused, or a verifier could not be made.
+//!
+//! No message here carries text from the body: a callback comes from
+//! anyone, and what it says must not reach a log line as it was sent (a
+//! `\r\n` in a field would forge the next line). Fields are named, and what
+//! was sent is described by its JSON type.
 
 /// Why a callback body was refused, or why a [`Verifier`](super::Verifier)
 /// could not be made.
+///
+/// Every refusal of a body is answered HTTP 500 by
+/// [`CallbackReply::rejected`](super::CallbackReply::rejected): Multicard then
+/// holds the payment and may send the callback again, where any other
+/// status would cancel it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CallbackError {
@@ -22,10 +32,11 @@ pub enum CallbackError {
         /// What went wrong, as the HTTP server reported it.
         message: String,
     },
-    /// The body is not JSON.
+    /// The body is not JSON (or not UTF-8).
     #[error("callback body is not JSON: {message}")]
     MalformedJson {
-        /// serde_json's message, with line and column.
+        /// Where the JSON breaks (serde_json's description, with line and
+        /// column; never the text itself).
         message: String,
     },
     /// The body is JSON but not an object.
@@ -37,19 +48,30 @@ pub enum CallbackError {
         /// The field.
         field: &'static str,
     },
-    /// A field has a type the check cannot use.
-    #[error("callback `{field}` is not {expected}")]
+    /// A field the SDK reads is given more than once: which one counts
+    /// would depend on the reader, so none does.
+    #[error("callback gives `{field}` more than once")]
+    DuplicateField {
+        /// The field.
+        field: &'static str,
+    },
+    /// A field has a JSON type the check cannot use.
+    #[error("callback `{field}` is {found}; expected {expected}")]
     WrongType {
         /// The field.
         field: &'static str,
         /// What was expected.
         expected: &'static str,
+        /// What was sent, by its JSON type (never its value).
+        found: &'static str,
     },
-    /// `amount` is not a whole number of tiyin.
-    #[error("callback `amount` {amount} is not a whole number of tiyin")]
+    /// `amount` is signed but is not a whole number of tiyin.
+    #[error("callback `amount` ({found}) {reason}; expected a whole number of tiyin")]
     InvalidAmount {
-        /// The amount as sent.
-        amount: String,
+        /// What was sent, by its JSON type: `"a string"` or `"a number"`.
+        found: &'static str,
+        /// What is wrong with it, in words (never its text).
+        reason: &'static str,
     },
     /// `sign` has the wrong length or is not hexadecimal.
     #[error("callback `sign` has {received_chars} characters; expected {expected_hex_digits} hex digits")]
@@ -63,10 +85,18 @@ pub enum CallbackError {
     /// signed with a secret this verifier does not have.
     #[error("callback signature does not match")]
     SignatureMismatch,
-    /// The signature is right but the payload does not fit its type.
+    /// The success callback does not name exactly one payment: neither
+    /// `uuid` nor `invoice_uuid` is given, or both are and they differ.
+    #[error("callback does not name one payment: {reason}")]
+    AmbiguousPayment {
+        /// Which of the two cases.
+        reason: &'static str,
+    },
+    /// The signature is right (or there is none to check) but the payload
+    /// does not fit its type.
     #[error("callback payload does not fit its type: {message}")]
     Decode {
-        /// What does not fit.
+        /// Which field, and how it does not fit (never its value).
         message: String,
     },
     /// A verifier with no secret.

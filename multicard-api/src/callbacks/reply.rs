@@ -7,8 +7,22 @@ use super::{CallbackError, ConfirmError};
 /// To the success callback, Multicard reads HTTP 200 with
 /// `{"success": true}` as acceptance. HTTP 500 (or no answer in time) holds
 /// the payment (the payer's funds stay blocked) and Multicard may send the
-/// callback again. Any other answer **cancels the payment and refunds the
-/// payer**.
+/// callback again. Any other answer (502, 503 and 504 included) **cancels
+/// the payment and refunds the payer**.
+///
+/// So the SDK answers with exactly two statuses, and a third in one case:
+///
+/// - **200**: [`CallbackReply::Accept`], or
+///   [`CallbackReply::RefuseAndRefund`] to refuse on purpose;
+/// - **500**: anything that cannot be decided now
+///   ([`CallbackReply::RetryLater`]): a body that does not verify (bad
+///   signature, malformed, oversized, cut short, an odd field), a callback
+///   the API could not confirm yet, your own storage down. A forger gains
+///   nothing by a 500; a genuine callback answered 500 (after a secret
+///   rotation, or with a field this SDK does not expect) is held, not
+///   cancelled;
+/// - **403**: only a verified callback that the API itself contradicts
+///   ([`CallbackReply::unconfirmed`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CallbackReply {
@@ -22,11 +36,13 @@ pub enum CallbackReply {
         /// Shown to the payer on the failure page.
         message: String,
     },
-    /// The callback is refused: HTTP 403 for a bad signature or a callback
-    /// the API contradicts, 400 for a malformed or unreadable body, 413 for
-    /// an oversized one. To Multicard any such answer is a refusal too.
+    /// The callback is refused with a status other than 200 and 500: to
+    /// Multicard a refusal that **cancels the payment and refunds the
+    /// payer**. The SDK builds it only with 403, for a verified callback
+    /// that the API contradicts ([`CallbackReply::unconfirmed`]).
     Rejected {
-        /// The HTTP status.
+        /// The HTTP status (a status that is not a valid HTTP status is
+        /// answered 500).
         status: u16,
         /// Why, without secrets.
         message: String,
@@ -59,14 +75,15 @@ impl CallbackReply {
         CallbackReply::RetryLater { message: message.into() }
     }
 
-    /// The answer to a body that failed verification.
+    /// The answer to a body that failed verification, whatever the reason:
+    /// HTTP 500 ([`CallbackReply::RetryLater`]). A forger's answer changes
+    /// nothing at Multicard, while any refusing status to a genuine callback
+    /// that failed here (a rotated secret not yet configured, a field in a
+    /// new shape, a body cut by a proxy) would cancel a real payment; 500
+    /// holds it and lets Multicard send it again. The message says why,
+    /// never quoting the body.
     pub fn rejected(error: &CallbackError) -> Self {
-        let status = match error {
-            CallbackError::SignatureMismatch | CallbackError::BadSignatureFormat { .. } => 403,
-            CallbackError::BodyTooLarge { .. } => 413,
-            _ => 400,
-        };
-        CallbackReply::Rejected { status, message: error.to_string() }
+        CallbackReply::RetryLater { message: format!("the callback was not verified: {error}") }
     }
 
     /// The answer to a verified callback that the API did not confirm.
@@ -76,9 +93,11 @@ impl CallbackReply {
     ///   gets this answer; a genuine callback never should, and if one did,
     ///   cancelling the payment is the safe end for the money.
     /// - Otherwise (the API could not be asked or did not answer usefully,
-    ///   or the payment is not final yet): HTTP 500, so that a genuine
-    ///   payment is held and its callback sent again rather than cancelled
-    ///   because of a passing failure. To a forger the answer means nothing.
+    ///   the payment is not final yet, the amount is neither of the
+    ///   payment's, the payment was refused earlier): HTTP 500, so that a
+    ///   genuine payment is held and its callback sent again rather than
+    ///   cancelled because of a passing failure. To a forger the answer
+    ///   means nothing.
     ///
     /// The message says nothing of what the API answered, so a forger
     /// learns nothing about the payment it named; log the error itself.

@@ -9,7 +9,8 @@
 
 use serde_json::{Value, json};
 
-use super::{success_signature, webhook_signature};
+use super::verify::sign_text;
+use super::webhook_signature;
 use crate::types::StoreId;
 
 /// A production-style card token: 22 mixed-case letters and digits (the
@@ -95,16 +96,14 @@ impl SuccessCallback {
     }
 
     /// The body, with `sign` computed over its `store_id`, `invoice_id` and
-    /// `amount` as they stand (unless `sign` was left out), written in this
-    /// field order whatever JSON map the build uses.
+    /// `amount` as they are written (a string's content, a number's JSON
+    /// text: `"1000.00"` is signed as `1000.00`), unless `sign` was left
+    /// out; written in this field order whatever JSON map the build uses.
     pub fn signed(mut self, secret: &str) -> Vec<u8> {
         let value = |field: &str| self.fields.iter().find(|(name, _)| name == field).map(|(_, v)| v.clone());
-        let sign = success_signature(
-            &plain(&value("store_id").unwrap_or(Value::Null)),
-            &plain(&value("invoice_id").unwrap_or(Value::Null)),
-            amount(&value("amount").unwrap_or(Value::Null)),
-            secret,
-        );
+        let text: String =
+            ["store_id", "invoice_id", "amount"].map(|field| plain(&value(field).unwrap_or(Value::Null))).concat();
+        let sign = sign_text(false, &text, secret);
         if let Some((_, slot)) = self.fields.iter_mut().find(|(name, _)| name == "sign") {
             *slot = Value::String(sign);
         }
@@ -132,32 +131,26 @@ pub fn webhook_body(uuid: &str, invoice_id: &str, amount: i64, status: &str, sec
     .into_bytes()
 }
 
-/// Signs any success-callback JSON object in place (its `sign` is set
-/// from its `store_id`, `invoice_id` and `amount`, which must be plain).
+/// Signs any success-callback JSON object in place: its `sign` is set
+/// from its `store_id`, `invoice_id` and `amount` as they are written (a
+/// string's content, a number's JSON text).
 pub fn sign_success(payload: &mut Value, secret: &str) {
-    let sign = success_signature(
-        &plain(&payload["store_id"]),
-        &plain(&payload["invoice_id"]),
-        amount(&payload["amount"]),
-        secret,
-    );
-    payload["sign"] = Value::String(sign);
+    let text = ["store_id", "invoice_id", "amount"].map(|field| plain(&payload[field])).concat();
+    payload["sign"] = Value::String(sign_text(false, &text, secret));
 }
 
-/// Signs any webhook JSON object in place.
+/// Signs any webhook JSON object in place, from its `uuid`, `invoice_id`
+/// and `amount` as they are written.
 pub fn sign_webhook(payload: &mut Value, secret: &str) {
-    let sign =
-        webhook_signature(&plain(&payload["uuid"]), &plain(&payload["invoice_id"]), amount(&payload["amount"]), secret);
-    payload["sign"] = Value::String(sign);
+    let text = ["uuid", "invoice_id", "amount"].map(|field| plain(&payload[field])).concat();
+    payload["sign"] = Value::String(sign_text(true, &text, secret));
 }
 
+/// A field as it enters the signed text: a string's content, anything else
+/// as its JSON text.
 fn plain(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-fn amount(value: &Value) -> i64 {
-    value.as_i64().or_else(|| value.as_f64().map(|f| f as i64)).unwrap_or_default()
 }

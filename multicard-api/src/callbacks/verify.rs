@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use md5::Md5;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
-use super::{CallbackError, CardBindingCallback, PaymentStatusWebhook, PaymentSuccessCallback};
+use super::raw::{self, Members, SignedFields, canonical_amount};
+use super::{CallbackError, CardBindingCallback, PaymentStatusWebhook, PaymentSuccessCallback, lenient};
 
 /// The largest body a [`Verifier`] reads by default (64 KiB): a callback
 /// is a few hundred bytes.
@@ -114,20 +114,29 @@ impl Verifier {
 
     /// Verifies a payment-success callback (MD5 signature) and decodes it.
     ///
+    /// The signed fields (`store_id`, `invoice_id`, `amount`) are checked
+    /// as sent: a string's content, a number's literal digits (see
+    /// [signed as sent](super#signed-as-sent)). Only then is anything
+    /// converted; the unsigned fields are read leniently (one that does not
+    /// decode is left out), and `uuid` falls back to `invoice_uuid`.
+    ///
     /// `Ok` means the signature is right, not that the callback is true:
     /// its `uuid` is unsigned and digits can move between `invoice_id` and
     /// `amount`. Confirm it with [`confirm_success`](super::confirm_success)
     /// before granting value.
     pub fn verify_success(&self, body: &[u8]) -> Result<PaymentSuccessCallback, CallbackError> {
-        let object = self.verify(body, Scheme::Success)?;
-        decode(object)
+        let members = self.members(body)?;
+        let signed = self.verify(&members, Scheme::Success)?;
+        lenient::success(&members, signed)
     }
 
-    /// Verifies a status-change webhook (SHA-1 signature) and decodes it.
-    /// Its `status` is not signed: see [`confirm_status`](super::confirm_status).
+    /// Verifies a status-change webhook (SHA-1 signature) and decodes it,
+    /// by the same rules as [`Verifier::verify_success`]. Its `status` is
+    /// not signed: see [`confirm_status`](super::confirm_status).
     pub fn verify_webhook(&self, body: &[u8]) -> Result<PaymentStatusWebhook, CallbackError> {
-        let object = self.verify(body, Scheme::Webhook)?;
-        decode(object)
+        let members = self.members(body)?;
+        let signed = self.verify(&members, Scheme::Webhook)?;
+        lenient::webhook(&members, signed)
     }
 
     /// Decodes a card-binding callback. It carries **no signature**: nothing
@@ -135,107 +144,63 @@ impl Verifier {
     /// [`confirm_card_binding`](super::confirm_card_binding) has checked it
     /// against the API.
     pub fn parse_card_binding(&self, body: &[u8]) -> Result<CardBindingCallback, CallbackError> {
-        let object = self.object(body)?;
-        decode(object)
+        self.members(body)?;
+        lenient::card_binding(body)
     }
 
-    fn object(&self, body: &[u8]) -> Result<Map<String, Value>, CallbackError> {
+    fn members<'a>(&self, body: &'a [u8]) -> Result<Members<'a>, CallbackError> {
         if body.len() > self.max_body {
             return Err(CallbackError::BodyTooLarge { size: body.len(), limit: self.max_body });
         }
-        let value: Value =
-            serde_json::from_slice(body).map_err(|e| CallbackError::MalformedJson { message: e.to_string() })?;
-        match value {
-            Value::Object(object) => Ok(object),
-            _ => Err(CallbackError::NotAnObject),
-        }
+        Members::parse(body)
     }
 
-    fn verify(&self, body: &[u8], scheme: Scheme) -> Result<Map<String, Value>, CallbackError> {
-        let mut object = self.object(body)?;
-        let message = signed_message(&object, scheme)?;
-        let received = signature(&object, scheme)?;
-        // Every secret is tried, so the time taken does not tell which one
-        // matched or how close a forgery came.
+    /// Checks the signature over the signed fields as sent, and returns
+    /// them, still unconverted.
+    fn verify<'a>(&self, members: &Members<'a>, scheme: Scheme) -> Result<SignedFields<'a>, CallbackError> {
+        let [first, second, third] = scheme.fields();
+        let fields = SignedFields {
+            first: raw::signed(members, first)?,
+            invoice_id: raw::signed(members, second)?,
+            amount: raw::signed(members, third)?,
+        };
+        let received = signature(members, scheme)?;
+        // The amount as sent, and (as every release so far accepted, and
+        // as the clients in the field sign it) its whole tiyin in plain
+        // digits when they are other text: `"1000.00"` and `1000.0` verify
+        // as signed over `1000.00`/`1000.0` or over `1000`.
+        let prefix = format!("{}{}", fields.first.as_str(), fields.invoice_id.as_str());
+        let mut messages = vec![format!("{prefix}{}", fields.amount.as_str())];
+        if let Ok(digits) = canonical_amount(&fields.amount)
+            && digits != fields.amount.as_str()
+        {
+            messages.push(format!("{prefix}{digits}"));
+        }
+        // Every secret and every form is tried, so the time taken does not
+        // tell which one matched or how close a forgery came.
         let mut matched = subtle::Choice::from(0u8);
         for secret in self.secrets.iter() {
-            let mut input = message.clone().into_bytes();
-            input.extend_from_slice(secret.expose_secret().as_bytes());
-            matched |= scheme.digest(&input).ct_eq(&received);
+            for message in &messages {
+                let mut input = message.clone().into_bytes();
+                input.extend_from_slice(secret.expose_secret().as_bytes());
+                matched |= scheme.digest(&input).ct_eq(&received);
+            }
         }
         if !bool::from(matched) {
             return Err(CallbackError::SignatureMismatch);
         }
-        // The amount as signed, as an integer, so the typed payload reads it.
-        // The store id stays as sent (an integer, or a string: a number or a
-        // store UUID), which is the text that was signed.
-        let amount = canonical_amount(&object)?;
-        object.insert(
-            "amount".into(),
-            Value::from(amount.parse::<i64>().map_err(|_| CallbackError::InvalidAmount { amount })?),
-        );
-        Ok(object)
+        Ok(fields)
     }
 }
 
-/// The string Multicard hashes, before the secret: the signed fields
-/// concatenated with no separator.
-fn signed_message(object: &Map<String, Value>, scheme: Scheme) -> Result<String, CallbackError> {
-    let mut message = String::new();
-    for field in scheme.fields() {
-        let part = match field {
-            "amount" => canonical_amount(object)?,
-            "store_id" => plain(object, "store_id", "an integer or a string")?,
-            "invoice_id" => plain(object, "invoice_id", "a string")?,
-            _ => plain(object, "uuid", "a string")?,
-        };
-        message.push_str(&part);
-    }
-    Ok(message)
-}
-
-/// A string or integer field as it is concatenated: strings as they are,
-/// integers as plain digits (`store_id` comes as either: production sends
-/// an integer even for an invoice created with a store UUID).
-fn plain(object: &Map<String, Value>, field: &'static str, expected: &'static str) -> Result<String, CallbackError> {
-    match object.get(field) {
-        None | Some(Value::Null) => Err(CallbackError::MissingField { field }),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
-        Some(_) => Err(CallbackError::WrongType { field, expected }),
-    }
-}
-
-/// `amount` as the digits Multicard signs: an integer as it is; `1000.0`
-/// or `"1000.00"` as `1000` (as the clients in the field do); anything with
-/// a fraction of a tiyin, a sign or an exponent is refused.
-fn canonical_amount(object: &Map<String, Value>) -> Result<String, CallbackError> {
-    let text = match object.get("amount") {
-        None | Some(Value::Null) => return Err(CallbackError::MissingField { field: "amount" }),
-        Some(Value::Number(n)) if n.is_u64() => return Ok(n.to_string()),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) => s.trim().to_string(),
-        Some(_) => return Err(CallbackError::WrongType { field: "amount", expected: "a number" }),
+fn signature(members: &Members<'_>, scheme: Scheme) -> Result<Vec<u8>, CallbackError> {
+    let raw = members.get("sign")?.ok_or(CallbackError::MissingField { field: "sign" })?;
+    let sign = match raw::json_type(raw) {
+        "a string" => serde_json::from_str::<String>(raw.get())
+            .map_err(|error| CallbackError::MalformedJson { message: format!("`sign`: {error}") })?,
+        found => return Err(CallbackError::WrongType { field: "sign", expected: "a string", found }),
     };
-    let invalid = || CallbackError::InvalidAmount { amount: text.chars().take(32).collect() };
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b == b'0') {
-        return Err(invalid());
-    }
-    let digits = whole.trim_start_matches('0');
-    let digits = if digits.is_empty() { "0" } else { digits };
-    if digits.len() > 18 {
-        return Err(invalid());
-    }
-    Ok(digits.to_string())
-}
-
-fn signature(object: &Map<String, Value>, scheme: Scheme) -> Result<Vec<u8>, CallbackError> {
-    let sign = match object.get("sign") {
-        None | Some(Value::Null) => return Err(CallbackError::MissingField { field: "sign" }),
-        Some(Value::String(s)) => s.trim(),
-        Some(_) => return Err(CallbackError::WrongType { field: "sign", expected: "a string" }),
-    };
+    let sign = sign.trim();
     let bad = || CallbackError::BadSignatureFormat {
         expected_hex_digits: scheme.hex_digits(),
         received_chars: sign.chars().count(),
@@ -255,8 +220,12 @@ fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn decode<T: serde::de::DeserializeOwned>(object: Map<String, Value>) -> Result<T, CallbackError> {
-    serde_json::from_value(Value::Object(object)).map_err(|e| CallbackError::Decode { message: e.to_string() })
+/// The lowercase hex signature of `text` followed by `secret`, by the
+/// success (MD5) or webhook (SHA-1) scheme; for the test helpers, which
+/// sign fields as they write them.
+pub(super) fn sign_text(webhook: bool, text: &str, secret: &str) -> String {
+    let scheme = if webhook { Scheme::Webhook } else { Scheme::Success };
+    hex_encode(&scheme.digest(format!("{text}{secret}").as_bytes()))
 }
 
 /// The lowercase hex signature of a payment-success callback. `store_id`
