@@ -17,7 +17,7 @@ use multicard_api::callbacks::axum::{CallbackState, ConfirmedSuccess};
 use multicard_api::callbacks::testing::SuccessCallback;
 use multicard_api::callbacks::{CallbackError, CallbackReply, Verifier};
 use multicard_api::types::{self, StoreId};
-use multicard_sandbox::Sandbox;
+use multicard_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 use super::SECRET;
@@ -149,7 +149,14 @@ async fn post(url: &str, body: Vec<u8>) -> u16 {
 
 #[tokio::test]
 async fn production_shaped_callbacks_pass_the_confirming_extractor_against_the_sandbox() {
-    let sandbox = Sandbox::start().await.unwrap();
+    // Under every way the sandbox may treat a frozen payment.
+    for frozen in multicard_api_tests::money::frozen_configurations() {
+        production_shaped_callbacks_against(SandboxConfig::default().with_frozen_payments(frozen)).await;
+    }
+}
+
+async fn production_shaped_callbacks_against(config: SandboxConfig) {
+    let sandbox = Sandbox::start_with(config).await.unwrap();
     let multicard = Multicard::new(sandbox.config()).unwrap();
     let received = Received::default();
     let state = CallbackState::new(Verifier::new(sandbox.secret()).unwrap(), multicard.clone());

@@ -9,7 +9,7 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use multicard_api::callbacks::axum::ConfirmedSuccess;
-use multicard_api::callbacks::{CallbackReply, Verifier};
+use multicard_api::callbacks::{CallbackReply, Decisions, Verifier};
 use multicard_api::types::{self, PaymentStatus};
 use multicard_api::{Error, Multicard};
 use multicard_sandbox::{Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
@@ -87,17 +87,33 @@ pub async fn serve(router: axum::Router) -> String {
     url
 }
 
+/// What a [`ConfirmingMerchant`]'s handler decides for a confirmed callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decide {
+    /// Grant the order once (a repeat changes nothing) and accept.
+    Accept,
+    /// Refuse the payment through the extractor: Multicard cancels it and
+    /// refunds the payer.
+    Refuse,
+    /// The merchant's own storage is down: answer 500, decide later.
+    RetryLater,
+}
+
 /// A merchant whose success route takes the SDK's `ConfirmedSuccess`
 /// extractor: the handler runs only for a callback the API confirmed, and
-/// counts its runs and the status the API reported to it.
+/// counts its runs, the status the API reported to it, and the orders it
+/// granted (once per payment).
 #[derive(Clone)]
 pub struct ConfirmingMerchant {
     /// Where the success callback goes.
     pub url: String,
     verifier: Verifier,
     multicard: Multicard,
+    decisions: Decisions,
+    decide: Arc<Mutex<Decide>>,
     runs: Arc<AtomicUsize>,
     seen: Arc<Mutex<Vec<PaymentStatus>>>,
+    granted: Arc<Mutex<Vec<String>>>,
 }
 
 impl FromRef<ConfirmingMerchant> for Verifier {
@@ -112,26 +128,53 @@ impl FromRef<ConfirmingMerchant> for Multicard {
     }
 }
 
-/// The merchant's handler: grants value once per confirmed callback.
+impl FromRef<ConfirmingMerchant> for Decisions {
+    fn from_ref(merchant: &ConfirmingMerchant) -> Decisions {
+        merchant.decisions.clone()
+    }
+}
+
+/// The merchant's handler: grants value once per confirmed payment.
 async fn on_success(State(merchant): State<ConfirmingMerchant>, success: ConfirmedSuccess) -> CallbackReply {
     merchant.runs.fetch_add(1, Ordering::SeqCst);
     merchant.seen.lock().unwrap().push(success.confirmed.current.status.clone());
-    CallbackReply::accept()
+    let decide = *merchant.decide.lock().unwrap();
+    match decide {
+        Decide::Accept => {
+            let key = success.idempotency_key().to_string();
+            let mut granted = merchant.granted.lock().unwrap();
+            if !granted.contains(&key) {
+                granted.push(key);
+            }
+            CallbackReply::accept()
+        }
+        Decide::Refuse => success.refuse_and_refund("Заказ отменён"),
+        Decide::RetryLater => CallbackReply::retry_later("the shop's storage is down"),
+    }
 }
 
 impl ConfirmingMerchant {
-    /// Starts one, confirming callbacks with `multicard`, signed with `secret`.
+    /// Starts one, confirming callbacks with `multicard`, signed with
+    /// `secret`, accepting them.
     pub async fn start(multicard: &Multicard, secret: &str) -> Self {
         let mut merchant = Self {
             url: String::new(),
             verifier: Verifier::new(secret).expect("a secret"),
             multicard: multicard.clone(),
+            decisions: Decisions::new(),
+            decide: Arc::new(Mutex::new(Decide::Accept)),
             runs: Arc::default(),
             seen: Arc::default(),
+            granted: Arc::default(),
         };
         let route = axum::Router::new().route("/success", axum::routing::post(on_success)).with_state(merchant.clone());
         merchant.url = format!("{}/success", serve(route).await);
         merchant
+    }
+
+    /// From now on, decides `decide`.
+    pub fn decide(&self, decide: Decide) {
+        *self.decide.lock().unwrap() = decide;
     }
 
     /// How many times the handler ran (callbacks the API confirmed).
@@ -142,6 +185,11 @@ impl ConfirmingMerchant {
     /// The statuses the API reported to the handler, one per run.
     pub fn seen(&self) -> Vec<PaymentStatus> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// The payments whose order was granted, each once.
+    pub fn granted(&self) -> Vec<String> {
+        self.granted.lock().unwrap().clone()
     }
 }
 
