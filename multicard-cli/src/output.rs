@@ -234,7 +234,7 @@ mod tests {
         let mut out = Vec::new();
         print_value(&mut out, Format::Table, &forged).unwrap();
         let mut rows = Rows::new(Format::Table);
-        rows.write_page(&mut out, &[forged.clone()]).unwrap();
+        rows.write_page(&mut out, std::slice::from_ref(&forged)).unwrap();
         let mut json_out = Vec::new();
         print_value(&mut json_out, Format::Json, &json!({"x": "a\u{9b}b\u{2066}"})).unwrap();
         out.extend_from_slice(&json_out);

@@ -92,11 +92,11 @@ async fn a_delivery_whose_answer_was_lost_after_the_order_was_granted() {
         sandbox.inject_delivery(DeliveryFault::TimedOut, 1);
         let (uuid, _) = paid(&multicard, &token, 13_000, Some(&merchant.url)).await;
         sandbox.advance(Duration::ZERO).await;
-        assert_eq!(merchant.granted(), [uuid.clone()], "{frozen:?}: the merchant granted the order");
+        assert_eq!(merchant.granted(), vec![uuid.clone()], "{frozen:?}: the merchant granted the order");
         assert_eq!(payment(&multicard, &uuid).await.status, PaymentStatus::Billing, "{frozen:?}: Multicard froze it");
         sandbox.advance(DAY).await;
         let status = payment(&multicard, &uuid).await.status;
-        assert_eq!(merchant.granted(), [uuid.clone()], "{frozen:?}: never granted twice");
+        assert_eq!(merchant.granted(), vec![uuid.clone()], "{frozen:?}: never granted twice");
         let expected = match frozen {
             FrozenPayments::NeverResent => PaymentStatus::Billing,
             FrozenPayments::Resent { .. } => PaymentStatus::Success,
