@@ -151,6 +151,7 @@ mod error;
 mod lenient;
 mod raw;
 mod reply;
+mod source;
 pub mod testing;
 mod verify;
 
@@ -163,6 +164,7 @@ pub use confirm::{ConfirmError, Confirmed, Outcome, confirm_card_binding, confir
 pub use decisions::Decisions;
 pub use error::CallbackError;
 pub use reply::CallbackReply;
+pub use source::SourceCheck;
 pub use verify::{DEFAULT_MAX_BODY, Verifier, success_signature, webhook_signature};
 
 impl PaymentSuccessCallback {

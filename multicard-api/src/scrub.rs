@@ -100,7 +100,9 @@ pub(crate) fn is_unsafe_char(c: char) -> bool {
     )
 }
 
-/// `text` with every character [`is_unsafe_char`] names written as
+/// `text` with every C0 and C1 control character, DEL, text-reordering mark
+/// (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) and invisible character
+/// (U+200B–U+200D, U+FEFF) written as
 /// `\u{…}` (a line break in a vendor's message becomes `\u{a}`), so that
 /// text from the wire can neither forge a log line, move a terminal's
 /// cursor, clear its screen, hide a link nor reorder what is read.

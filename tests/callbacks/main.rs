@@ -15,6 +15,7 @@ mod extractors;
 mod lenient;
 mod production;
 mod signatures;
+mod source;
 
 use serde_json::{Value, json};
 
