@@ -30,8 +30,8 @@
 //! | body over the verifier's limit (announced or read), cut short, not JSON, a signed field missing, doubled or of an odd type, no single payment `uuid` | 500 | hold the payment, send the callback again |
 //! | signature (bad or malformed) | 500 | hold, send again |
 //! | another delivery of the same payment still being handled after the wait limit ([`Decisions::with_wait_limit`]) | 500 | hold, send again |
-//! | the API could not confirm it (unreachable, timed out, an error answer, the payment not final yet, an amount that is neither its `payment_amount` nor its `total_amount`, a payment refused earlier) | 500 | hold, send again |
-//! | the API contradicts the callback (the invoice id or store differ, the payment failed or was reverted) | 403 | cancel and refund |
+//! | the API could not confirm it (unreachable, timed out, an error answer, the payment not final yet (`error` included: it has been seen to turn `success`), an amount that is neither its `payment_amount` nor its `total_amount`, a payment refused earlier) | 500 | hold, send again |
+//! | the API contradicts the callback (the invoice id or store differ, the payment was reverted) | 403 | cancel and refund |
 //!
 //! A signature that does not verify is answered 500, not 403: after a
 //! secret rotation that is not configured yet, a genuine callback would
