@@ -29,7 +29,8 @@
 //!   that failed a check (a rotated secret, a field in a new shape) would
 //!   cancel a real payment;
 //! - 403 only for a verified callback the API itself contradicts (another
-//!   invoice or store, a payment that failed or was reverted):
+//!   invoice or store, a payment that was reverted; `error` is held, as it
+//!   has been seen to turn `success`):
 //!   [`CallbackReply::unconfirmed`].
 //!
 //! **A proxy or load balancer in front of the callback URL must answer 500

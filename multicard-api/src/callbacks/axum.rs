@@ -31,8 +31,8 @@
 //! | signature (bad or malformed) | 500 | hold, send again |
 //! | the sender's address, when the verifier has a [`SourceCheck`](super::SourceCheck) (not allowed, or the sender cannot be told: serve with `into_make_service_with_connect_info::<SocketAddr>()`) | 500 | hold, send again |
 //! | another delivery of the same payment still being handled after the wait limit ([`Decisions::with_wait_limit`]) | 500 | hold, send again |
-//! | the API could not confirm it (unreachable, timed out, an error answer, the payment not final yet, an amount that is neither its `payment_amount` nor its `total_amount`, a payment refused earlier) | 500 | hold, send again |
-//! | the API contradicts the callback (the invoice id or store differ, the payment failed or was reverted) | 403 | cancel and refund |
+//! | the API could not confirm it (unreachable, timed out, an error answer, the payment not final yet (`error` included: it has been seen to turn `success`), an amount that is neither its `payment_amount` nor its `total_amount`, a payment refused earlier) | 500 | hold, send again |
+//! | the API contradicts the callback (the invoice id or store differ, the payment was reverted) | 403 | cancel and refund |
 //!
 //! A signature that does not verify is answered 500, not 403: after a
 //! secret rotation that is not configured yet, a genuine callback would
