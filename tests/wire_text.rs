@@ -76,3 +76,40 @@ async fn a_hostile_error_answer_reaches_neither_the_error_nor_the_log_raw() {
     assert!(!acts_on_a_terminal(&log), "{log:?}");
     assert!(!log.contains("\n2026-12-06T10:00:00Z"), "no forged line: {log}");
 }
+
+#[test]
+fn line_separators_and_every_invisible_or_reordering_mark_are_escaped_too() {
+    // U+2028/U+2029 end a line for many log viewers and editors; U+061C is a
+    // text-reordering mark like U+200F; U+2060-U+2064, U+206A-U+206F,
+    // U+180E, U+FFF9-U+FFFB and the tag characters U+E0000-U+E007F are
+    // invisible (tags carry whole hidden texts).
+    let hidden = [
+        '\u{2028}',
+        '\u{2029}',
+        '\u{61c}',
+        '\u{2060}',
+        '\u{2064}',
+        '\u{206a}',
+        '\u{206f}',
+        '\u{180e}',
+        '\u{fff9}',
+        '\u{fffb}',
+        '\u{e0001}',
+        '\u{e0041}',
+        '\u{e007f}',
+    ];
+    for c in hidden {
+        let text = format!("ok{c}2026-12-06T10:00:00Z  INFO multicard: payment accepted");
+        let error = Error::Api {
+            operation: "refund_payment",
+            status: 400,
+            code: ErrorCode::ErrorFields,
+            details: text.clone(),
+        };
+        let shown = error.to_string();
+        assert!(!shown.contains(c), "U+{:04X} reaches the error's text: {shown:?}", c as u32);
+        assert!(shown.contains(&format!("\\u{{{:x}}}", c as u32)), "escaped, not dropped: {shown}");
+        let status = PaymentStatus::from(text.as_str()).to_string();
+        assert!(!status.contains(c), "U+{:04X} reaches the status's text: {status:?}", c as u32);
+    }
+}

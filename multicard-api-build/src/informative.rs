@@ -29,6 +29,7 @@ use quote::{ToTokens, format_ident, quote};
 use syn::{Item, parse_quote};
 
 use crate::extensions::{EXACT_FIELDS, INFORMATIVE_FIELDS};
+use crate::types_module;
 
 /// The informative fields of each schema: schema name to field names.
 pub fn fields(spec: &OpenAPI) -> Result<BTreeMap<String, Vec<String>>, String> {
@@ -60,15 +61,7 @@ fn listed(spec: &OpenAPI, key: &str) -> Result<BTreeMap<String, Vec<String>>, St
 /// code does not have: a generator upgrade that renames things must not
 /// silently make an answer strict again.
 pub fn mark(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) -> Result<usize, String> {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("the generated code has no `types` module")?;
-    let items = &mut types.1;
+    let items = types_module::items(file)?;
     let structs: std::collections::BTreeSet<String> = items
         .iter()
         .filter_map(|item| match item {
@@ -78,21 +71,12 @@ pub fn mark(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) -> Res
         .collect();
     let mut readers = Vec::new();
     for (schema, fields) in wanted {
-        let strukt = items
-            .iter_mut()
-            .find_map(|item| match item {
-                Item::Struct(s) if s.ident == schema => Some(s),
-                _ => None,
-            })
+        let strukt = types_module::find_struct(items, schema)
             .ok_or_else(|| format!("schema `{schema}` has informative fields but no generated struct"))?;
         for field in fields {
-            let member = strukt
-                .fields
-                .iter_mut()
-                .find(|f| f.ident.as_ref().is_some_and(|i| i == field || *i == format!("{field}_")))
-                .ok_or_else(|| {
-                    format!("`{schema}.{field}` is informative but the generated struct has no such field")
-                })?;
+            let member = types_module::field_of(strukt, field).ok_or_else(|| {
+                format!("`{schema}.{field}` is informative but the generated struct has no such field")
+            })?;
             let optional =
                 member.ty.to_token_stream().to_string().replace(' ', "").starts_with("::std::option::Option<");
             if !optional {
@@ -141,29 +125,13 @@ pub fn mark_exact(file: &mut syn::File, wanted: &BTreeMap<String, Vec<String>>) 
     if wanted.is_empty() {
         return Ok(0);
     }
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("the generated code has no `types` module")?;
-    let items = &mut types.1;
+    let items = types_module::items(file)?;
     let mut readers = Vec::new();
     for (schema, fields) in wanted {
-        let strukt = items
-            .iter_mut()
-            .find_map(|item| match item {
-                Item::Struct(s) if s.ident == schema => Some(s),
-                _ => None,
-            })
+        let strukt = types_module::find_struct(items, schema)
             .ok_or_else(|| format!("schema `{schema}` has exact fields but no generated struct"))?;
         for field in fields {
-            let member = strukt
-                .fields
-                .iter_mut()
-                .find(|f| f.ident.as_ref().is_some_and(|i| i == field || *i == format!("{field}_")))
+            let member = types_module::field_of(strukt, field)
                 .ok_or_else(|| format!("`{schema}.{field}` is exact but the generated struct has no such field"))?;
             let inner =
                 option_inner(&member.ty).ok_or_else(|| format!("`{schema}.{field}` is exact but not an `Option`"))?;

@@ -53,6 +53,7 @@ mod prune;
 pub mod redact;
 pub mod sdk_defaults;
 mod spec;
+mod types_module;
 
 pub use cli::{cli_group, cli_verb, generate_cli};
 pub use client::{DATETIME_TYPE, ENUMS_MODULE, INNER_TYPE, generate_code};

@@ -19,16 +19,9 @@ use syn::{Fields, Item, parse_quote};
 /// how many it marked; fails when there is no `types` module, so a
 /// generator upgrade that moves the types cannot silently drop the marker.
 pub fn mark(file: &mut syn::File) -> Result<usize, String> {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("the generated code has no `types` module")?;
+    let items = crate::types_module::items(file)?;
     let mut marked = 0;
-    for item in types.1.iter_mut() {
+    for item in items.iter_mut() {
         let Item::Struct(strukt) = item else { continue };
         if !matches!(strukt.fields, Fields::Named(_)) {
             continue;

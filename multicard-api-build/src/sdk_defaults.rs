@@ -25,9 +25,10 @@ use heck::ToSnakeCase;
 use openapiv3::OpenAPI;
 use quote::{ToTokens, format_ident, quote};
 use serde_json::Value;
-use syn::{Expr, Fields, ImplItem, Item, ItemStruct, parse_quote};
+use syn::{Expr, ImplItem, Item, parse_quote};
 
 use crate::extensions::SDK_DEFAULT;
+use crate::types_module::{self, field_of, find_struct};
 
 /// The marked properties: (schema, property) to the value the SDK sends.
 pub fn defaults(spec: &OpenAPI) -> Result<BTreeMap<(String, String), bool>, String> {
@@ -102,15 +103,7 @@ pub fn apply(file: &mut syn::File, wanted: &BTreeMap<(String, String), bool>) ->
     if wanted.is_empty() {
         return Ok(0);
     }
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("the generated code has no `types` module")?;
-    let items = &mut types.1;
+    let items = types_module::items(file)?;
     let mut functions = Vec::new();
     for ((schema, field), value) in wanted {
         let function = format_ident!("{}__{}", schema.to_snake_case(), field);
@@ -147,18 +140,6 @@ pub fn apply(file: &mut syn::File, wanted: &BTreeMap<(String, String), bool>) ->
         }
     });
     Ok(count)
-}
-
-fn find_struct<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut ItemStruct> {
-    items.iter_mut().find_map(|item| match item {
-        Item::Struct(s) if s.ident == name => Some(s),
-        _ => None,
-    })
-}
-
-fn field_of<'a>(strukt: &'a mut ItemStruct, field: &str) -> Option<&'a mut syn::Field> {
-    let Fields::Named(fields) = &mut strukt.fields else { return None };
-    fields.named.iter_mut().find(|f| f.ident.as_ref().is_some_and(|i| i == field || *i == format!("{field}_")))
 }
 
 fn option_bool() -> String {

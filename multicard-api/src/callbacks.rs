@@ -29,7 +29,8 @@
 //!   that failed a check (a rotated secret, a field in a new shape) would
 //!   cancel a real payment;
 //! - 403 only for a verified callback the API itself contradicts (another
-//!   invoice or store, a payment that failed or was reverted):
+//!   invoice or store, a payment that was reverted; `error` is held, as it
+//!   has been seen to turn `success`):
 //!   [`CallbackReply::unconfirmed`].
 //!
 //! **A proxy or load balancer in front of the callback URL must answer 500
@@ -151,6 +152,7 @@ mod error;
 mod lenient;
 mod raw;
 mod reply;
+mod source;
 pub mod testing;
 mod verify;
 
@@ -163,6 +165,7 @@ pub use confirm::{ConfirmError, Confirmed, Outcome, confirm_card_binding, confir
 pub use decisions::Decisions;
 pub use error::CallbackError;
 pub use reply::CallbackReply;
+pub use source::SourceCheck;
 pub use verify::{DEFAULT_MAX_BODY, Verifier, success_signature, webhook_signature};
 
 impl PaymentSuccessCallback {

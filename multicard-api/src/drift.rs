@@ -241,14 +241,19 @@ fn shown(path: &str) -> String {
         .map(|segment| {
             let name = segment.trim_end_matches("[]");
             let arrays = &segment[name.len()..];
-            let is_name = !name.is_empty()
-                && name.len() <= 64
-                && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if is_name { segment.to_string() } else { format!("<key>{arrays}") }
+            if is_field_name(name) { segment.to_string() } else { format!("<key>{arrays}") }
         })
         .collect();
     crate::scrub::mask_pans(&segments.join(".")).into_owned()
+}
+
+/// Whether a key looks like a field name: an identifier of at most 64
+/// characters. Any other key is data, shown as `<key>`.
+fn is_field_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The most distinct paths noted for one unknown value (arrays are one
@@ -354,7 +359,12 @@ impl<'de> serde::de::Visitor<'de> for KeyOnto<'_> {
         if self.parent > 0 {
             self.path.push('.');
         }
-        self.path.push_str(key);
+        // A key that is data becomes `<key>` here, as `shown` would show it:
+        // the path then holds at most 64 characters a level (and serde_json
+        // reads at most 128 levels), whatever length the keys have, so
+        // neither the paths kept nor the comparisons with them grow with
+        // the body.
+        self.path.push_str(if is_field_name(key) { key } else { "<key>" });
         Ok(())
     }
 }
@@ -414,6 +424,26 @@ mod tests {
         assert!(findings.len() <= MAX_PER_ANSWER + 1, "{} findings", findings.len());
         let paths: BTreeSet<&str> = findings.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths.into_iter().collect::<Vec<_>>(), ["data.list[].ps", "data.list[].status"]);
+    }
+
+    #[test]
+    fn a_huge_key_keeps_the_walk_and_its_paths_bounded() {
+        // One key of 1 MiB over 2,000 rows that all hold the unknown value:
+        // each row compares the path being read with those kept, so a path
+        // as long as the key made the walk quadratic (2,000 x 1 MiB) and
+        // kept up to 256 copies of it.
+        let key = "k".repeat(1 << 20);
+        let rows: Vec<&str> = vec!["paused"; 2_000];
+        let body = serde_json::to_vec(&serde_json::json!({"data": {key: rows, "status": "paused"}})).unwrap();
+        let wanted = BTreeSet::from(["paused"]);
+        let mut found = BTreeMap::new();
+        let mut walk = Walk { wanted: &wanted, here: String::new(), found: &mut found };
+        serde::de::DeserializeSeed::deserialize(&mut walk, &mut serde_json::Deserializer::from_slice(&body)).unwrap();
+        assert!(walk.here.capacity() <= 4_096, "the path being read reached {} bytes", walk.here.capacity());
+        let kept: usize = found.values().flatten().map(String::len).sum();
+        assert!(kept <= 4_096, "{kept} bytes of paths kept");
+        let paths: Vec<&String> = found["paused"].iter().collect();
+        assert_eq!(paths, ["data.<key>[]", "data.status"]);
     }
 
     #[test]

@@ -85,22 +85,32 @@ pub(crate) fn mask_pans(text: &str) -> Cow<'_, str> {
 }
 
 /// Whether `c` must not reach a terminal or a log as it is: C0 and C1
-/// control characters, DEL, the marks that reorder text (U+200E, U+200F,
-/// U+202A–U+202E, U+2066–U+2069) and the invisible ones that hide a
-/// difference (U+200B–U+200D, U+FEFF).
+/// control characters, DEL, the line and paragraph separators (U+2028,
+/// U+2029: a line break to many log viewers), the marks that reorder text
+/// (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) and the invisible
+/// ones that hide a difference or a text (U+180E, U+200B–U+200D,
+/// U+2060–U+2064, U+206A–U+206F, U+FEFF, U+FFF9–U+FFFB, the tags
+/// U+E0000–U+E007F).
 pub(crate) fn is_unsafe_char(c: char) -> bool {
     matches!(
         c,
         '\u{0}'..='\u{1f}'
             | '\u{7f}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{180e}'
             | '\u{200b}'..='\u{200f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
             | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{e0000}'..='\u{e007f}'
     )
 }
 
-/// `text` with every character [`is_unsafe_char`] names written as
+/// `text` with every C0 and C1 control character, DEL, text-reordering mark
+/// (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) and invisible character
+/// (U+200B–U+200D, U+FEFF) written as
 /// `\u{…}` (a line break in a vendor's message becomes `\u{a}`), so that
 /// text from the wire can neither forge a log line, move a terminal's
 /// cursor, clear its screen, hide a link nor reorder what is read.

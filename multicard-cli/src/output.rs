@@ -93,8 +93,10 @@ fn json_for_terminal(text: String) -> String {
         if acts(c) {
             // Outside strings JSON holds only ASCII punctuation, digits,
             // letters and white space, so every such character is inside a string, where
-            // `\uXXXX` means the same character (all of them are in the BMP).
-            out.push_str(&format!("\\u{:04x}", c as u32));
+            // `\uXXXX` means the same character (a surrogate pair beyond the BMP).
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
         } else {
             out.push(c);
         }
@@ -244,5 +246,18 @@ mod tests {
         assert!(text.contains("\\u{1b}[2J") && text.contains("\\u009b"), "{text}");
         let json: Value = serde_json::from_slice(&json_out).unwrap();
         assert_eq!(json["x"], "a\u{9b}b\u{2066}", "the JSON still means the same");
+    }
+
+    #[test]
+    fn json_escapes_beyond_the_first_plane_as_surrogate_pairs() {
+        // A tag character (U+E0041) hides text; written `\ue0041` it would
+        // be read back as U+E004 and a `1`.
+        let mut out = Vec::new();
+        print_value(&mut out, Format::Json, &json!({"x": "a\u{e0041}b\u{2028}c"})).unwrap();
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert!(!text.contains('\u{e0041}') && !text.contains('\u{2028}'), "{text:?}");
+        assert!(text.contains("\\udb40\\udc41"), "{text}");
+        let json: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(json["x"], "a\u{e0041}b\u{2028}c", "the JSON still means the same");
     }
 }

@@ -338,3 +338,20 @@ fn the_decision_record_is_shared_by_its_clones() {
     shared.record_refusal(UUID);
     assert!(decisions.is_refused(UUID) && !decisions.is_refused(OTHER));
 }
+
+#[tokio::test]
+async fn a_genuine_callback_while_the_payment_reads_error_is_held_not_cancelled() {
+    // `error` has been seen to turn `success` (settle waits a quiet period
+    // before it believes one). A genuine success callback that meets such an
+    // `error` must be held (500, sent again), not refused (403, which makes
+    // Multicard cancel the payment), nor recorded as refused, which would
+    // block the payment's callback for good once it reads `success`.
+    let api = api(UUID, &[payment(UUID, "error"), payment(UUID, "success")]).await;
+    let state = state(&api);
+    let decisions = state.decisions().clone();
+    let (url, seen) = merchant(state, None).await;
+    assert_eq!(post(&format!("{url}/success"), genuine(UUID, 150000)).await.0, 500);
+    assert!(!decisions.is_refused(UUID), "no refusal is recorded for an `error` that may pass");
+    assert_eq!(post(&format!("{url}/success"), genuine(UUID, 150000)).await, (200, json!({"success": true})));
+    assert_eq!(*seen.outcomes.lock().unwrap(), [Outcome::Agreed]);
+}

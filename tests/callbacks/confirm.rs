@@ -24,8 +24,9 @@ async fn confirm_success_checks_the_callback_against_the_payment() {
         (payment_json(100, "order-42", "success"), Some("amount differs")),
         (payment_json(150000, "order-43", "success"), Some("invoice_id")),
         (payment_json(150000, "order-42", "revert"), Some("status")),
-        (payment_json(150000, "order-42", "error"), Some("status")),
-        // Not final: neither a success nor a contradiction.
+        // Not final: neither a success nor a contradiction (`error` has
+        // been seen to turn `success`).
+        (payment_json(150000, "order-42", "error"), Some("not final")),
         (payment_json(150000, "order-42", "draft"), Some("not final")),
         (payment_json(150000, "order-42", "progress"), Some("not final")),
         (payment_json(150000, "order-42", "a-new-status"), Some("not final")),

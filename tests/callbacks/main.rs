@@ -17,6 +17,7 @@ mod lenient;
 mod production;
 mod sandbox_matrix;
 mod signatures;
+mod source;
 
 use serde_json::{Value, json};
 

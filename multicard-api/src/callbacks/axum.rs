@@ -29,9 +29,10 @@
 //! |---|---|---|
 //! | body over the verifier's limit (announced or read), cut short, not JSON, a signed field missing, doubled or of an odd type, no single payment `uuid` | 500 | hold the payment, send the callback again |
 //! | signature (bad or malformed) | 500 | hold, send again |
+//! | the sender's address, when the verifier has a [`SourceCheck`](super::SourceCheck) (not allowed, or the sender cannot be told: serve with `into_make_service_with_connect_info::<SocketAddr>()`) | 500 | hold, send again |
 //! | another delivery of the same payment still being handled after the wait limit ([`Decisions::with_wait_limit`]) | 500 | hold, send again |
-//! | the API could not confirm it (unreachable, timed out, an error answer, the payment not final yet, an amount that is neither its `payment_amount` nor its `total_amount`, a payment refused earlier) | 500 | hold, send again |
-//! | the API contradicts the callback (the invoice id or store differ, the payment failed or was reverted) | 403 | cancel and refund |
+//! | the API could not confirm it (unreachable, timed out, an error answer, the payment not final yet (`error` included: it has been seen to turn `success`), an amount that is neither its `payment_amount` nor its `total_amount`, a payment refused earlier) | 500 | hold, send again |
+//! | the API contradicts the callback (the invoice id or store differ, the payment was reverted) | 403 | cancel and refund |
 //!
 //! A signature that does not verify is answered 500, not 403: after a
 //! secret rotation that is not configured yet, a genuine callback would
@@ -95,7 +96,9 @@
 //! # Ok(()) }
 //! ```
 
-use axum::extract::{FromRef, FromRequest, Request};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRef, FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -137,6 +140,29 @@ impl IntoResponse for Rejection {
 /// quote the body.
 fn unverified(error: &CallbackError) {
     tracing::error!(target: "multicard::callbacks", error = %error, "callback not verified; answered 500");
+}
+
+/// Applies the verifier's source check, if any, to `request`: its TCP peer
+/// (from axum's `ConnectInfo`) and its `X-Forwarded-For` values.
+fn check_source(verifier: &Verifier, request: &Request) -> Result<(), CallbackError> {
+    if verifier.source_check().is_none() {
+        return Ok(());
+    }
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| address.ip()).ok_or(
+        CallbackError::SourceUnknown {
+            reason: "the server gives no peer address: serve the router with \
+                     into_make_service_with_connect_info::<SocketAddr>()",
+        },
+    )?;
+    // A header value that is not text cannot name an address: kept as an
+    // entry that fails to parse, so it is never skipped over.
+    let forwarded: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|value| value.to_str().unwrap_or("<not text>"))
+        .collect();
+    verifier.check_source(peer, &forwarded)
 }
 
 /// Reads the body as it streams in, stopping as soon as it passes `limit`
@@ -213,6 +239,7 @@ macro_rules! extractor {
 
             async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
                 let verifier = Verifier::from_ref(state);
+                check_source(&verifier, &request).map_err(Rejection)?;
                 let bytes = read_body(request, verifier.max_body()).await.map_err(Rejection)?;
                 verifier.$check(&bytes).map($extractor).map_err(Rejection)
             }
@@ -340,6 +367,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Verifier::from_ref(state);
+        check_source(&verifier, &request).map_err(ConfirmRejection::Unverified)?;
         let bytes = read_body(request, verifier.max_body()).await.map_err(ConfirmRejection::Unverified)?;
         let callback = verifier.verify_success(&bytes).map_err(ConfirmRejection::Unverified)?;
         let decisions = Decisions::from_ref(state);

@@ -46,8 +46,9 @@ pub enum ConfirmError {
         total_amount: Option<i64>,
     },
     /// The payment agrees with the callback on every field checked, but its
-    /// status is not final yet (`draft`, `progress`, `billing`, `hold`, or
-    /// a status this SDK does not know): neither a success to grant nor a
+    /// status is not final yet (`draft`, `progress`, `billing`, `hold`,
+    /// `error`, which has been seen to turn `success`, or a status this SDK
+    /// does not know): neither a success to grant nor a
     /// failure to refuse. Ask again later. (`billing` is accepted in one
     /// place only: [`Decisions::confirm_success`](super::Decisions::confirm_success).)
     #[error("the payment is not final yet (status {status}); the callback cannot be confirmed now")]
@@ -75,7 +76,7 @@ pub enum ConfirmError {
 impl ConfirmError {
     /// Whether the API contradicts the callback ([`ConfirmError::Mismatch`]):
     /// the payment its `uuid` names differs on a field, or has ended
-    /// (`error`, `revert`) rather than succeeded. Such a callback is forged,
+    /// (`revert`) rather than succeeded. Such a callback is forged,
     /// altered, or about a payment that did not succeed: refuse it.
     ///
     /// `false` means the callback could not be confirmed *yet*: the API
@@ -226,7 +227,9 @@ fn same_store(callback: &StoreId, payment: &PaymentModel) -> Result<bool, Confir
 /// Checking the invoice id and store against the API is what undoes a
 /// forgery that moves digits between the signed fields (the signature
 /// cannot tell); a difference there, or a payment that ended otherwise
-/// (`error`, `revert`), is a [`ConfirmError::Mismatch`]: a contradiction.
+/// (`revert`), is a [`ConfirmError::Mismatch`]: a contradiction. A payment
+/// that reads `error` is [`ConfirmError::NotFinal`] (held, 500): `error`
+/// has been seen to turn `success`, and a 403 would cancel the payment.
 /// The store id may come as an integer (what production sends) or a string
 /// (a number or a store UUID); it is compared with the payment's store when
 /// the payment names one, and listed in [`Confirmed::confirmed`] only then.
@@ -254,7 +257,10 @@ pub(super) async fn success(
 ) -> Result<Confirmed<PaymentModel>, ConfirmError> {
     let payment = read_payment(multicard, &callback.uuid, &callback.invoice_id).await?;
     let store_confirmed = same_store(&callback.store_id, &payment)?;
-    if matches!(payment.status, PaymentStatus::Error | PaymentStatus::Revert) {
+    // `revert` contradicts a success callback. `error` does not yet: it has
+    // been seen to turn `success` (settle waits a quiet period before it
+    // believes one), and a 403 would cancel the payment; it is not final.
+    if payment.status == PaymentStatus::Revert {
         return Err(mismatch("status", "success", &payment.status));
     }
     amount_agrees(callback.amount, &payment)?;

@@ -94,8 +94,9 @@ impl Decisions {
     ///   refusal of it is recorded. This is the one place where `billing`
     ///   is accepted;
     /// - a contradiction on the payment's status (the payment the callback
-    ///   names, with its store, invoice id and amount, failed or was
-    ///   reverted) is recorded as a refusal of that payment: the answer to
+    ///   names, with its store, invoice id and amount, was reverted; one
+    ///   that reads `error` is not final, as `error` has been seen to turn
+    ///   `success`) is recorded as a refusal of that payment: the answer to
     ///   it (HTTP 403) makes Multicard cancel it, were the callback genuine.
     ///   A contradiction on a field that names the payment (`uuid`,
     ///   `invoice_id`, `store_id`) is not recorded: it shows that the

@@ -99,6 +99,34 @@ pub enum CallbackError {
         /// Which field, and how it does not fit (never its value).
         message: String,
     },
+    /// The callback came from an address the
+    /// [`SourceCheck`](super::SourceCheck) does not allow.
+    #[error("callback sent from {sender}, which is not an allowed address")]
+    SourceNotAllowed {
+        /// Who sent it (the TCP peer, or the forwarded hop a trusted proxy
+        /// named).
+        sender: std::net::IpAddr,
+    },
+    /// A [`SourceCheck`](super::SourceCheck) is configured but the sender
+    /// could not be told.
+    #[error("callback sender unknown: {reason}")]
+    SourceUnknown {
+        /// Why.
+        reason: &'static str,
+    },
+    /// An address list of a [`SourceCheck`](super::SourceCheck) holds an
+    /// entry that is neither an address nor a network.
+    #[error("{list} #{position} is not an IP address or network")]
+    InvalidAddress {
+        /// Which list.
+        list: &'static str,
+        /// The entry's position.
+        position: usize,
+    },
+    /// A [`SourceCheck`](super::SourceCheck) with no allowed address, which
+    /// would refuse every callback.
+    #[error("a source check needs at least one allowed address")]
+    NoAddress,
     /// A verifier with no secret.
     #[error("a callback verifier needs at least one secret")]
     NoSecret,

@@ -2,6 +2,7 @@
 //! against one or several secrets.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use md5::Md5;
@@ -10,7 +11,7 @@ use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
 use super::raw::{self, Members, SignedFields, canonical_amount};
-use super::{CallbackError, CardBindingCallback, PaymentStatusWebhook, PaymentSuccessCallback, lenient};
+use super::{CallbackError, CardBindingCallback, PaymentStatusWebhook, PaymentSuccessCallback, SourceCheck, lenient};
 
 /// The largest body a [`Verifier`] reads by default (64 KiB): a callback
 /// is a few hundred bytes.
@@ -25,11 +26,16 @@ pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 pub struct Verifier {
     secrets: Arc<[SecretString]>,
     max_body: usize,
+    source: Option<SourceCheck>,
 }
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Verifier").field("secrets", &self.secrets.len()).field("max_body", &self.max_body).finish()
+        f.debug_struct("Verifier")
+            .field("secrets", &self.secrets.len())
+            .field("max_body", &self.max_body)
+            .field("source", &self.source)
+            .finish()
     }
 }
 
@@ -98,7 +104,7 @@ impl Verifier {
         if kept.is_empty() {
             return Err(CallbackError::NoSecret);
         }
-        Ok(Self { secrets: kept.into(), max_body: DEFAULT_MAX_BODY })
+        Ok(Self { secrets: kept.into(), max_body: DEFAULT_MAX_BODY, source: None })
     }
 
     /// Refuse bodies larger than `limit` bytes.
@@ -110,6 +116,35 @@ impl Verifier {
     /// The largest body this verifier reads.
     pub fn max_body(&self) -> usize {
         self.max_body
+    }
+
+    /// Also check where callbacks come from (off by default; see
+    /// [`SourceCheck`]). The signature is still checked: the address is an
+    /// addition, never a replacement. The axum extractors apply it before
+    /// reading the body and need the peer's address
+    /// (`into_make_service_with_connect_info::<SocketAddr>()`).
+    pub fn with_source_check(mut self, check: SourceCheck) -> Self {
+        self.source = Some(check);
+        self
+    }
+
+    /// The source check, if one is configured.
+    pub fn source_check(&self) -> Option<&SourceCheck> {
+        self.source.as_ref()
+    }
+
+    /// Checks the sender of a callback against the configured
+    /// [`SourceCheck`]: `peer` is the TCP peer, `forwarded_for` the values of
+    /// its `X-Forwarded-For` headers in the order received. `Ok` when no
+    /// check is configured. For a callback that fails it, answer
+    /// [`CallbackReply::rejected`](super::CallbackReply::rejected) (500):
+    /// never a 4xx, which would cancel a genuine payment sent from an
+    /// address the list does not have yet.
+    pub fn check_source(&self, peer: IpAddr, forwarded_for: &[&str]) -> Result<(), CallbackError> {
+        match &self.source {
+            Some(check) => check.check(peer, forwarded_for).map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// Verifies a payment-success callback (MD5 signature) and decodes it.
