@@ -2,6 +2,7 @@
 //! group of the API: invoices, cards, payments (all four kinds), refunds,
 //! holds, payouts, registries and callbacks; token expiry mid-flow; fault
 //! injection; and malformed requests that must not crash or corrupt it.
+//! Time moves by the sandbox's clock (`Sandbox::advance`), never by sleeping.
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use multicard_api::informative::Exact;
 use multicard_api::time::MulticardDateTime;
 use multicard_api::types::{self, CardBindingStatus, ErrorCode, HoldStatus, InvoiceStatus, PaymentStatus};
 use multicard_api::{Error, Multicard, Paid};
-use multicard_sandbox::{Fault, Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
+use multicard_sandbox::{DeliveryOutcome, Fault, Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::{Value, json};
 
 fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
@@ -70,14 +71,23 @@ async fn invoices_are_created_read_paid_by_checkout_and_cancelled() {
     assert_eq!((read.amount, read.payment.is_paid()), (50000, Paid::No));
     assert!(matches!(read.payment, Exact::Absent));
 
-    // Paying on the checkout page attaches the payment.
+    // Paying on the checkout page attaches the payment, `billing` while its
+    // success callback is out. Nobody listens at the callback URL: the
+    // callback is refused, and the payment cancelled and refunded.
     sandbox.pay_invoice(invoice.uuid.as_deref().unwrap()).unwrap();
     let read = multicard.send(|api| api.get_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap();
     match &read.payment {
-        Exact::Present(payment) => assert_eq!(payment.status, PaymentStatus::Success),
+        Exact::Present(payment) => assert_eq!(payment.status, PaymentStatus::Billing),
         other => panic!("{other:?}"),
     }
-    assert_eq!(read.payment.is_paid(), Paid::Yes);
+    assert!(matches!(read.payment.is_paid(), Paid::Unknown { .. }), "moving: neither paid nor unpaid");
+    sandbox.advance(Duration::ZERO).await;
+    let read = multicard.send(|api| api.get_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap();
+    match &read.payment {
+        Exact::Present(payment) => assert_eq!(payment.status, PaymentStatus::Revert),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(read.payment.is_paid(), Paid::No, "refunded in full");
     let error = multicard.send(|api| api.cancel_invoice().uuid(invoice.uuid.as_deref().unwrap())).await.unwrap_err();
     assert_eq!(error.code(), Some(&ErrorCode::ErrorFields), "a paid invoice cannot be cancelled");
 
@@ -101,7 +111,7 @@ async fn invoices_are_created_read_paid_by_checkout_and_cancelled() {
         json!({"store_id": 6, "amount": 100, "invoice_id": "inv-2", "callback_url": "http://127.0.0.1:9/cb", "ofd": ofd(100), "ttl": 1}),
     );
     let expiring = multicard.send(|api| api.create_invoice().body(short.clone())).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    sandbox.advance(Duration::from_secs(1)).await;
     let read = multicard.send(|api| api.get_invoice().uuid(expiring.uuid.as_deref().unwrap())).await.unwrap();
     assert_eq!(read.status, Some(InvoiceStatus::Cancelled));
     let code: types::ScanpayRequest = body(json!({"code": "880012345678"}));
@@ -124,7 +134,7 @@ async fn invoices_are_created_read_paid_by_checkout_and_cancelled() {
         .send(|api| api.scanpay_invoice().uuid(scanned.uuid.as_deref().unwrap()).body(code.clone()))
         .await
         .unwrap();
-    assert_eq!(payment.status, PaymentStatus::Success);
+    assert_eq!(payment.status, PaymentStatus::Billing, "debited; its success callback is due");
 }
 
 #[tokio::test]
@@ -146,7 +156,9 @@ async fn cards_are_bound_by_form_and_by_card_data_checked_and_revoked() {
     assert_eq!(pending.status, Some(CardBindingStatus::Draft));
 
     sandbox.complete_card_binding(&session.session_id).unwrap();
-    let deliveries = sandbox.wait_for_deliveries(1, Duration::from_secs(5)).await;
+    assert!(sandbox.deliveries().is_empty(), "sent when the clock says: nothing moved yet");
+    sandbox.advance(Duration::ZERO).await;
+    let deliveries = sandbox.deliveries();
     assert_eq!(deliveries[0].kind, "card_binding");
     let callback =
         Verifier::new(sandbox.secret()).unwrap().parse_card_binding(deliveries[0].body.to_string().as_bytes()).unwrap();
@@ -204,17 +216,22 @@ async fn payments_of_all_four_kinds_refunds_fiscal_links_and_callbacks() {
     let callback_url = format!("{}/cb", receiver.uri());
     let token = bound_card(&multicard).await;
 
-    // By token, with the signed success callback and a webhook.
+    // By token, with the signed success callback and a webhook per status.
     let payment = paid(&multicard, &token, 150_000, Some(&callback_url)).await;
-    assert_eq!(payment.status, PaymentStatus::Success);
-    let deliveries = sandbox.wait_for_deliveries(2, Duration::from_secs(5)).await;
+    assert_eq!(payment.status, PaymentStatus::Billing, "its success callback is out");
+    sandbox.advance(Duration::ZERO).await;
+    let deliveries = sandbox.deliveries();
     let verifier = Verifier::new(sandbox.secret()).unwrap();
     let success = deliveries.iter().find(|d| d.kind == "success").expect("a success callback");
     let callback = verifier.verify_success(success.body.to_string().as_bytes()).expect("signed with the secret");
     assert_eq!((callback.amount, callback.uuid.as_str()), (150_000, payment.uuid.as_str()));
     multicard_api::callbacks::confirm_success(&multicard, &callback).await.expect("confirmed");
-    let webhook = deliveries.iter().find(|d| d.kind == "webhook").expect("a status webhook");
-    assert_eq!(verifier.verify_webhook(webhook.body.to_string().as_bytes()).unwrap().status, PaymentStatus::Success);
+    let statuses: Vec<PaymentStatus> = deliveries
+        .iter()
+        .filter(|d| d.kind == "webhook")
+        .map(|d| verifier.verify_webhook(d.body.to_string().as_bytes()).unwrap().status)
+        .collect();
+    assert_eq!(statuses, [PaymentStatus::Progress, PaymentStatus::Billing, PaymentStatus::Success]);
 
     // Confirming twice is refused.
     let otp: types::ConfirmPaymentRequest = body(json!({"otp": TEST_OTP}));
@@ -287,7 +304,8 @@ async fn payments_of_all_four_kinds_refunds_fiscal_links_and_callbacks() {
         body(json!({"payment_system": "payme", "amount": 10_000, "store_id": 6, "invoice_id": "order-5"}));
     let created = multicard.send(|api| api.create_payment().body(app.clone())).await.unwrap();
     assert!(created.checkout_url.as_deref().is_some_and(|u| u.contains("/sandbox/app/")));
-    sandbox.complete_app_payment(&created.uuid).unwrap();
+    let completed = sandbox.complete_app_payment(&created.uuid).unwrap();
+    assert_eq!(completed["status"], "success", "no callback URL: paid at once");
     let read = multicard.send(|api| api.get_payment().uuid(created.uuid.as_str())).await.unwrap();
     assert_eq!(read.status, PaymentStatus::Success);
 
@@ -448,7 +466,7 @@ async fn tokens_expiring_mid_flow_are_refreshed_without_the_caller_noticing() {
         Sandbox::start_with(SandboxConfig::default().with_token_lifetime(Duration::from_secs(2))).await.unwrap();
     let multicard = Multicard::new(sandbox.config()).unwrap();
     let token = bound_card(&multicard).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    sandbox.advance(Duration::from_secs(2)).await;
     let payment = paid(&multicard, &token, 5_000, None).await;
     assert_eq!(payment.status, PaymentStatus::Success);
     assert!(sandbox.requests("get_token") >= 2, "the expired token was replaced");
@@ -492,13 +510,17 @@ async fn the_merchant_refusing_the_success_callback_cancels_the_payment() {
         .await;
     let token = bound_card(&multicard).await;
     let payment = paid(&multicard, &token, 7_000, Some(&receiver.uri())).await;
-    let deliveries = sandbox.wait_for_deliveries(2, Duration::from_secs(5)).await;
+    sandbox.advance(Duration::ZERO).await;
+    let read = multicard.send(|api| api.get_payment().uuid(payment.uuid.as_str())).await.unwrap();
+    assert_eq!(read.status, PaymentStatus::Billing, "a 500 freezes the payment");
+    // By default a frozen payment's callback is sent again 60 s later.
+    sandbox.advance(Duration::from_secs(60)).await;
+    let deliveries = sandbox.deliveries();
     assert_eq!(
-        deliveries.iter().map(|d| (d.attempt, d.status)).collect::<Vec<_>>(),
-        [(1, Some(500)), (2, Some(200))],
-        "retried after a 500"
+        deliveries.iter().map(|d| (d.attempt, d.status, d.outcome)).collect::<Vec<_>>(),
+        [(1, Some(500), DeliveryOutcome::Frozen), (2, Some(200), DeliveryOutcome::Refused)],
+        "sent again after a 500"
     );
-    tokio::time::sleep(Duration::from_millis(50)).await;
     let read = multicard.send(|api| api.get_payment().uuid(payment.uuid.as_str())).await.unwrap();
     assert_eq!(read.status, PaymentStatus::Revert, "a refused success callback refunds the payer");
 }

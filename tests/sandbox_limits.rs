@@ -175,7 +175,7 @@ async fn expired_tokens_are_dropped_and_the_tokens_kept_are_capped() {
         token(&http, &sandbox).await;
     }
     assert_eq!(sandbox.issued_tokens(), 30);
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    sandbox.advance(Duration::from_millis(300)).await;
     let fresh = token(&http, &sandbox).await;
     assert_eq!(sandbox.issued_tokens(), 1, "the 30 expired tokens are gone");
     assert_eq!(status_with(&http, &sandbox, &fresh).await, 200);

@@ -135,7 +135,7 @@ async fn every_payment_the_sandbox_answers_has_the_production_amounts_and_no_amo
 #[tokio::test]
 async fn a_deleted_invoice_answers_an_empty_list_reads_cancelled_then_not_ready() {
     let grace = Duration::from_secs(1);
-    let (_sandbox, multicard) = start(SandboxConfig::default().with_cancelled_invoice_readable_for(grace)).await;
+    let (sandbox, multicard) = start(SandboxConfig::default().with_cancelled_invoice_readable_for(grace)).await;
     let request: types::CreateInvoiceRequest = body(json!({"store_id": 6, "amount": 50_000, "invoice_id": "del",
         "callback_url": "http://127.0.0.1:9/cb", "ofd": ofd(50_000)}));
     let invoice = multicard.send(|api| api.create_invoice().body(request.clone())).await.expect("created");
@@ -146,7 +146,7 @@ async fn a_deleted_invoice_answers_an_empty_list_reads_cancelled_then_not_ready(
     let read = multicard.send(|api| api.get_invoice().uuid(uuid.as_str())).await.expect("still readable");
     assert_eq!(read.status, Some(InvoiceStatus::Cancelled));
     assert!(read.updated_on.is_some(), "the cancellation is dated");
-    tokio::time::sleep(grace + Duration::from_millis(50)).await;
+    sandbox.advance(grace).await;
     let error = multicard.send(|api| api.get_invoice().uuid(uuid.as_str())).await.expect_err("no longer readable");
     assert_eq!(error.code(), Some(&ErrorCode::ErrorTransNotReady), "{error}");
     assert_eq!(error.status(), Some(400));
@@ -159,13 +159,16 @@ async fn an_invoice_past_its_lifetime_reads_cancelled_then_not_ready() {
         "callback_url": "http://127.0.0.1:9/cb", "ofd": ofd(100), "ttl": 1}));
     let invoice = multicard.send(|api| api.create_invoice().body(request.clone())).await.expect("created");
     let uuid = invoice.uuid.expect("a uuid");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    sandbox.advance(Duration::from_millis(999)).await;
+    let read = multicard.send(|api| api.get_invoice().uuid(uuid.as_str())).await.expect("still open");
+    assert_eq!(read.status, None, "open until its lifetime is over");
+    sandbox.advance(Duration::from_millis(1)).await;
     let read = multicard.send(|api| api.get_invoice().uuid(uuid.as_str())).await.expect("readable for a while");
     assert_eq!(read.status, Some(InvoiceStatus::Cancelled));
     assert!(sandbox.pay_invoice(&uuid).is_err(), "a cancelled invoice cannot be paid");
     // The default: readable as cancelled for 5 s, then ERROR_TRANS_NOT_READY.
     assert_eq!(SandboxConfig::default().cancelled_invoice_readable_for, Duration::from_secs(5));
-    tokio::time::sleep(Duration::from_millis(5000)).await;
+    sandbox.advance(Duration::from_secs(5)).await;
     let error = multicard.send(|api| api.get_invoice().uuid(uuid.as_str())).await.expect_err("not readable");
     assert_eq!(error.code(), Some(&ErrorCode::ErrorTransNotReady), "{error}");
 }
@@ -219,7 +222,7 @@ async fn too_many_one_time_codes_for_one_card_answer_error_sms_to_many() {
 #[tokio::test]
 async fn binding_by_card_data_card_payments_and_holds_share_the_limit_which_lifts_after_its_window() {
     let window = Duration::from_secs(2);
-    let (_sandbox, multicard) = start(SandboxConfig::default().with_otp_sms_limit(3).with_otp_sms_window(window)).await;
+    let (sandbox, multicard) = start(SandboxConfig::default().with_otp_sms_limit(3).with_otp_sms_window(window)).await;
     let token = bound_card(&multicard).await; // code 1
     create_hold(&multicard, &token, 1_000).await.expect("code 2");
     pay_by_card_data(&multicard, 2_000).await.expect("code 3");
@@ -230,7 +233,7 @@ async fn binding_by_card_data_card_payments_and_holds_share_the_limit_which_lift
     // A token payment sends no code, so the limit does not stop it.
     let paid = token_payment(&multicard, &token, 5_000, None).await;
     assert_eq!(paid.status, PaymentStatus::Success);
-    tokio::time::sleep(window + Duration::from_millis(50)).await;
+    sandbox.advance(window).await;
     add_card(&multicard).await.expect("the window has passed");
 }
 
@@ -284,7 +287,8 @@ async fn card_tokens_look_like_production_and_registry_rows_carry_none() {
     let uuid = paid["uuid"].as_str().expect("a payment uuid");
     let payment = multicard.send(|api| api.get_payment().uuid(uuid)).await.expect("read");
     assert_production_card_token(payment.card_token.as_deref().expect("a token"), "the checkout payment");
-    let deliveries = sandbox.wait_for_deliveries(2, Duration::from_secs(5)).await;
+    sandbox.advance(Duration::ZERO).await;
+    let deliveries = sandbox.deliveries();
     let success = deliveries.iter().find(|d| d.kind == "success").expect("the success callback");
     assert_production_card_token(success.body["card_token"].as_str().expect("a token"), "the success callback");
 

@@ -6,10 +6,12 @@
 //! cargo run -p multicard-sandbox --example callback_server -- --serve  # serve on 127.0.0.1:8080
 //! ```
 //!
-//! The demo runs with no credentials: an embedded sandbox plays Multicard.
-//! A payer pays an invoice whose `callback_url` is this server; the sandbox
-//! sends the signed success callback, which the server confirms against the
-//! sandbox's API and accepts. Then the demo sends what Multicard or an
+//! The demo runs with no credentials: an embedded sandbox plays Multicard,
+//! on a clock the demo moves. A payer pays an invoice whose `callback_url`
+//! is this server; the payment reads `billing` while the sandbox sends the
+//! signed success callback, which the server confirms against the sandbox's
+//! API and accepts; the payment then reads `success`. Then the demo sends
+//! what Multicard or an
 //! attacker could: the same callback again, the callback with digits moved
 //! from `invoice_id` into `amount` (its signature is still valid; the API
 //! refutes it: 403), one signed with a guessed secret and one that is not
@@ -198,13 +200,18 @@ async fn run() -> Result<(), Failure> {
             "package_code": "1506113", "name": "Кроссовки"}],
     }))?;
     let invoice = multicard.send(|api| api.create_invoice().body(request.clone())).await?;
-    multicard_sandbox.pay_invoice(invoice.uuid.as_deref().ok_or("the sandbox gave the invoice no uuid")?)?;
-    let delivered = multicard_sandbox.wait_for_deliveries(1, Duration::from_secs(10)).await;
+    let paid = multicard_sandbox.pay_invoice(invoice.uuid.as_deref().ok_or("the sandbox gave the invoice no uuid")?)?;
+    let uuid = paid["uuid"].as_str().unwrap_or_default().to_string();
+    println!("  the payment is {} while its success callback is out", paid["status"].as_str().unwrap_or("?"));
+    // The sandbox's clock moves on: the callback is sent and answered.
+    multicard_sandbox.advance(Duration::ZERO).await;
+    let delivered = multicard_sandbox.deliveries();
     let first = delivered.first().ok_or("the sandbox sent no callback")?;
     let status = first.status.map_or("no answer".into(), |s| format!("HTTP {s}"));
-    println!("  -> {status}");
+    println!("  -> {status} ({})", first.outcome.as_str());
+    let payment = multicard.send(|api| api.get_payment().uuid(uuid.as_str())).await?;
+    println!("  the payment is now {}", payment.status);
     let genuine = first.body.clone();
-    let uuid = genuine["uuid"].as_str().unwrap_or_default().to_string();
 
     // What else could arrive at the same URL.
     let mut shifted = genuine.clone();
@@ -237,7 +244,8 @@ async fn run() -> Result<(), Failure> {
     }))?;
     let session = multicard.send(|api| api.create_card_binding().body(request.clone())).await?;
     multicard_sandbox.complete_card_binding(&session.session_id)?;
-    let delivered = multicard_sandbox.wait_for_deliveries(2, Duration::from_secs(10)).await;
+    multicard_sandbox.advance(Duration::ZERO).await;
+    let delivered = multicard_sandbox.deliveries();
     let status = delivered.get(1).and_then(|d| d.status).map_or("no answer".into(), |s| format!("HTTP {s}"));
     println!("  -> {status}");
 

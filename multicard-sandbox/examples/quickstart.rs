@@ -1,10 +1,16 @@
 //! The whole payment story, step by step: authenticate, create an invoice,
 //! bind the test card with its OTP, pay by card token (no OTP: production
-//! confirms a token payment with `{}`), receive and verify the success
+//! confirms a token payment with `{}`), watch the payment move (`progress`
+//! while it is debited, `billing` while its success callback is out,
+//! `success` once the merchant accepted it), receive and verify the success
 //! callback, read the payment (its amounts as production sends them),
 //! refund part of it, list the store's payments, delete the unpaid invoice
 //! (`data: []`, then it reads `cancelled`, and later
 //! `ERROR_TRANS_NOT_READY`).
+//!
+//! The embedded sandbox runs on a clock the program moves
+//! (`Sandbox::advance`): nothing happens between two steps unless a step
+//! moves time on.
 //!
 //! ```sh
 //! cargo run -p multicard-sandbox --example quickstart
@@ -30,7 +36,7 @@ use multicard_api::time::MulticardDateTime;
 use multicard_api::types;
 use multicard_api::types::{ErrorCode, InvoiceStatus};
 use multicard_api::{Config, Multicard};
-use multicard_sandbox::{Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
+use multicard_sandbox::{Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -56,28 +62,29 @@ fn body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, F
     Ok(serde_json::from_value(value)?)
 }
 
-async fn receiver(verifier: Verifier) -> Result<(String, mpsc::Receiver<PaymentSuccessCallback>), Failure> {
+/// A success callback received, with the payment's status as the API read
+/// while the callback was being answered.
+type Received = (PaymentSuccessCallback, String);
+
+async fn receiver(verifier: Verifier, multicard: Multicard) -> Result<(String, mpsc::Receiver<Received>), Failure> {
     let (tx, rx) = mpsc::channel(8);
-    async fn on_success(
-        State(tx): State<mpsc::Sender<PaymentSuccessCallback>>,
-        VerifiedSuccess(callback): VerifiedSuccess,
-    ) -> CallbackReply {
-        let _ = tx.send(callback).await;
+    async fn on_success(State(app): State<App>, VerifiedSuccess(callback): VerifiedSuccess) -> CallbackReply {
+        // While the merchant answers, Multicard reads the payment `billing`.
+        let status = match app.2.send(|api| api.get_payment().uuid(callback.uuid.as_str())).await {
+            Ok(payment) => payment.status.to_string(),
+            Err(error) => format!("unreadable ({error})"),
+        };
+        let _ = app.1.send((callback, status)).await;
         CallbackReply::accept()
     }
     #[derive(Clone)]
-    struct App(Verifier, mpsc::Sender<PaymentSuccessCallback>);
+    struct App(Verifier, mpsc::Sender<Received>, Multicard);
     impl axum::extract::FromRef<App> for Verifier {
         fn from_ref(app: &App) -> Verifier {
             app.0.clone()
         }
     }
-    impl axum::extract::FromRef<App> for mpsc::Sender<PaymentSuccessCallback> {
-        fn from_ref(app: &App) -> Self {
-            app.1.clone()
-        }
-    }
-    let app = Router::new().route("/callback", post(on_success)).with_state(App(verifier, tx));
+    let app = Router::new().route("/callback", post(on_success)).with_state(App(verifier, tx, multicard));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/callback", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -89,7 +96,8 @@ async fn main() -> Result<(), Failure> {
     let remote = Config::from_env().ok();
     let sandbox = match remote {
         Some(_) => None,
-        None => Some(Sandbox::start().await?),
+        // The debit takes a second of the sandbox's clock, so `progress` shows.
+        None => Some(Sandbox::start_with(SandboxConfig::default().with_debit_delay(Duration::from_secs(1))).await?),
     };
     let (config, secret, target) = match (&remote, &sandbox) {
         (Some(config), _) => {
@@ -104,7 +112,7 @@ async fn main() -> Result<(), Failure> {
     let store_id: i64 = std::env::var("MULTICARD_STORE_ID").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
     println!("Multicard quickstart against {target}\n");
     let multicard = Multicard::new(config)?;
-    let (local_callback, mut callbacks) = receiver(Verifier::new(secret.clone())?).await?;
+    let (local_callback, mut callbacks) = receiver(Verifier::new(secret.clone())?, multicard.clone()).await?;
     let callback_url = match (&sandbox, std::env::var("MULTICARD_CALLBACK_URL")) {
         (Some(_), _) => Some(local_callback),
         (None, Ok(url)) => Some(url),
@@ -174,7 +182,7 @@ async fn main() -> Result<(), Failure> {
                 multicard.send(|api| api.confirm_payment().uuid(created.uuid.as_str()).body(confirm.clone())).await?;
             Ok((paid, how))
         },
-        |(p, how)| format!("confirmed with {how}, {} tiyin, {}", p.payment_amount, p.status),
+        |(p, how)| format!("confirmed with {how}, {} tiyin, status {}", p.payment_amount, p.status),
     )
     .await?
     .0;
@@ -182,15 +190,24 @@ async fn main() -> Result<(), Failure> {
     if callback_url.is_some() {
         step(
             5,
-            "receive and verify the success callback",
+            "the debit ends; receive the success callback",
             async {
-                let callback =
+                if let Some(sandbox) = &sandbox {
+                    // One second on: the debit ends, the payment reads
+                    // `billing` and its callback goes out, answered before
+                    // `advance` returns.
+                    sandbox.advance(Duration::from_secs(1)).await;
+                }
+                let (callback, during) =
                     tokio::time::timeout(Duration::from_secs(10), callbacks.recv()).await?.ok_or("no callback")?;
                 let confirmed = callbacks::confirm_success(&multicard, &callback).await?;
-                Ok((callback, confirmed))
+                Ok((callback, during, confirmed))
             },
-            |(c, confirmed)| {
-                format!("md5 signature valid, {} tiyin, confirmed by the API ({})", c.amount, confirmed.current.status)
+            |(c, during, confirmed)| {
+                format!(
+                    "md5 valid, {} tiyin; {during} while answered, then {} (confirmed by the API)",
+                    c.amount, confirmed.current.status
+                )
             },
         )
         .await?;

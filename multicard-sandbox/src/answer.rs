@@ -29,9 +29,20 @@ impl Answer {
     }
 }
 
+/// Marks a response whose body said `success: true`: the gate counts what
+/// such a write stored, and knows it went through.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Succeeded;
+
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
-        (self.status, [(header::CONTENT_TYPE, "application/json")], self.body.to_string()).into_response()
+        let succeeded = self.body["success"] == Value::Bool(true);
+        let mut response =
+            (self.status, [(header::CONTENT_TYPE, "application/json")], self.body.to_string()).into_response();
+        if succeeded {
+            response.extensions_mut().insert(Succeeded);
+        }
+        response
     }
 }
 
@@ -67,6 +78,13 @@ pub(crate) enum Refusal {
     WrongStore(StatusCode),
     /// Too many requests (a fault the sandbox injects on request).
     TooManyRequests,
+    /// A write whose outcome is not known yet (a fault the sandbox injects
+    /// on request).
+    DebitUnknown,
+    /// A write whose body is larger than the sandbox keeps (the limit).
+    ObjectTooLarge(usize),
+    /// A write past the request data the sandbox keeps (the limit).
+    StoreFull(usize),
     // auth: `/auth` answers without the envelope.
     /// `application_id` or `secret` left out (which ones).
     CredentialsMissing { application_id: bool, secret: bool },
@@ -124,6 +142,12 @@ pub(crate) enum Refusal {
     PageMethod,
     /// What the payer tried cannot be done (why).
     PageRefused(String),
+    // the sandbox's own controls (`/sandbox/admin/...`)
+    /// A control asked for from another host than this one.
+    AdminElsewhere,
+    /// A control's request that cannot be read (what is wrong, naming the
+    /// field, never echoing its value).
+    AdminRequest(String),
 }
 
 impl Refusal {
@@ -152,6 +176,23 @@ impl Refusal {
             Refusal::WrongStore(status) => (*status, "ERROR_FIELDS", "Неверный store_id"),
             Refusal::TooManyRequests => {
                 (StatusCode::TOO_MANY_REQUESTS, "ERROR_TOO_MANY_REQUESTS", "Слишком много запросов")
+            }
+            Refusal::DebitUnknown => {
+                (OK, "ERROR_DEBIT_UNKNOWN", "Статус списания неизвестен, проверьте статус платежа")
+            }
+            Refusal::ObjectTooLarge(limit) => {
+                let details = format!(
+                    "the sandbox keeps request bodies of up to {limit} bytes (SandboxConfig::max_object_bytes); \
+                     nothing was changed"
+                );
+                return Answer::error(BAD_REQUEST, "ERROR_FIELDS", &details);
+            }
+            Refusal::StoreFull(limit) => {
+                let details = format!(
+                    "the sandbox has kept {limit} bytes of request data (SandboxConfig::max_stored_bytes): \
+                     nothing was changed; start a new sandbox or raise the limit"
+                );
+                return Answer::error(BAD_REQUEST, "ERROR_FIELDS", &details);
             }
             Refusal::CredentialsMissing { application_id, secret } => {
                 let mut messages = Vec::new();
@@ -203,6 +244,10 @@ impl Refusal {
             Refusal::AccessDenied => (StatusCode::FORBIDDEN, "ERROR_ACCESS_DENIED", "Доступ запрещен"),
             Refusal::PageMethod => (StatusCode::METHOD_NOT_ALLOWED, "ERROR_FIELDS", "GET or POST"),
             Refusal::PageRefused(reason) => (StatusCode::NOT_FOUND, "ERROR_NOT_FOUND", reason.as_str()),
+            Refusal::AdminElsewhere => {
+                (StatusCode::FORBIDDEN, "ERROR_ACCESS_DENIED", "the sandbox's controls answer only its own host")
+            }
+            Refusal::AdminRequest(reason) => (BAD_REQUEST, "ERROR_FIELDS", reason.as_str()),
         };
         Answer::error(status, code, details)
     }

@@ -1,7 +1,9 @@
-//! How a sandbox behaves ([`SandboxConfig`]) and the test data it knows:
-//! credentials, store, test card and one-time code.
+//! How a sandbox behaves ([`SandboxConfig`], [`FrozenPayments`]) and the
+//! test data it knows: credentials, store, test card and one-time code.
 
 use std::time::Duration;
+
+use chrono::TimeDelta;
 
 /// The test card of the sandbox.
 pub const TEST_CARD_PAN: &str = "8600533364098829";
@@ -25,15 +27,46 @@ pub struct SandboxConfig {
     /// The lifetime of the tokens `/auth` issues (default 24 h).
     pub token_lifetime: Duration,
     /// Deliver status-change webhooks (SHA-1 signed) besides the success
-    /// callback (off by default, as on Multicard).
+    /// callback (off by default, as on Multicard): one on every change of
+    /// a payment's status, each repeated 5 times after a non-2xx answer.
     pub status_webhooks: bool,
-    /// How many times a callback is sent when the merchant does not
-    /// answer 200 (default 3).
-    pub callback_attempts: u32,
-    /// The pause between two attempts (default 200 ms).
-    pub callback_retry_delay: Duration,
-    /// The timeout of one callback delivery (default 5 s).
+    /// The pause before a webhook is sent again (default 60 s; the
+    /// vendor's pages give the count, 5 repeats, not the pause).
+    pub webhook_repeat_every: Duration,
+    /// What happens to a payment frozen by its success callback (answered
+    /// exactly 500, or not in time): see [`FrozenPayments`] (default: sent
+    /// again 3 times, 60 s apart, then left frozen).
+    pub frozen_payments: FrozenPayments,
+    /// How long a merchant has to answer one callback, in real time
+    /// (default 5 s). No answer by then counts as a timeout: a success
+    /// callback freezes its payment.
     pub callback_timeout: Duration,
+    /// The most of a merchant's answer to a success callback that is read
+    /// (default 64 KiB). A longer answer stops being read there, and reads
+    /// as no `success: true`: the payment is cancelled and refunded. Other
+    /// callbacks' answers are not read past their status.
+    pub max_callback_answer: usize,
+    /// How long a debit takes between `progress` and its end, on the
+    /// sandbox's clock (default zero: a confirmed payment is debited at
+    /// once and reads `billing` while its success callback is out, or
+    /// `success` when it has no `callback_url`).
+    pub debit_delay: Duration,
+    /// Follow the wall clock (`true`, the binary's default) or stand still
+    /// between calls to `Sandbox::advance` (`false`, the default here:
+    /// nothing scheduled happens until a test moves time on).
+    pub real_time: bool,
+    /// For how long after a write a read (`get_payment`, `get_payout`,
+    /// `get_hold`) still shows what was there before it, as a lagging
+    /// replica does (default zero). Something created within this long
+    /// reads as not found.
+    pub stale_reads: Duration,
+    /// How long after a payment or payout is made it appears in the
+    /// registries (`list_payments`, `list_payouts`; default zero).
+    pub registry_lag: Duration,
+    /// How far the times the sandbox writes (`added_on`, `payment_time`,
+    /// a token's `expiry`) are from its own clock, as a server's clock can
+    /// be from its client's (default zero; negative is behind).
+    pub clock_offset: TimeDelta,
     /// The application id and secret it accepts.
     pub application_id: String,
     /// The secret it accepts and signs callbacks with.
@@ -68,6 +101,58 @@ pub struct SandboxConfig {
     /// Production shows both (observed); how long it shows the first is
     /// not known.
     pub cancelled_invoice_readable_for: Duration,
+    /// The largest request body a write may store (default 64 KiB): a
+    /// larger one answers `ERROR_FIELDS` (HTTP 400) and changes nothing.
+    pub max_object_bytes: usize,
+    /// The most request data the sandbox keeps over its life (default
+    /// 64 MiB; each write that changed something counts its body and 1 KiB
+    /// more). Past it, every write answers `ERROR_FIELDS` (HTTP 400) and
+    /// changes nothing: start a new sandbox, or raise this.
+    pub max_stored_bytes: usize,
+    /// The callbacks kept for [`Sandbox::deliveries`](crate::Sandbox::deliveries)
+    /// (default 1,000; the oldest go first).
+    pub max_deliveries: usize,
+}
+
+/// What happens to a payment whose success callback was answered exactly
+/// 500 or not in time. Multicard freezes it (it stays `billing`, the
+/// payer's funds blocked) and "may" send the callback again; the vendor's
+/// pages give no count, pause or end, so each is a setting, and a test
+/// suite can run its money tests under each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FrozenPayments {
+    /// Never sent again: the payment stays frozen.
+    NeverResent,
+    /// Sent again `times` times, `every` apart, while each answer freezes
+    /// it; after the last, it stays frozen.
+    Resent {
+        /// How many times it is sent again.
+        times: u32,
+        /// The pause before each.
+        every: Duration,
+    },
+    /// Never sent again; cancelled and refunded (`revert`) this long after
+    /// it froze.
+    RevertedAfter(Duration),
+}
+
+impl FrozenPayments {
+    /// Sent again `times` times, `every` apart.
+    pub fn resent(times: u32, every: Duration) -> Self {
+        FrozenPayments::Resent { times, every }
+    }
+
+    /// Cancelled and refunded `after` this long.
+    pub fn reverted_after(after: Duration) -> Self {
+        FrozenPayments::RevertedAfter(after)
+    }
+}
+
+impl Default for FrozenPayments {
+    fn default() -> Self {
+        FrozenPayments::Resent { times: 3, every: Duration::from_secs(60) }
+    }
 }
 
 impl SandboxConfig {
@@ -85,17 +170,80 @@ impl SandboxConfig {
         self
     }
 
-    /// Sets `callback_attempts`.
+    /// Sets `webhook_repeat_every`.
     #[must_use]
-    pub fn with_callback_attempts(mut self, callback_attempts: u32) -> Self {
-        self.callback_attempts = callback_attempts;
+    pub fn with_webhook_repeat_every(mut self, webhook_repeat_every: Duration) -> Self {
+        self.webhook_repeat_every = webhook_repeat_every;
         self
     }
 
-    /// Sets `callback_retry_delay`.
+    /// Sets `frozen_payments`.
     #[must_use]
-    pub fn with_callback_retry_delay(mut self, callback_retry_delay: Duration) -> Self {
-        self.callback_retry_delay = callback_retry_delay;
+    pub fn with_frozen_payments(mut self, frozen_payments: FrozenPayments) -> Self {
+        self.frozen_payments = frozen_payments;
+        self
+    }
+
+    /// Sets `max_callback_answer`.
+    #[must_use]
+    pub fn with_max_callback_answer(mut self, max_callback_answer: usize) -> Self {
+        self.max_callback_answer = max_callback_answer;
+        self
+    }
+
+    /// Sets `debit_delay`.
+    #[must_use]
+    pub fn with_debit_delay(mut self, debit_delay: Duration) -> Self {
+        self.debit_delay = debit_delay;
+        self
+    }
+
+    /// Sets `real_time`.
+    #[must_use]
+    pub fn with_real_time(mut self, real_time: bool) -> Self {
+        self.real_time = real_time;
+        self
+    }
+
+    /// Sets `stale_reads`.
+    #[must_use]
+    pub fn with_stale_reads(mut self, stale_reads: Duration) -> Self {
+        self.stale_reads = stale_reads;
+        self
+    }
+
+    /// Sets `registry_lag`.
+    #[must_use]
+    pub fn with_registry_lag(mut self, registry_lag: Duration) -> Self {
+        self.registry_lag = registry_lag;
+        self
+    }
+
+    /// Sets `clock_offset`.
+    #[must_use]
+    pub fn with_clock_offset(mut self, clock_offset: TimeDelta) -> Self {
+        self.clock_offset = clock_offset;
+        self
+    }
+
+    /// Sets `max_object_bytes`.
+    #[must_use]
+    pub fn with_max_object_bytes(mut self, max_object_bytes: usize) -> Self {
+        self.max_object_bytes = max_object_bytes;
+        self
+    }
+
+    /// Sets `max_stored_bytes`.
+    #[must_use]
+    pub fn with_max_stored_bytes(mut self, max_stored_bytes: usize) -> Self {
+        self.max_stored_bytes = max_stored_bytes;
+        self
+    }
+
+    /// Sets `max_deliveries`.
+    #[must_use]
+    pub fn with_max_deliveries(mut self, max_deliveries: usize) -> Self {
+        self.max_deliveries = max_deliveries;
         self
     }
 
@@ -175,9 +323,15 @@ impl Default for SandboxConfig {
         Self {
             token_lifetime: Duration::from_secs(24 * 3600),
             status_webhooks: false,
-            callback_attempts: 3,
-            callback_retry_delay: Duration::from_millis(200),
+            webhook_repeat_every: Duration::from_secs(60),
+            frozen_payments: FrozenPayments::default(),
             callback_timeout: Duration::from_secs(5),
+            max_callback_answer: 64 * 1024,
+            debit_delay: Duration::ZERO,
+            real_time: false,
+            stale_reads: Duration::ZERO,
+            registry_lag: Duration::ZERO,
+            clock_offset: TimeDelta::zero(),
             application_id: APPLICATION_ID.into(),
             secret: SECRET.into(),
             max_connections: 128,
@@ -187,6 +341,9 @@ impl Default for SandboxConfig {
             otp_sms_limit: 3,
             otp_sms_window: Duration::from_secs(5 * 60),
             cancelled_invoice_readable_for: Duration::from_secs(5),
+            max_object_bytes: 64 * 1024,
+            max_stored_bytes: 64 * 1024 * 1024,
+            max_deliveries: 1_000,
         }
     }
 }

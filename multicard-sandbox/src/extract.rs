@@ -1,7 +1,7 @@
 //! What handlers take from a request, through axum's extractors: path
-//! parameters ([`Param`]), queries ([`Filters`]) and the body the gate
-//! checked ([`Body`]). What does not extract answers Multicard's error
-//! rather than axum's plain-text one.
+//! parameters ([`Param`]), queries ([`Filters`]), the body the gate
+//! checked ([`Body`]) and how a debit it starts goes ([`Plan`]). What does
+//! not extract answers Multicard's error rather than axum's plain-text one.
 
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::StatusCode;
@@ -10,6 +10,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::answer::Refusal;
+use crate::state::App;
+use crate::world::money::DebitPlan;
 
 /// A path parameter (or a tuple of them), as axum's `Path` extracts it.
 /// One that does not (a hold's id that is not an integer, a segment that is
@@ -54,5 +56,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Body {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(parts.extensions.get::<Body>().cloned().unwrap_or(Body(Value::Null)))
+    }
+}
+
+/// How a debit this request starts goes: as the configuration says, or as
+/// a fault the gate found for it says (`Fault::DebitUnknown`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Plan(pub(crate) DebitPlan);
+
+impl FromRequestParts<App> for Plan {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Plan>().copied().unwrap_or(Plan(DebitPlan::configured(&app.config))))
     }
 }

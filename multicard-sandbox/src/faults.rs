@@ -1,5 +1,9 @@
 //! Fault injection: make the next requests to an operation fail the way
-//! real networks and gateways fail.
+//! real networks and gateways fail ([`Fault`]), make a write's outcome
+//! unknown to its client while it applies anyway ([`Fault::LoseAnswer`],
+//! [`Fault::ApplyLater`], [`Fault::DebitUnknown`]), and make the next
+//! callbacks meet a merchant that did not answer in time
+//! ([`DeliveryFault`]).
 
 use std::time::Duration;
 
@@ -52,6 +56,50 @@ pub enum Fault {
         /// The body's size.
         size: usize,
     },
+    /// Handle the request (a write applies), then cut the connection
+    /// before any answer: the client cannot know it applied.
+    LoseAnswer,
+    /// Answer 504 (a proxy's timeout) at once, and handle the request
+    /// when the sandbox's clock has moved on by this much
+    /// (`Sandbox::advance`): a read made before then (the first read of a
+    /// settle) still sees the state before the write.
+    ApplyLater(Duration),
+    /// Answer `ERROR_DEBIT_UNKNOWN`, and let the outcome be known only
+    /// `after` this long on the sandbox's clock. On a debit
+    /// (`confirm_payment`, `charge_hold`, `scanpay_invoice`,
+    /// `confirm_payout`, `create_payout`) the request is handled at once:
+    /// the payment or payout reads `progress` until then, and ends as
+    /// `then` says (a late `success` goes on to the success callback as
+    /// usual). On any other write, a late `success` handles the request
+    /// `after` this long and a late `error` never does.
+    DebitUnknown {
+        /// How long the outcome stays unknown.
+        after: Duration,
+        /// How it ends.
+        then: LateOutcome,
+    },
+}
+
+/// How a write whose outcome was unknown ends ([`Fault::DebitUnknown`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LateOutcome {
+    /// It went through: a payment is paid (then its success callback goes
+    /// out), a payout paid out.
+    Success,
+    /// It failed: the payment or payout ends `error`; nothing was taken.
+    Error,
+}
+
+/// A way for the next callback deliveries to go wrong
+/// (`Sandbox::inject_delivery`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryFault {
+    /// The callback is sent (the merchant receives it and may act on it)
+    /// but its answer is treated as never having come in time: a success
+    /// callback freezes its payment, as a timeout does at Multicard.
+    TimedOut,
 }
 
 impl Fault {
@@ -87,24 +135,12 @@ impl Fault {
                 tokio::time::sleep(*delay).await;
                 None
             }
-            Fault::DelayAnswer(_) => None,
+            Fault::DelayAnswer(_) | Fault::LoseAnswer | Fault::ApplyLater(_) | Fault::DebitUnknown { .. } => None,
             Fault::Hang(delay) => {
                 tokio::time::sleep(*delay).await;
-                text(504, "text/html", "<html><body>504 Gateway Time-out</body></html>".into())
+                Some(gateway_timeout())
             }
-            Fault::DropConnection => {
-                let stream = futures_util::stream::once(async {
-                    Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("connection dropped by the sandbox"))
-                });
-                Some(
-                    Response::builder()
-                        .status(StatusCode::OK)
-                        .header(header::CONTENT_TYPE, "application/json")
-                        .header(header::CONTENT_LENGTH, "1000")
-                        .body(Body::from_stream(stream))
-                        .ok()?,
-                )
-            }
+            Fault::DropConnection => Some(cut_connection()),
             Fault::Oversized { size } => {
                 let mut body = String::with_capacity(*size + 64);
                 body.push_str(r#"{"success":true,"data":{"padding":""#);
@@ -114,4 +150,22 @@ impl Fault {
             }
         }
     }
+}
+
+/// An answer that starts and is cut: the connection closes before its body.
+pub(crate) fn cut_connection() -> Response {
+    let stream = futures_util::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("connection dropped by the sandbox"))
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    headers.insert(header::CONTENT_LENGTH, header::HeaderValue::from_static("1000"));
+    response
+}
+
+/// A proxy's 504: it gave up waiting for the server behind it.
+pub(crate) fn gateway_timeout() -> Response {
+    let body = "<html><body>504 Gateway Time-out</body></html>";
+    (StatusCode::GATEWAY_TIMEOUT, [(header::CONTENT_TYPE, "text/html")], body).into_response()
 }

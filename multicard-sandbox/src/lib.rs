@@ -20,7 +20,20 @@
 //! expiry `2806`, OTP `112233`), payments by token, by card, split and in
 //! apps, full and partial refunds, holds, payouts, fiscal links and the
 //! registries. It signs and delivers callbacks, and it can inject faults.
-//! The binary `multicard-sandbox` serves it on a chosen port.
+//! The binary `multicard-sandbox` serves it on a chosen port, with controls
+//! over HTTP (`/sandbox/admin/...`) for tests in other languages.
+//!
+//! Its money moves as Multicard's does, on a clock the test controls: a
+//! confirmed payment reads `progress` while it is debited, `billing` while
+//! its success callback is out, and then follows the merchant's answer (200
+//! with a boolean `success: true` → `success`; exactly 500 or no answer in
+//! time → frozen, then as [`SandboxConfig::frozen_payments`] says; anything
+//! else → cancelled and refunded). [`Sandbox::advance`] moves the clock on
+//! and runs every event due until then (callbacks are real HTTP posts,
+//! awaited there) before it returns; invoices, holds and tokens run out by
+//! the same clock. Faults reach every write (`Fault::LoseAnswer`,
+//! `ApplyLater`, `DebitUnknown`), reads (stale reads, a registry's lag, a
+//! server clock off the client's) and callbacks ([`DeliveryFault`]).
 //!
 //! Where production differs from the vendor's pages, it answers as
 //! production does: payments without `amount`, token payments with
@@ -36,7 +49,11 @@
 //! binary prints one). What a client can hold is bounded: connections
 //! (`max_connections`), the time to send a request's header or body
 //! (`header_read_timeout`, `body_read_timeout`), and the tokens kept
-//! (`max_tokens`; expired ones are dropped).
+//! (`max_tokens`; expired ones are dropped), how much of a merchant's
+//! answer is read (`max_callback_answer`), what it stores
+//! (`max_object_bytes`, `max_stored_bytes`) and the callbacks it keeps
+//! (`max_deliveries`). It never follows a redirect when delivering a
+//! callback.
 //!
 //! # Where things are
 //!
@@ -44,29 +61,38 @@
 //!
 //! | File | What it holds |
 //! |---|---|
-//! | `sandbox.rs` | [`Sandbox`]: start, stop, faults, counters, the payer's actions, callbacks sent |
+//! | `sandbox.rs` | [`Sandbox`]: start, stop, the clock, faults, counters, the payer's actions, callbacks sent |
 //! | `server.rs` | the accept loop: connection cap, header and body timeouts |
 //! | `router.rs` | the routes, built from the SDK's operation table; the test that every operation has a handler |
-//! | `gate.rs` | what every request goes through first: counter, fault, token, body check |
+//! | `admin.rs` | the controls over HTTP (`/sandbox/admin/...`): the clock, faults, reads, callbacks sent |
+//! | `runner.rs` | running what is scheduled, in order, as the clock moves (`advance`; real time) |
+//! | `delivery.rs` | sending one callback and reading its answer within bounds, no redirects |
+//! | `gate.rs` | what every request goes through first: counter, fault, token, body check, size limits |
 //! | `payer.rs` | the payer's pages and actions: checkout, hosted card form, app |
 //! | `groups/` | the handlers, one file per API group (`auth`, `invoices`, `cards`, `payments`, `refunds`, `holds`, `payouts`, `reports`) |
 //! | `registry.rs`, `extract.rs` | handlers by operation id; what handlers take from a request |
-//! | `state.rs` | what requests share; running a handler under the world's lock; delivering callbacks |
-//! | `faults.rs` | [`Fault`]: the ways a request can be made to fail |
-//! | `world/` | everything the sandbox holds, one file per kind, typed statuses (`kinds.rs`) |
+//! | `state.rs` | what requests share; running a handler under the world's lock |
+//! | `faults.rs` | [`Fault`], [`DeliveryFault`]: the ways a request or a callback can be made to fail |
+//! | `world/` | everything the sandbox holds, one file per kind, typed statuses (`kinds.rs`); how money moves (`money.rs`); what is scheduled (`schedule.rs`); lagging reads (`replica.rs`, `reads.rs`) |
+//! | `clock.rs` | the sandbox's clock: manual or real time, and the offset of what it writes |
 //! | `answer.rs` | the envelope, and the one table of error answers (status, code, message) |
-//! | `config.rs` | [`SandboxConfig`], the test card, credentials and store |
+//! | `config.rs` | [`SandboxConfig`], [`FrozenPayments`], the test card, credentials and store |
 //!
 //! To add a sandbox behaviour for an operation, open its group's file in
 //! `groups/`; an operation added to the spec needs a handler there (a test
-//! fails until it has one). A new error answer is a row of `answer.rs`.
+//! fails until it has one). A new error answer is a row of `answer.rs`; a
+//! new rule for how a payment moves or a callback's answer counts goes in
+//! `world/money.rs`.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+mod admin;
 mod answer;
+mod clock;
 mod config;
+mod delivery;
 mod extract;
 mod faults;
 mod gate;
@@ -74,15 +100,18 @@ mod groups;
 mod payer;
 mod registry;
 mod router;
+mod runner;
 mod sandbox;
 mod server;
 mod state;
 mod world;
 
-pub use config::{APPLICATION_ID, SECRET, STORE_ID, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
-pub use faults::Fault;
+pub use config::{
+    APPLICATION_ID, FrozenPayments, SECRET, STORE_ID, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP,
+};
+pub use faults::{DeliveryFault, Fault, LateOutcome};
 pub use sandbox::{Sandbox, exposure_warning};
-pub use world::callbacks::Delivery;
+pub use world::callbacks::{Delivery, DeliveryOutcome};
 
 /// This crate's README, whose example is compiled as a doctest. (The
 /// workspace's README is compiled by the unpublished `multicard-api-tests`

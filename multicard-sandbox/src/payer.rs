@@ -3,7 +3,8 @@
 //! app. [`Sandbox`](crate::Sandbox) offers each as a method, and the pages
 //! the API's links point to do the same over HTTP (GET or POST):
 //! `/sandbox/checkout/{uuid}`, `/sandbox/bind/{session_id}`,
-//! `/sandbox/app/{uuid}`.
+//! `/sandbox/app/{uuid}`. What they send (callbacks) goes out when due, by
+//! the sandbox's clock.
 
 use axum::Router;
 use axum::extract::State;
@@ -14,73 +15,78 @@ use serde_json::{Value, json};
 use crate::answer::{Answer, Refusal};
 use crate::config::TEST_CARD_PAN;
 use crate::extract::Param;
-use crate::state::{App, lock};
+use crate::state::{App, Outcome};
+use crate::world::World;
 use crate::world::callbacks::Outgoing;
 use crate::world::cards::NewCard;
 use crate::world::kinds::{CallbackKind, CardStatus, PaymentKind, PaymentStatus};
+use crate::world::money::DebitPlan;
 
-/// Pays invoice `uuid` with the test card on its checkout page, and sends
-/// the success callback.
+/// Pays invoice `uuid` with the test card on its checkout page: the payment
+/// is debited, then its success callback goes out.
 pub(crate) fn pay_invoice(app: &App, uuid: &str) -> Result<Value, String> {
-    let (payment, callbacks) = {
-        let mut world = lock(&app.world);
-        world.pay_invoice(uuid, "uzcard", &app.config).map_err(|refusal| reason(&refusal))?
-    };
-    for message in callbacks {
-        app.deliver(message);
-    }
-    Ok(payment)
+    let mut paid = Err(String::new());
+    app.run(|world, config| {
+        paid = world.pay_invoice(uuid, "uzcard", DebitPlan::configured(config), config).map_err(|r| reason(&r));
+        Ok(Outcome::ok(Value::Null))
+    });
+    paid
 }
 
-/// Completes the hosted form of binding `session` with the test card, and
-/// sends the card-binding callback.
+/// Completes the hosted form of binding `session` with the test card; the
+/// card-binding callback goes out.
 pub(crate) fn complete_binding(app: &App, session: &str) -> Result<Value, String> {
-    let message = {
-        let mut world = lock(&app.world);
-        let id = world.id();
-        let binding = world.bindings.get(session).ok_or("no such binding session")?;
-        if binding.card_token.is_some() {
-            return Err("the binding is already complete".into());
-        }
-        let (callback_url, pinfl) = (binding.callback_url.clone(), binding.pinfl.clone());
-        let model = world.add_card(NewCard {
-            id,
-            application_id: 9,
-            payer_id: Some(session.to_string()),
-            pan: TEST_CARD_PAN,
-            phone: "998901234567".into(),
-            holder_name: Some("SANDBOX PAYER".into()),
-            pinfl,
-            status: CardStatus::Active,
-        });
-        if let Some(binding) = world.bindings.get_mut(session) {
-            binding.card_token = model["card_token"].as_str().map(str::to_string);
-        }
-        let mut body = model;
-        body["is_multicard"] = json!(false);
-        Outgoing { kind: CallbackKind::CardBinding, url: callback_url, body, payment: None }
-    };
-    let body = message.body.clone();
-    app.deliver(message);
+    let mut bound = Err(String::new());
+    app.run(|world, _| {
+        bound = bind(world, session);
+        Ok(Outcome::ok(Value::Null))
+    });
+    bound
+}
+
+/// Binds the test card on the form of `session`; returns the callback's body.
+fn bind(world: &mut World, session: &str) -> Result<Value, String> {
+    let id = world.id();
+    let binding = world.bindings.get(session).ok_or("no such binding session")?;
+    if binding.card_token.is_some() {
+        return Err("the binding is already complete".into());
+    }
+    let (callback_url, pinfl) = (binding.callback_url.clone(), binding.pinfl.clone());
+    let model = world.add_card(NewCard {
+        id,
+        application_id: 9,
+        payer_id: Some(session.to_string()),
+        pan: TEST_CARD_PAN,
+        phone: "998901234567".into(),
+        holder_name: Some("SANDBOX PAYER".into()),
+        pinfl,
+        status: CardStatus::Active,
+        added_on: world.stamp(),
+    });
+    if let Some(binding) = world.bindings.get_mut(session) {
+        binding.card_token = model["card_token"].as_str().map(str::to_string);
+    }
+    let mut body = model;
+    body["is_multicard"] = json!(false);
+    world.send(Outgoing { kind: CallbackKind::CardBinding, url: callback_url, body: body.clone(), payment: None });
     Ok(body)
 }
 
-/// Completes app payment `uuid` as the payer's app would, and sends the
-/// success callback.
+/// Completes app payment `uuid` as the payer's app would: the payment is
+/// debited, then its success callback goes out.
 pub(crate) fn complete_app_payment(app: &App, uuid: &str) -> Result<Value, String> {
-    let (payment, callbacks) = {
-        let mut world = lock(&app.world);
-        match world.payments.get(uuid) {
-            Some(p) if p.kind == PaymentKind::App && p.status == PaymentStatus::Draft => {}
-            _ => return Err("no app payment waiting".into()),
-        }
-        let callbacks = world.succeed(uuid, &app.config);
-        (world.payment_model(uuid), callbacks)
-    };
-    for message in callbacks {
-        app.deliver(message);
-    }
-    payment.ok_or_else(|| "no such payment".into())
+    let mut paid = Err(String::new());
+    app.run(|world, config| {
+        paid = match world.payments.get(uuid) {
+            Some(p) if p.kind == PaymentKind::App && p.status == PaymentStatus::Draft => {
+                world.start_debit(uuid, DebitPlan::configured(config), config);
+                world.payment_model(uuid).ok_or_else(|| "no such payment".into())
+            }
+            _ => Err("no app payment waiting".into()),
+        };
+        Ok(Outcome::ok(Value::Null))
+    });
+    paid
 }
 
 /// Why a refusal refused, in its own words.

@@ -2,8 +2,9 @@
 //! (`multicard_api::operation_table::OPERATIONS`): each operation's method
 //! and path template (axum's `{param}` syntax is the spec's) lead to the
 //! handler its group registered for its id (`groups/`), behind the
-//! operation's gate (`gate.rs`). The payer's pages (`payer.rs`) sit beside
-//! them; anything else answers `ERROR_NOT_FOUND`.
+//! operation's gate (`gate.rs`). The payer's pages (`payer.rs`) and the
+//! sandbox's controls (`admin.rs`) sit beside them; anything else answers
+//! `ERROR_NOT_FOUND`.
 
 use axum::Router;
 use axum::http::Method;
@@ -13,14 +14,13 @@ use multicard_api::operation_table::OPERATIONS;
 
 use crate::answer::Refusal;
 use crate::gate::{Gate, gate};
-use crate::groups;
-use crate::payer;
 use crate::state::App;
+use crate::{admin, groups, payer};
 
 /// The router of a sandbox sharing `app`.
 pub(crate) fn router(app: App) -> Router {
     let mut registry = groups::registry();
-    let mut router = payer::pages();
+    let mut router = payer::pages().merge(admin::routes());
     for operation in OPERATIONS {
         let method = Method::from_bytes(operation.method.as_bytes()).ok().and_then(|m| MethodFilter::try_from(m).ok());
         let Some(method) = method else {

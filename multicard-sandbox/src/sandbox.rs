@@ -1,6 +1,6 @@
 //! A running sandbox ([`Sandbox`]): started on a listener, driven by tests
-//! (faults, counters, the payer's actions, callbacks sent), stopped when
-//! dropped.
+//! (its clock, faults, counters, the payer's actions, callbacks sent),
+//! stopped when dropped.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -8,24 +8,33 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::TimeDelta;
+use multicard_api::time::MulticardDateTime;
 use multicard_api::{Config, Environment};
 use serde_json::Value;
 
 use crate::config::SandboxConfig;
-use crate::faults::Fault;
-use crate::payer;
+use crate::faults::{DeliveryFault, Fault};
 use crate::router::router;
 use crate::server::{self, Limits};
 use crate::state::{Shared, lock};
 use crate::world::World;
 use crate::world::callbacks::Delivery;
+use crate::{delivery, payer, runner};
 
 /// A running sandbox. Dropping it stops the server.
+///
+/// Its money moves as Multicard's does, on a clock the test controls: a
+/// confirmed payment reads `progress`, then `billing` while its success
+/// callback is out, and ends as the merchant's answer says. Nothing
+/// scheduled happens until [`Sandbox::advance`] moves the clock on (unless
+/// the sandbox runs on real time: [`SandboxConfig::real_time`]).
 pub struct Sandbox {
     shared: Arc<Shared>,
     address: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    clock: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -54,10 +63,7 @@ impl Sandbox {
             tracing::warn!(%address, "{}", exposure_warning(address));
         }
         let base_url = format!("http://{address}");
-        let http = reqwest::Client::builder()
-            .timeout(config.callback_timeout)
-            .build()
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let http = delivery::client(config.callback_timeout).map_err(|e| std::io::Error::other(e.to_string()))?;
         let limits = Limits {
             max_connections: config.max_connections,
             header_read_timeout: config.header_read_timeout,
@@ -65,19 +71,67 @@ impl Sandbox {
         };
         let connections = Arc::new(AtomicUsize::new(0));
         let shared = Arc::new(Shared {
-            world: Mutex::new(World::new(&base_url, config.max_tokens)),
+            world: Mutex::new(World::new(&base_url, &config)),
             connections: connections.clone(),
             config,
             faults: Mutex::default(),
             counts: Mutex::default(),
-            deliveries: Mutex::default(),
             http,
             base_url,
+            turn: tokio::sync::Mutex::new(()),
+            wake: tokio::sync::Notify::new(),
         });
         let app = router(shared.clone());
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server::serve(listener, app, limits, connections, stopped));
-        Ok(Self { shared, address, shutdown: Some(shutdown), task })
+        let clock = shared.config.real_time.then(|| tokio::spawn(runner::keep_time(shared.clone())));
+        Ok(Self { shared, address, shutdown: Some(shutdown), task, clock })
+    }
+
+    /// Moves the sandbox's clock on by `by`, and returns once every event
+    /// due until then ran, in order, each at its own time: debits that end,
+    /// callbacks sent (real HTTP posts, their answers awaited) and sent
+    /// again, frozen payments reverted, holds released, writes a fault held
+    /// back. Invoices and tokens run out by the same clock.
+    /// `advance(Duration::ZERO)` runs what is due now (a callback just
+    /// scheduled).
+    pub async fn advance(&self, by: Duration) {
+        runner::advance(&self.shared, by).await;
+    }
+
+    /// The sandbox's time now, as it writes it (its clock offset included).
+    pub fn now(&self) -> MulticardDateTime {
+        lock(&self.shared.world).clock.date()
+    }
+
+    /// How many events are scheduled (callbacks to send or send again,
+    /// debits to end, holds to release, writes held back).
+    pub fn scheduled(&self) -> usize {
+        lock(&self.shared.world).schedule.len()
+    }
+
+    /// Makes the next `times` callbacks sent meet `fault`.
+    pub fn inject_delivery(&self, fault: DeliveryFault, times: usize) {
+        lock(&self.shared.world).delivery_faults.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// From now on, reads (`get_payment`, `get_payout`, `get_hold`) show
+    /// what was there `lag` before (see [`SandboxConfig::stale_reads`]);
+    /// zero turns it off.
+    pub fn set_stale_reads(&self, lag: Duration) {
+        lock(&self.shared.world).set_stale_reads(lag);
+    }
+
+    /// From now on, registry rows appear `lag` after their payment was made
+    /// (see [`SandboxConfig::registry_lag`]).
+    pub fn set_registry_lag(&self, lag: Duration) {
+        lock(&self.shared.world).replica.registry_lag = lag;
+    }
+
+    /// From now on, the times the sandbox writes are `offset` from its own
+    /// clock (see [`SandboxConfig::clock_offset`]).
+    pub fn set_clock_offset(&self, offset: TimeDelta) {
+        lock(&self.shared.world).clock.set_offset(offset);
     }
 
     /// The base URL, e.g. `http://127.0.0.1:41234`.
@@ -137,35 +191,43 @@ impl Sandbox {
         lock(&self.shared.world).tokens.len()
     }
 
-    /// Every callback sent so far.
+    /// The callbacks sent so far, oldest first (at most
+    /// [`SandboxConfig::max_deliveries`], the latest).
     pub fn deliveries(&self) -> Vec<Delivery> {
-        lock(&self.shared.deliveries).clone()
+        lock(&self.shared.world).deliveries.all()
     }
 
     /// Completes the hosted card-binding form of `session_id` with the
-    /// test card, as a payer would, and sends the card-binding callback.
+    /// test card, as a payer would; the card-binding callback goes out when
+    /// due (now: [`Sandbox::advance`] with zero sends it).
     pub fn complete_card_binding(&self, session_id: &str) -> Result<Value, String> {
         payer::complete_binding(&self.shared, session_id)
     }
 
     /// Pays invoice `uuid` with the test card on the checkout page, as a
-    /// payer would, and sends the success callback.
+    /// payer would; returns the payment as it is then (`billing`, its
+    /// success callback due; or `progress` with a `debit_delay`).
     pub fn pay_invoice(&self, uuid: &str) -> Result<Value, String> {
         payer::pay_invoice(&self.shared, uuid)
     }
 
-    /// Completes an app payment (`payment_system`) as the payer's app would.
+    /// Completes an app payment (`payment_system`) as the payer's app
+    /// would; returns the payment as it is then.
     pub fn complete_app_payment(&self, uuid: &str) -> Result<Value, String> {
         payer::complete_app_payment(&self.shared, uuid)
     }
 
-    /// Waits until at least `count` callbacks were sent, or `timeout` passes.
+    /// Runs what is due now, then waits until at least `count` callbacks
+    /// were sent in all, or `timeout` passes (in real time); returns those
+    /// kept. It never moves the clock: a callback sent again later needs
+    /// [`Sandbox::advance`].
     pub async fn wait_for_deliveries(&self, count: usize, timeout: Duration) -> Vec<Delivery> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let deliveries = self.deliveries();
-            if deliveries.len() >= count || tokio::time::Instant::now() >= deadline {
-                return deliveries;
+            self.advance(Duration::ZERO).await;
+            let sent = lock(&self.shared.world).deliveries.total;
+            if sent >= count || tokio::time::Instant::now() >= deadline {
+                return self.deliveries();
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -186,6 +248,9 @@ impl Drop for Sandbox {
             let _ = shutdown.send(());
         }
         self.task.abort();
+        if let Some(clock) = &self.clock {
+            clock.abort();
+        }
     }
 }
 

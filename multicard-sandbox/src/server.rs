@@ -46,6 +46,10 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// connection has a request in progress.
 const EVICT_RETRY: Duration = Duration::from_millis(50);
 
+/// The address a request's connection comes from (a request extension).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub(crate) std::net::SocketAddr);
+
 /// The bounds of [`serve`], from the sandbox's configuration.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
@@ -182,8 +186,12 @@ async fn make_room(permits: &Arc<Semaphore>, registry: &Registry) -> OwnedSemaph
 async fn connection(stream: TcpStream, app: Router, limits: Limits, open: Open, mut closing: watch::Receiver<bool>) {
     let app = TowerToHyperService::new(app);
     let slot = open.slot.clone();
-    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+    let peer = stream.peer_addr().ok().map(Peer);
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         let (app, in_progress) = (app.clone(), InProgress::new(slot.clone()));
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(peer);
+        }
         async move {
             let response = answer(&app, request, limits.body_read_timeout).await;
             // Still in progress until the body is written (or dropped).

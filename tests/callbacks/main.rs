@@ -6,7 +6,8 @@
 //! delivery per payment at a time (`billing`); the axum extractors and how
 //! they read bodies, end to end on loopback (`extractors`); the success
 //! callback as production sends it, verified and confirmed against the
-//! sandbox (`production`).
+//! sandbox (`production`); the money decisions end to end against the
+//! sandbox under every frozen-payment setting (`sandbox_matrix`).
 
 mod answers;
 mod billing;
@@ -14,6 +15,7 @@ mod confirm;
 mod extractors;
 mod lenient;
 mod production;
+mod sandbox_matrix;
 mod signatures;
 mod source;
 

@@ -11,6 +11,8 @@ pub struct ReadmeDoctests;
 
 use serde_json::Value;
 
+pub mod money;
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -1,8 +1,6 @@
 //! The `auth` group: `/auth` issues bearer tokens with an `expiry` in
 //! GMT+5, and answers bad credentials with its own error shape.
 
-use std::time::Instant;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use multicard_api::time::MulticardDateTime;
@@ -33,11 +31,11 @@ async fn get_token(State(app): State<App>, Body(body): Body) -> Answer {
             return Err(Refusal::InvalidCredentials);
         }
         let token = format!("sandbox.{}.{}", hex(24), hex(16));
-        let lifetime = config.token_lifetime;
-        world.tokens.issue(token.clone(), Instant::now() + lifetime);
-        let expiry = MulticardDateTime::from_utc(
-            chrono::Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::hours(24)),
-        );
+        let (now, lifetime) = (world.now(), config.token_lifetime);
+        let expires = now.saturating_add(lifetime);
+        world.tokens.issue(token.clone(), expires, now);
+        // As the server's clock writes it (a test may set it off the client's).
+        let expiry = MulticardDateTime::from_utc(world.clock.utc_at(expires));
         let body = json!({"token": token, "role": "dev", "expiry": expiry.to_string()});
         Ok(Answer::raw(StatusCode::OK, body).into())
     })

@@ -14,7 +14,7 @@ use crate::registry::Registry;
 use crate::state::{App, Outcome};
 use crate::world::cards::{Binding, NewCard};
 use crate::world::kinds::CardStatus;
-use crate::world::values::{hex, integer, masked, now, payment_system_of, text};
+use crate::world::values::{hex, integer, masked, payment_system_of, text};
 
 pub(crate) fn register(registry: &mut Registry) {
     registry
@@ -52,7 +52,7 @@ async fn get_card_binding(State(app): State<App>, Param(session): Param<String>)
         let data = match &binding.card_token {
             Some(token) => world.cards.get(token).map(|c| c.model()).unwrap_or_default(),
             None => {
-                json!({"id": 0, "payer_id": session, "card_token": "", "status": CardStatus::Draft, "added_on": now()})
+                json!({"id": 0, "payer_id": session, "card_token": "", "status": CardStatus::Draft, "added_on": world.stamp()})
             }
         };
         Ok(Outcome::ok(data))
@@ -93,8 +93,9 @@ async fn add_card(State(app): State<App>, Body(body): Body) -> Answer {
         if pan != TEST_CARD_PAN || expiry != TEST_CARD_EXPIRY {
             return Err(CARD_NOT_FOUND);
         }
-        world.sms.send(&pan, config)?;
+        world.sms.send(&pan, config, world.clock.now())?;
         let id = world.id();
+        let added_on = world.stamp();
         let model = world.add_card(NewCard {
             id,
             application_id: 1,
@@ -104,6 +105,7 @@ async fn add_card(State(app): State<App>, Body(body): Body) -> Answer {
             holder_name: text(&body, "holder_name"),
             pinfl: None,
             status: CardStatus::Draft,
+            added_on,
         });
         Ok(Outcome::ok(model))
     })

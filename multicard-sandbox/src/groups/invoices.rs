@@ -17,11 +17,11 @@ use serde_json::json;
 
 use crate::answer::{Answer, Refusal};
 use crate::config::STORE_ID;
-use crate::extract::{Body, Param};
+use crate::extract::{Body, Param, Plan};
 use crate::registry::Registry;
 use crate::state::{App, Outcome};
 use crate::world::invoices::Invoice;
-use crate::world::values::{integer, is_our_store, new_uuid, now, text};
+use crate::world::values::{integer, is_our_store, new_uuid, text};
 
 /// The longest lifetime the sandbox keeps (ten years); a longer `ttl`
 /// is cut to it.
@@ -46,7 +46,10 @@ async fn create_invoice(State(app): State<App>, Body(body): Body) -> Answer {
             return Err(Refusal::WrongStore(StatusCode::OK));
         }
         let ttl = integer(&body, "ttl").filter(|t| *t > 0).unwrap_or(86_400).min(MAX_TTL_SECONDS);
-        let expires_on = MulticardDateTime::from_utc(chrono::Utc::now() + chrono::Duration::seconds(ttl)).to_string();
+        // It runs out `ttl` seconds from now on the sandbox's clock.
+        let expires_at = world.now().saturating_add(Duration::from_secs(ttl.unsigned_abs()));
+        let expires_on = MulticardDateTime::from_utc(world.clock.utc_at(expires_at)).to_string();
+        let added_on = world.stamp();
         let uuid = new_uuid();
         let base_url = &world.base_url;
         let model = json!({
@@ -54,38 +57,39 @@ async fn create_invoice(State(app): State<App>, Body(body): Body) -> Answer {
             "return_url": text(&body, "return_url"), "return_error_url": text(&body, "return_error_url"),
             "callback_url": callback_url, "ofd": ofd, "split": null, "sms": text(&body, "sms"), "payment": null,
             "checkout_url": format!("{base_url}/sandbox/checkout/{uuid}"),
-            "deeplink": format!("{base_url}/sandbox/checkout/{uuid}?app=1"), "added_on": now(), "updated_on": null,
+            "deeplink": format!("{base_url}/sandbox/checkout/{uuid}?app=1"), "added_on": added_on, "updated_on": null,
         });
-        let lifetime = Duration::from_secs(ttl.unsigned_abs());
-        world.invoices.insert(uuid, Invoice::new(model.clone(), callback_url, lifetime, expires_on));
+        world.invoices.insert(uuid, Invoice::new(model.clone(), callback_url, expires_at, expires_on));
         Ok(Outcome::ok(model))
     })
 }
 
 async fn get_invoice(State(app): State<App>, Param(uuid): Param<String>) -> Answer {
-    app.run(|world, config| {
-        let invoice = world.invoices.get(&uuid).ok_or(Refusal::NotFound(StatusCode::OK))?;
-        Ok(Outcome::ok(invoice.read(config)?))
-    })
+    app.run(|world, config| Ok(Outcome::ok(world.invoice_answer(&uuid, config)?)))
 }
 
 async fn cancel_invoice(State(app): State<App>, Param(uuid): Param<String>) -> Answer {
     app.run(|world, _| {
+        let (now, on) = (world.now(), world.stamp());
         let invoice = world.invoices.get_mut(&uuid).ok_or(Refusal::NotFound(StatusCode::BAD_REQUEST))?;
-        invoice.delete()?;
+        invoice.delete(now, on)?;
         Ok(Outcome::ok(json!([])))
     })
 }
 
-async fn scanpay_invoice(State(app): State<App>, Param(uuid): Param<String>, Body(body): Body) -> Answer {
+async fn scanpay_invoice(
+    State(app): State<App>,
+    Param(uuid): Param<String>,
+    Plan(plan): Plan,
+    Body(body): Body,
+) -> Answer {
     app.run(|world, config| {
         let code = text(&body, "code").ok_or(Refusal::Missing("Code"))?;
         let invoice = world.invoices.get(&uuid).ok_or(Refusal::NotFound(StatusCode::OK))?;
-        invoice.payable()?;
+        invoice.payable(world.now())?;
         if code.len() < 6 {
             return Err(Refusal::WrongScanpayCode);
         }
-        let (payment, callbacks) = world.pay_invoice(&uuid, "payme", config)?;
-        Ok(Outcome::ok(payment).sending(callbacks))
+        Ok(Outcome::ok(world.pay_invoice(&uuid, "payme", plan, config)?))
     })
 }

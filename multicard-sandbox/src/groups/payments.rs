@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::answer::{Answer, Refusal};
 use crate::config::{TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
-use crate::extract::{Body, Param};
+use crate::extract::{Body, Param, Plan};
 use crate::registry::Registry;
 use crate::state::{App, Outcome};
 use crate::world::World;
@@ -63,7 +63,7 @@ async fn create_payment(State(app): State<App>, Body(body): Body) -> Answer {
                 if pan != TEST_CARD_PAN || expiry != TEST_CARD_EXPIRY {
                     return Err(Refusal::CardNotFound(StatusCode::BAD_REQUEST));
                 }
-                world.sms.send(&pan, config)?;
+                world.sms.send(&pan, config, world.clock.now())?;
                 let uuid =
                     world.new_payment(PaymentKind::Card, &body, amount, payment_system_of(&pan), Some(("", &pan)));
                 if let Some(p) = world.payments.get_mut(&uuid) {
@@ -101,7 +101,12 @@ fn by_token(
     Ok(world.new_payment(kind, body, amount, payment_system_of(&pan), Some((&token, &pan))))
 }
 
-async fn confirm_payment(State(app): State<App>, Param(uuid): Param<String>, Body(body): Body) -> Answer {
+async fn confirm_payment(
+    State(app): State<App>,
+    Param(uuid): Param<String>,
+    Plan(plan): Plan,
+    Body(body): Body,
+) -> Answer {
     app.run(|world, config| {
         let payment = world
             .payments
@@ -118,15 +123,18 @@ async fn confirm_payment(State(app): State<App>, Param(uuid): Param<String>, Bod
         if payment.needs_otp && text(&body, "otp").as_deref() != Some(TEST_OTP) {
             return Err(Refusal::WrongOtp(StatusCode::BAD_REQUEST));
         }
-        let callbacks = world.succeed(&uuid, config);
-        Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()).sending(callbacks))
+        // `progress` while it is debited; then `billing` while its success
+        // callback is out, or `success` when it has no callback URL.
+        world.start_debit(&uuid, plan, config);
+        Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()))
     })
 }
 
 async fn get_payment(State(app): State<App>, Param(uuid): Param<String>) -> Answer {
+    // What a read sees (it may lag behind the writes: `stale_reads`).
     app.run(|world, _| {
-        let payment = world.payments.get(&uuid).filter(|p| !p.kind.is_payout());
-        Ok(Outcome::ok(payment.ok_or(Refusal::NotFound(StatusCode::NOT_FOUND))?.model()))
+        let payment = world.payments.get(&uuid).filter(|p| !p.kind.is_payout()).and_then(|_| world.seen_payment(&uuid));
+        Ok(Outcome::ok(payment.ok_or(Refusal::NotFound(StatusCode::NOT_FOUND))?))
     })
 }
 

@@ -1,5 +1,7 @@
 //! The `payouts` group: credits to a card (bound or by number), at once or
 //! confirmed with a one-time code, with identity data above a threshold.
+//! A payout reads `progress` while it is paid out (`debit_delay`), then
+//! `success`; it sends no callback.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,12 +9,12 @@ use serde_json::{Value, json};
 
 use crate::answer::{Answer, Refusal};
 use crate::config::{STORE_ID, TEST_OTP};
-use crate::extract::{Body, Param};
+use crate::extract::{Body, Param, Plan};
 use crate::registry::Registry;
 use crate::state::{App, Outcome};
 use crate::world::kinds::{PaymentKind, PaymentStatus};
 use crate::world::payments::Payment;
-use crate::world::values::{hex, integer, masked, new_uuid, now, payment_system_of, store, text};
+use crate::world::values::{integer, masked, new_uuid, payment_system_of, store, text};
 
 /// 10 million UZS in tiyin: payouts above it need `kyc_data`.
 const KYC_THRESHOLD: i64 = 1_000_000_000;
@@ -21,8 +23,8 @@ pub(crate) fn register(registry: &mut Registry) {
     registry.add("create_payout", create_payout).add("confirm_payout", confirm_payout).add("get_payout", get_payout);
 }
 
-async fn create_payout(State(app): State<App>, Body(body): Body) -> Answer {
-    app.run(|world, _| {
+async fn create_payout(State(app): State<App>, Plan(plan): Plan, Body(body): Body) -> Answer {
+    app.run(|world, config| {
         let card = body.get("card").filter(|c| c.is_object()).cloned().ok_or(Refusal::Missing("Card"))?;
         let amount = integer(&body, "amount").filter(|a| *a > 0).ok_or(Refusal::Missing("Amount"))?;
         text(&body, "store_id").ok_or(Refusal::Missing("Store Id"))?;
@@ -40,29 +42,34 @@ async fn create_payout(State(app): State<App>, Body(body): Body) -> Answer {
         let confirmable = body.get("confirmable").and_then(Value::as_bool).unwrap_or(false);
         let uuid = new_uuid();
         let id = world.id();
-        let success = !confirmable;
-        let status = if success { PaymentStatus::Success } else { PaymentStatus::Draft };
+        let status = PaymentStatus::Draft;
         let fields = json!({
             "id": id, "uuid": uuid, "store_id": STORE_ID, "multicard_user_id": null, "ps": payment_system_of(&pan),
             "store_invoice_id": invoice_id, "merchant_id": "01200000119700D", "terminal_id": "186368T6", "payment_amount": amount,
             "commission_amount": 0, "commission_type": "up", "total_amount": amount, "phone": null, "card_token": token,
-            "card_pan": masked(&pan), "ps_id": if success { Some(hex(10)) } else { None },
-            "ps_uniq_id": if success { Some(hex(12)) } else { None }, "status": status,
-            "ps_response_code": null, "ps_response_msg": null, "payment_time": if success { Some(now()) } else { None },
+            "card_pan": masked(&pan), "ps_id": null, "ps_uniq_id": null, "status": status,
+            "ps_response_code": null, "ps_response_msg": null, "payment_time": null,
             "callback_url": text(&body, "callback_url"), "kyc_data": body.get("kyc_data").filter(|k| k.is_object()).map(|k| k.to_string()),
-            "added_on": now(), "store": store(),
-            "receipt_url": if success { Some(format!("{}/sandbox/credit/check/{uuid}", world.base_url)) } else { None },
+            "added_on": world.stamp(), "store": store(), "receipt_url": null,
         });
-        let payout = Payment { fields, status, kind: PaymentKind::Payout, needs_otp: confirmable, refunded: 0 };
-        let model = payout.model();
+        let created = world.now();
+        let payout = Payment { fields, status, kind: PaymentKind::Payout, needs_otp: confirmable, refunded: 0, created };
         world.add_payment(payout);
-        Ok(Outcome::ok(model))
+        if !confirmable {
+            // Paid out at once (after `debit_delay`).
+            world.start_debit(&uuid, plan, config);
+        }
+        Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()))
     })
 }
 
-async fn confirm_payout(State(app): State<App>, Param(uuid): Param<String>, Body(body): Body) -> Answer {
-    app.run(|world, _| {
-        let base_url = world.base_url.clone();
+async fn confirm_payout(
+    State(app): State<App>,
+    Param(uuid): Param<String>,
+    Plan(plan): Plan,
+    Body(body): Body,
+) -> Answer {
+    app.run(|world, config| {
         let payout = world
             .payments
             .get_mut(&uuid)
@@ -74,18 +81,15 @@ async fn confirm_payout(State(app): State<App>, Param(uuid): Param<String>, Body
         if text(&body, "otp").as_deref() != Some(TEST_OTP) {
             return Err(Refusal::WrongOtp(StatusCode::BAD_REQUEST));
         }
-        payout.status = PaymentStatus::Success;
-        payout.fields["payment_time"] = json!(now());
-        payout.fields["ps_id"] = json!(hex(10));
-        payout.fields["ps_uniq_id"] = json!(hex(12));
-        payout.fields["receipt_url"] = json!(format!("{base_url}/sandbox/credit/check/{uuid}"));
-        Ok(Outcome::ok(payout.model()))
+        world.start_debit(&uuid, plan, config);
+        Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()))
     })
 }
 
 async fn get_payout(State(app): State<App>, Param(uuid): Param<String>) -> Answer {
+    // What a read sees (it may lag behind the writes: `stale_reads`).
     app.run(|world, _| {
-        let payout = world.payments.get(&uuid).filter(|p| p.kind.is_payout());
-        Ok(Outcome::ok(payout.ok_or(Refusal::NotFound(StatusCode::NOT_FOUND))?.model()))
+        let payout = world.payments.get(&uuid).filter(|p| p.kind.is_payout()).and_then(|_| world.seen_payment(&uuid));
+        Ok(Outcome::ok(payout.ok_or(Refusal::NotFound(StatusCode::NOT_FOUND))?))
     })
 }

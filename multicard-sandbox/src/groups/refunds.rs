@@ -11,7 +11,7 @@ use crate::registry::Registry;
 use crate::state::{App, Outcome};
 use crate::world::kinds::{PaymentKind, PaymentStatus};
 use crate::world::payments::Payment;
-use crate::world::values::{integer, now, text};
+use crate::world::values::{integer, text};
 
 pub(crate) fn register(registry: &mut Registry) {
     registry.add("refund_payment", refund_payment).add("partial_refund_payment", partial_refund_payment);
@@ -27,15 +27,16 @@ fn payment<'a>(
 
 async fn refund_payment(State(app): State<App>, Param(uuid): Param<String>) -> Answer {
     app.run(|world, config| {
+        let now = world.stamp();
         let payment = payment(&mut world.payments, &uuid)?;
         if payment.status != PaymentStatus::Success {
             return Err(Refusal::NotRefundable);
         }
         payment.status = PaymentStatus::Revert;
-        payment.fields["refund_time"] = json!(now());
+        payment.fields["refund_time"] = json!(now);
         payment.refunded = payment.amount();
-        let callbacks = world.webhook(&uuid, config);
-        Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()).sending(callbacks))
+        world.webhook(&uuid, config);
+        Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()))
     })
 }
 
@@ -43,6 +44,7 @@ async fn partial_refund_payment(State(app): State<App>, Param(uuid): Param<Strin
     app.run(|world, config| {
         let amount = integer(&body, "refund_amount").filter(|a| *a > 0).ok_or(Refusal::Missing("Refund Amount"))?;
         body.get("ofd").filter(|o| o.is_array()).ok_or(Refusal::Missing("Ofd"))?;
+        let now = world.stamp();
         let payment = payment(&mut world.payments, &uuid)?;
         if payment.status != PaymentStatus::Success {
             return Err(Refusal::NotRefundable);
@@ -55,12 +57,16 @@ async fn partial_refund_payment(State(app): State<App>, Param(uuid): Param<Strin
             return Err(Refusal::RefundExceedsPayment);
         }
         payment.refunded += amount;
-        payment.fields["refund_time"] = json!(now());
-        if payment.refunded == paid {
+        payment.fields["refund_time"] = json!(now);
+        let whole = payment.refunded == paid;
+        if whole {
             payment.status = PaymentStatus::Revert;
         }
         payment.fields["ofd"] = body["ofd"].clone();
-        let callbacks = world.webhook(&uuid, config);
-        Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()).sending(callbacks))
+        if whole {
+            // A webhook goes out on a change of status only.
+            world.webhook(&uuid, config);
+        }
+        Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()))
     })
 }

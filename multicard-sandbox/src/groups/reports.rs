@@ -9,12 +9,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::answer::{Answer, Refusal};
+use crate::config::STORE_ID;
 use crate::extract::{Filters, Param};
 use crate::registry::Registry;
 use crate::state::{App, Outcome};
 use crate::world::World;
 use crate::world::kinds::{PaymentKind, PaymentStatus};
-use crate::world::values::{is_our_store, now, store};
+use crate::world::values::is_our_store;
 
 pub(crate) fn register(registry: &mut Registry) {
     registry
@@ -25,12 +26,15 @@ pub(crate) fn register(registry: &mut Registry) {
 }
 
 async fn get_application(State(app): State<App>) -> Answer {
-    app.run(|_, config| {
+    app.run(|world, config| {
         Ok(Outcome::ok(json!({"id": 9, "application_id": config.application_id, "wallet_sum": 0,
             "wallet_sender_account": null, "wallet_overdraft": 0, "wallet_contract_num": null, "otp_required": 1,
             "otp_gateway": null, "sms_nickname": null, "allow_bank_transaction": 0, "otp_length": 6,
             "official_name": "Sandbox LLC", "offer_url": null, "phone": null, "added_on": "2024-01-01 00:00:00",
-            "updated_on": now(), "stores": [store()]})))
+            "updated_on": world.stamp(),
+            // Production's stores carry `id` (observed); what else is not
+            // known, so the sandbox sends nothing more.
+            "stores": [{"id": STORE_ID}]})))
     })
 }
 
@@ -86,10 +90,13 @@ fn registry(world: &World, payouts: bool, store: &str, query: &RegistryQuery) ->
     if payouts && only.is_none() {
         return Err(Refusal::Missing("Only Status"));
     }
+    let now = world.now();
     let rows: Vec<Value> = world
         .order
         .iter()
         .filter_map(|uuid| world.payments.get(uuid))
+        // A row appears `registry_lag` after its payment was made.
+        .filter(|p| world.replica.listed(p.created, now))
         .filter(|p| match p.kind {
             // A hold's payment shows once the hold was confirmed.
             PaymentKind::Hold => !payouts && p.status != PaymentStatus::Draft,

@@ -1,19 +1,72 @@
-//! The callbacks the sandbox sends to merchants: one waiting to be sent
-//! ([`Outgoing`]) and one sent ([`Delivery`]).
+//! The callbacks the sandbox sends to merchants: one to send
+//! ([`Outgoing`]), what its answer was ([`Answered`]) and what that means
+//! by the vendor's rules ([`DeliveryOutcome`]), and the log of those sent
+//! ([`Delivery`], at most `max_deliveries` kept).
+
+use std::collections::VecDeque;
 
 use serde_json::Value;
 
 use super::kinds::CallbackKind;
 
-/// A callback to send once the world's lock is released.
-#[derive(Debug)]
+/// A callback to send.
+#[derive(Debug, Clone)]
 pub(crate) struct Outgoing {
     pub(crate) kind: CallbackKind,
     pub(crate) url: String,
     pub(crate) body: Value,
-    /// The payment a success callback is about: a merchant that refuses it
-    /// cancels the payment.
+    /// The payment a success callback is about: the merchant's answer
+    /// decides how it ends.
     pub(crate) payment: Option<String>,
+}
+
+/// What came back from a merchant for one callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Answered {
+    /// An HTTP status, and whether the body (read only for a 200, up to
+    /// `max_callback_answer` bytes) was JSON with a boolean `success: true`.
+    Status { status: u16, success_true: bool },
+    /// No answer within `callback_timeout` (or a fault said so).
+    TimedOut,
+    /// No HTTP answer at all: the connection was refused or cut, the TLS
+    /// handshake failed, the URL could not be reached.
+    Failed,
+}
+
+/// What a callback's answer meant to the sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryOutcome {
+    /// Accepted: HTTP 200 with a boolean `success: true` for the success
+    /// callback, any 2xx for a webhook, 200 for the card-binding callback.
+    Accepted,
+    /// Success callback answered exactly 500, or not answered in time:
+    /// the payment is frozen (stays `billing`) and the callback may be
+    /// sent again (`SandboxConfig::frozen_payments`).
+    Frozen,
+    /// Success callback answered anything else (another status, a
+    /// redirect, 200 without a boolean `success: true`, no connection):
+    /// the payment is cancelled and the payer refunded (`revert`).
+    Refused,
+    /// A webhook or card-binding callback not accepted: sent again while
+    /// attempts remain.
+    NotAccepted,
+    /// Sent, but its payment had meanwhile ended another way: the answer
+    /// changed nothing.
+    Skipped,
+}
+
+impl DeliveryOutcome {
+    /// Its name: `accepted`, `frozen`, `refused`, `not_accepted`, `skipped`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeliveryOutcome::Accepted => "accepted",
+            DeliveryOutcome::Frozen => "frozen",
+            DeliveryOutcome::Refused => "refused",
+            DeliveryOutcome::NotAccepted => "not_accepted",
+            DeliveryOutcome::Skipped => "skipped",
+        }
+    }
 }
 
 /// One callback the sandbox sent.
@@ -28,6 +81,38 @@ pub struct Delivery {
     pub body: Value,
     /// Which attempt (1 for the first).
     pub attempt: u32,
-    /// The merchant's HTTP status, or `None` when it did not answer.
+    /// The merchant's HTTP status, or `None` when it did not answer (in
+    /// time).
     pub status: Option<u16>,
+    /// What the answer meant.
+    pub outcome: DeliveryOutcome,
+    /// When it was sent, by the sandbox's clock, as Multicard writes time.
+    pub at: String,
+}
+
+/// The callbacks sent, the oldest dropped past `max`.
+#[derive(Debug)]
+pub(crate) struct DeliveryLog {
+    kept: VecDeque<Delivery>,
+    max: usize,
+    /// How many were sent in all.
+    pub(crate) total: usize,
+}
+
+impl DeliveryLog {
+    pub(crate) fn new(max: usize) -> Self {
+        Self { kept: VecDeque::new(), max: max.max(1), total: 0 }
+    }
+
+    pub(crate) fn push(&mut self, delivery: Delivery) {
+        while self.kept.len() >= self.max {
+            self.kept.pop_front();
+        }
+        self.kept.push_back(delivery);
+        self.total += 1;
+    }
+
+    pub(crate) fn all(&self) -> Vec<Delivery> {
+        self.kept.iter().cloned().collect()
+    }
 }

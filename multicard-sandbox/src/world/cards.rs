@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::kinds::CardStatus;
-use super::values::{card_token, masked, now, payment_system_of};
+use super::values::{card_token, masked, payment_system_of};
 
 /// A bound (or binding) card.
 #[derive(Debug)]
@@ -30,6 +30,8 @@ pub(crate) struct NewCard<'a> {
     pub(crate) holder_name: Option<String>,
     pub(crate) pinfl: Option<String>,
     pub(crate) status: CardStatus,
+    /// When it is added, as Multicard writes it.
+    pub(crate) added_on: String,
 }
 
 impl Card {
@@ -38,7 +40,7 @@ impl Card {
         let token = card_token();
         let fields = json!({"id": card.id, "application_id": card.application_id, "payer_id": card.payer_id,
             "card_pan": masked(card.pan), "card_token": token, "phone": card.phone, "holder_name": card.holder_name,
-            "pinfl": card.pinfl, "ps": payment_system_of(card.pan), "status": card.status, "added_on": now(),
+            "pinfl": card.pinfl, "ps": payment_system_of(card.pan), "status": card.status, "added_on": card.added_on,
             "card_status": {"code": 0, "description": "Active"}, "sms_inform": true});
         let awaiting_otp = card.status == CardStatus::Draft;
         let pan = card.pan.to_string();

@@ -8,7 +8,6 @@
 use serde_json::{Value, json};
 
 use super::kinds::HoldStatus;
-use super::values::now;
 
 /// A hold and the payment it blocks funds for.
 #[derive(Debug)]
@@ -24,15 +23,15 @@ pub(crate) struct Hold {
 }
 
 impl Hold {
-    /// A draft hold of `payment`.
-    pub(crate) fn new(id: i64, payment: String, expiry: String) -> Self {
-        Self { id, payment, status: HoldStatus::Draft, expiry, added_on: now(), updated_on: None }
+    /// A draft hold of `payment`, added at `now`.
+    pub(crate) fn new(id: i64, payment: String, expiry: String, now: String) -> Self {
+        Self { id, payment, status: HoldStatus::Draft, expiry, added_on: now, updated_on: None }
     }
 
-    /// Moves it to `status`, now.
-    pub(crate) fn set(&mut self, status: HoldStatus) {
+    /// Moves it to `status` at `now`.
+    pub(crate) fn set(&mut self, status: HoldStatus, now: String) {
         self.status = status;
-        self.updated_on = Some(now());
+        self.updated_on = Some(now);
     }
 
     /// The answer Multicard gives for it, with its payment's (`payment`).

@@ -9,12 +9,25 @@ use serde::Serialize;
 pub(crate) enum PaymentStatus {
     /// Created, waiting to be confirmed.
     Draft,
-    /// Paid (or paid out).
+    /// Confirmed: being debited at the payment system.
+    Progress,
+    /// Debited: its success callback is out to the merchant (and, once
+    /// frozen by a 500 or a timeout, stays here).
+    Billing,
+    /// Paid (or paid out), and the merchant accepted it.
     Success,
-    /// Refunded in full, or cancelled after it was paid.
+    /// Refunded in full, or cancelled after it was paid (the merchant
+    /// refused its success callback).
     Revert,
     /// Failed, or its hold was released.
     Error,
+}
+
+impl PaymentStatus {
+    /// Being debited, or its success callback out: money is moving.
+    pub(crate) fn is_moving(self) -> bool {
+        matches!(self, PaymentStatus::Progress | PaymentStatus::Billing)
+    }
 }
 
 /// How a payment was made.
@@ -79,7 +92,7 @@ pub(crate) enum InvoiceStatus {
     Paid,
     /// Deleted, or its lifetime ran out unpaid: since when (the instant,
     /// and as Multicard writes it).
-    Cancelled { at: std::time::Instant, on: String },
+    Cancelled { at: std::time::Duration, on: String },
 }
 
 /// The kinds of callback the sandbox sends.

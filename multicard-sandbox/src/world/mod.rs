@@ -9,31 +9,50 @@ pub(crate) mod cards;
 pub(crate) mod holds;
 pub(crate) mod invoices;
 pub(crate) mod kinds;
+pub(crate) mod money;
 pub(crate) mod otp;
 pub(crate) mod payments;
+pub(crate) mod reads;
+pub(crate) mod replica;
+pub(crate) mod schedule;
 pub(crate) mod tokens;
 pub(crate) mod values;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use self::callbacks::Outgoing;
+use self::callbacks::{DeliveryLog, Outgoing};
 use self::cards::{Binding, Card, NewCard};
 use self::holds::Hold;
 use self::invoices::Invoice;
 use self::kinds::{CardStatus, PaymentKind};
 use self::otp::SmsLog;
 use self::payments::Payment;
+use self::replica::Replica;
+use self::schedule::{Event, Schedule};
 use self::tokens::Tokens;
-use self::values::card_token;
-use crate::answer::Refusal;
-use crate::config::{SandboxConfig, TEST_CARD_PAN};
+use crate::clock::Clock;
+use crate::config::SandboxConfig;
+use crate::faults::DeliveryFault;
 
 /// Everything the sandbox holds.
 pub(crate) struct World {
     /// The sandbox's own URL (checkout, form and receipt links).
     pub(crate) base_url: String,
+    /// Its clock: every time it writes and every schedule it keeps.
+    pub(crate) clock: Clock,
+    /// What it has to do later.
+    pub(crate) schedule: Schedule,
+    /// The callbacks sent.
+    pub(crate) deliveries: DeliveryLog,
+    /// Faults for the next callbacks sent.
+    pub(crate) delivery_faults: VecDeque<DeliveryFault>,
+    /// What reads see of it (stale reads, the registries' lag).
+    pub(crate) replica: Replica,
+    /// The request data kept so far (`max_stored_bytes`).
+    pub(crate) stored_bytes: usize,
     pub(crate) tokens: Tokens,
     pub(crate) invoices: BTreeMap<String, Invoice>,
     /// By card token.
@@ -51,10 +70,16 @@ pub(crate) struct World {
 }
 
 impl World {
-    pub(crate) fn new(base_url: &str, max_tokens: usize) -> Self {
+    pub(crate) fn new(base_url: &str, config: &SandboxConfig) -> Self {
         Self {
             base_url: base_url.to_string(),
-            tokens: Tokens::new(max_tokens),
+            clock: Clock::new(config.real_time, config.clock_offset),
+            schedule: Schedule::default(),
+            deliveries: DeliveryLog::new(config.max_deliveries),
+            delivery_faults: VecDeque::new(),
+            replica: Replica::new(config.stale_reads, config.registry_lag),
+            stored_bytes: 0,
+            tokens: Tokens::new(config.max_tokens),
             invoices: BTreeMap::new(),
             cards: BTreeMap::new(),
             bindings: BTreeMap::new(),
@@ -64,6 +89,16 @@ impl World {
             sms: SmsLog::default(),
             next_id: 11_351_395,
         }
+    }
+
+    /// Now, on the sandbox's clock.
+    pub(crate) fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// Now, as Multicard writes it.
+    pub(crate) fn stamp(&self) -> String {
+        self.clock.stamp()
     }
 
     /// The next integer id (payments, holds and cards share one sequence).
@@ -83,7 +118,8 @@ impl World {
         card: Option<(&str, &str)>,
     ) -> String {
         let id = self.id();
-        let payment = Payment::draft(id, kind, body, amount, ps, card, &self.base_url);
+        let now = (self.now(), self.stamp());
+        let payment = Payment::draft(id, kind, body, amount, ps, card, &self.base_url, (now.0, &now.1));
         self.add_payment(payment)
     }
 
@@ -95,20 +131,24 @@ impl World {
         uuid
     }
 
-    /// The answer for payment `uuid`.
+    /// The answer for payment `uuid`, as it is now.
     pub(crate) fn payment_model(&self, uuid: &str) -> Option<Value> {
         self.payments.get(uuid).map(Payment::model)
     }
 
-    /// Marks payment `uuid` paid and returns the callbacks it triggers.
-    pub(crate) fn succeed(&mut self, uuid: &str, config: &SandboxConfig) -> Vec<Outgoing> {
-        let Some(payment) = self.payments.get_mut(uuid) else { return Vec::new() };
-        payment.succeed(uuid, &self.base_url, config.status_webhooks, &config.secret)
+    /// Sends the status webhook of payment `uuid` (if webhooks are on):
+    /// due now.
+    pub(crate) fn webhook(&mut self, uuid: &str, config: &SandboxConfig) {
+        let message = self.payments.get(uuid).and_then(|p| p.webhook(uuid, config.status_webhooks, &config.secret));
+        if let Some(message) = message {
+            self.send(message);
+        }
     }
 
-    /// The status webhook of payment `uuid`, if webhooks are on.
-    pub(crate) fn webhook(&self, uuid: &str, config: &SandboxConfig) -> Option<Outgoing> {
-        self.payments.get(uuid)?.webhook(uuid, config.status_webhooks, &config.secret)
+    /// Sends `message`: its first attempt is due now.
+    pub(crate) fn send(&mut self, message: Outgoing) {
+        let now = self.now();
+        self.schedule.add(now, Event::Deliver { message, attempt: 1 });
     }
 
     /// The active card behind `token`, as its PAN.
@@ -124,36 +164,12 @@ impl World {
         model
     }
 
-    /// Pays invoice `uuid` through `ps` (the test card on the checkout page,
-    /// `uzcard`; an app by scanpay); returns the payment and its callbacks.
-    pub(crate) fn pay_invoice(
-        &mut self,
-        uuid: &str,
-        ps: &str,
-        config: &SandboxConfig,
-    ) -> Result<(Value, Vec<Outgoing>), Refusal> {
-        let invoice = self.invoices.get(uuid).ok_or(Refusal::NotFound(axum::http::StatusCode::OK))?;
-        invoice.payable()?;
-        let body = json!({"invoice_id": invoice.model["invoice_id"], "callback_url": invoice.callback_url,
-            "ofd": invoice.model["ofd"]});
-        let amount = invoice.model["amount"].as_i64().unwrap_or_default();
-        let token = card_token();
-        let card = (ps == "uzcard").then_some((token.as_str(), TEST_CARD_PAN));
-        let payment = self.new_payment(PaymentKind::Invoice, &body, amount, ps, card);
-        let out = self.succeed(&payment, config);
-        let model = self.payment_model(&payment).unwrap_or_default();
-        if let Some(invoice) = self.invoices.get_mut(uuid) {
-            invoice.paid_by(model.clone());
-        }
-        Ok((model, out))
-    }
-
     /// Hold `id`.
     pub(crate) fn hold(&mut self, id: i64) -> Option<&mut Hold> {
         self.holds.iter_mut().find(|h| h.id == id)
     }
 
-    /// The answer for hold `id`, with its payment's.
+    /// The answer for hold `id`, with its payment's, as it is now.
     pub(crate) fn hold_model(&self, id: i64) -> Option<Value> {
         let hold = self.holds.iter().find(|h| h.id == id)?;
         Some(hold.model(self.payment_model(&hold.payment)))

@@ -7,7 +7,7 @@
 //! a code; a payment by card token sends none.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use std::time::Duration;
 
 use crate::answer::Refusal;
 use crate::config::SandboxConfig;
@@ -15,16 +15,16 @@ use crate::config::SandboxConfig;
 /// When codes were sent, by card (its PAN).
 #[derive(Default)]
 pub(crate) struct SmsLog {
-    sent: HashMap<String, VecDeque<Instant>>,
+    sent: HashMap<String, VecDeque<Duration>>,
 }
 
 impl SmsLog {
-    /// Records one code sent to the phone of card `pan`, or answers
-    /// `ERROR_SMS_TO_MANY` when the card has had its share of the window.
-    pub(crate) fn send(&mut self, pan: &str, config: &SandboxConfig) -> Result<(), Refusal> {
-        let now = Instant::now();
+    /// Records one code sent to the phone of card `pan` at `now` (the
+    /// sandbox's clock), or answers `ERROR_SMS_TO_MANY` when the card has
+    /// had its share of the window.
+    pub(crate) fn send(&mut self, pan: &str, config: &SandboxConfig, now: Duration) -> Result<(), Refusal> {
         let sent = self.sent.entry(pan.to_string()).or_default();
-        while sent.front().is_some_and(|at| now.saturating_duration_since(*at) >= config.otp_sms_window) {
+        while sent.front().is_some_and(|at| now.saturating_sub(*at) >= config.otp_sms_window) {
             sent.pop_front();
         }
         if sent.len() >= config.otp_sms_limit {
@@ -37,20 +37,18 @@ impl SmsLog {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]
     fn a_card_gets_its_limit_within_the_window_and_other_cards_their_own() {
         let config = SandboxConfig::default().with_otp_sms_limit(2).with_otp_sms_window(Duration::from_secs(60));
         let mut log = SmsLog::default();
-        assert!(log.send("8600", &config).is_ok() && log.send("8600", &config).is_ok());
-        let refused = log.send("8600", &config).expect_err("the third code within the window");
+        let at = Duration::from_secs;
+        assert!(log.send("8600", &config, at(0)).is_ok() && log.send("8600", &config, at(10)).is_ok());
+        let refused = log.send("8600", &config, at(59)).expect_err("the third code within the window");
         assert_eq!(refused, Refusal::SmsLimit);
         assert_eq!(refused.answer().body["error"]["code"], "ERROR_SMS_TO_MANY");
-        assert!(log.send("9860", &config).is_ok(), "another card has its own limit");
-        let lapsed = config.with_otp_sms_window(Duration::ZERO);
-        assert!(log.send("8600", &lapsed).is_ok(), "codes older than the window no longer count");
+        assert!(log.send("9860", &config, at(59)).is_ok(), "another card has its own limit");
+        assert!(log.send("8600", &config, at(60)).is_ok(), "a code older than the window no longer counts");
     }
 }

@@ -1,15 +1,10 @@
 //! What every API group of the sandbox shares: the values it makes
-//! (identifiers, masked PANs, timestamps) and how it reads request bodies.
+//! (identifiers, masked PANs) and how it reads request bodies. Times come
+//! from the sandbox's clock (`World::stamp`), never from the wall clock.
 
-use multicard_api::time::MulticardDateTime;
 use serde_json::Value;
 
 use crate::config::{STORE_ID, STORE_UUID};
-
-/// Now, as Multicard writes it (GMT+5, no offset).
-pub(crate) fn now() -> String {
-    MulticardDateTime::from_utc(chrono::Utc::now()).to_string()
-}
 
 /// `len` random lowercase hex digits.
 pub(crate) fn hex(len: usize) -> String {

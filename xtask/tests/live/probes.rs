@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use multicard_sandbox::{APPLICATION_ID, SECRET, Sandbox, TEST_CARD_PAN};
+use multicard_sandbox::{APPLICATION_ID, SECRET, Sandbox, SandboxConfig, TEST_CARD_PAN};
 use xtask::live::probes::verdict::{ABOUT, ProbesFile};
 use xtask::live::probes::{NOT_MEASURED, QUESTIONS, SECOND_REFUND};
 use xtask::live::shape::PROBES_FILE;
@@ -66,7 +66,9 @@ fn assert_recorded(run: &LiveRun, out: &Path) {
 
 #[tokio::test]
 async fn every_probe_measures_a_relation_against_the_sandbox() {
-    let sandbox = Sandbox::start().await.expect("the sandbox starts");
+    // Played like production: the sandbox's clock follows the wall clock, so
+    // its callbacks go out without a test moving time.
+    let sandbox = Sandbox::start_with(SandboxConfig::default().with_real_time(true)).await.expect("the sandbox starts");
     let out = tempfile::tempdir().unwrap();
     let options = listening(Duration::from_secs(10), ProbeOptions::default().paid_after);
     let run = run(sandbox.url(), &options, out.path()).await;

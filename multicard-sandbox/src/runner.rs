@@ -1,0 +1,84 @@
+//! Running what the sandbox scheduled, in order, as its clock moves:
+//! [`advance`] moves the clock on and runs every event due up to the new
+//! time before it returns (callbacks are real HTTP posts, awaited there);
+//! on a real-time clock, [`keep_time`] runs events as they fall due.
+
+use std::time::Duration;
+
+use crate::delivery;
+use crate::faults::DeliveryFault;
+use crate::state::{App, lock};
+use crate::world::callbacks::Answered;
+use crate::world::schedule::Event;
+
+/// How long the real-time task sleeps when nothing is scheduled (it wakes
+/// sooner when something is).
+const IDLE: Duration = Duration::from_secs(3600);
+
+/// Moves the sandbox's clock on by `by`, running every event due until
+/// then in order (each at its own time), and returns once they all ran.
+pub(crate) async fn advance(app: &App, by: Duration) {
+    let _turn = app.turn.lock().await;
+    let until = lock(&app.world).now().saturating_add(by);
+    loop {
+        let event = {
+            let mut world = lock(&app.world);
+            match world.schedule.take_due(until) {
+                Some((at, event)) => {
+                    world.clock.move_to(at);
+                    Some(event)
+                }
+                None => {
+                    world.clock.move_to(until);
+                    None
+                }
+            }
+        };
+        let Some(event) = event else { break };
+        run(app, event).await;
+        lock(&app.world).record_for_reads();
+    }
+}
+
+/// Runs one event.
+async fn run(app: &App, event: Event) {
+    let config = &app.config;
+    match event {
+        Event::Debit { payment, outcome } => lock(&app.world).end_debit(&payment, outcome, config),
+        Event::RevertFrozen { payment } => lock(&app.world).revert_frozen(&payment, config),
+        Event::HoldExpires { id } => lock(&app.world).hold_expires(id, config),
+        Event::Apply(deferred) => deferred().await,
+        Event::Deliver { message, attempt } => {
+            let fault = {
+                let mut world = lock(&app.world);
+                if !world.still_wanted(&message) {
+                    return;
+                }
+                world.delivery_faults.pop_front()
+            };
+            let mut answered = delivery::post(&app.http, &message, config.max_callback_answer).await;
+            if fault == Some(DeliveryFault::TimedOut) {
+                answered = Answered::TimedOut;
+            }
+            lock(&app.world).delivered(message, attempt, answered, config);
+        }
+    }
+}
+
+/// On a real-time clock: runs events as they fall due, until the task is
+/// aborted.
+pub(crate) async fn keep_time(app: App) {
+    loop {
+        let wait = {
+            let world = lock(&app.world);
+            world.schedule.next_due().map_or(IDLE, |due| due.saturating_sub(world.now()))
+        };
+        if !wait.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = app.wake.notified() => continue,
+            }
+        }
+        advance(&app, Duration::ZERO).await;
+    }
+}
