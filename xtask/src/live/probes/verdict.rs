@@ -1,5 +1,5 @@
 //! What a probe answered: its question and lines of relations and codes
-//! (never values), or "not measured: <why>"; the report's section and
+//! (never values), or `"not measured: <why>"`; the report's section and
 //! `spec/observed/probes.json`.
 
 use std::path::{Path, PathBuf};
