@@ -75,6 +75,7 @@ pub mod enums {
 mod envelope;
 pub mod error;
 mod executor;
+pub mod fulfilment;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -111,6 +111,7 @@ use super::{
     PaymentSuccessCallback, Verifier,
 };
 use crate::Multicard;
+use crate::fulfilment::{Fulfilment, HandlerFuture, HeldReason, Ledger, PaymentCredit};
 use crate::types::PaymentModel;
 
 impl IntoResponse for CallbackReply {
@@ -121,6 +122,12 @@ impl IntoResponse for CallbackReply {
         let mut response = (status, self.body()).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         response
+    }
+}
+
+impl IntoResponse for Fulfilment {
+    fn into_response(self) -> Response {
+        self.reply().into_response()
     }
 }
 
@@ -297,6 +304,38 @@ impl ConfirmedSuccess {
     pub fn refuse_and_refund(&self, message: impl Into<String>) -> CallbackReply {
         self.decisions.record_refusal(&self.confirmed.current.uuid);
         CallbackReply::refuse_and_refund(message)
+    }
+}
+
+impl ConfirmedSuccess {
+    /// Credits this payment through `ledger`, exactly once across
+    /// deliveries and replicas: runs `handler` in the ledger's transaction
+    /// (or replays the decision stored for the payment) and returns the
+    /// result, which is the answer to send (`IntoResponse`:
+    /// [`Fulfilment::reply`]). See [`fulfilment`](crate::fulfilment).
+    ///
+    /// A refusal (the handler's, or of a duplicate payment for a credited
+    /// order) is also recorded in this process's [`Decisions`].
+    pub async fn fulfil<L, H>(&self, ledger: &L, handler: H) -> Fulfilment
+    where
+        L: Ledger,
+        H: for<'t> FnMut(&'t mut L::Tx, &'t PaymentCredit) -> HandlerFuture<'t> + Send,
+    {
+        let Some(credit) = PaymentCredit::from_confirmed(&self.confirmed) else {
+            // A confirmation always names the order and the store; held if not.
+            return Fulfilment::Held(HeldReason::Storage("the confirmed payment names no store or order".into()));
+        };
+        let fulfilment = ledger.fulfil(&credit, handler).await;
+        match &fulfilment {
+            Fulfilment::Refused { .. } | Fulfilment::DuplicatePaymentForOrder { .. } => {
+                self.decisions.record_refusal(&credit.uuid)
+            }
+            Fulfilment::Held(reason) => {
+                tracing::warn!(target: "multicard::fulfilment", reason = ?reason, "payment held; answered 500")
+            }
+            _ => {}
+        }
+        fulfilment
     }
 }
 
