@@ -13,6 +13,7 @@ mod answers;
 mod billing;
 mod confirm;
 mod extractors;
+mod fulfilment;
 mod lenient;
 mod production;
 mod sandbox_matrix;

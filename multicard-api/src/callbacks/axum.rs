@@ -96,7 +96,9 @@
 //! # Ok(()) }
 //! ```
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 
 use axum::extract::{ConnectInfo, FromRef, FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -111,7 +113,9 @@ use super::{
     PaymentSuccessCallback, Verifier,
 };
 use crate::Multicard;
-use crate::fulfilment::{Fulfilment, HandlerFuture, HeldReason, Ledger, PaymentCredit};
+use crate::fulfilment::{
+    CardBinding, Fulfilment, HandlerFuture, HeldReason, Ledger, LedgerError, PaymentCredit, StatusChange, StatusSeen,
+};
 use crate::types::PaymentModel;
 
 impl IntoResponse for CallbackReply {
@@ -233,6 +237,59 @@ pub struct VerifiedWebhook(pub PaymentStatusWebhook);
 #[derive(Debug, Clone)]
 pub struct UnverifiedCardBinding(pub CardBindingCallback);
 
+impl UnverifiedCardBinding {
+    /// Confirms the binding against the API
+    /// ([`confirm_card_binding`](super::confirm_card_binding)) and stores
+    /// it through `ledger` once per `(application_id, payer_id,
+    /// card_token)`: `handler` runs in the ledger's transaction, or the
+    /// stored decision is replayed. A binding the API does not confirm is
+    /// held (500: Multicard sends it again every 60 s, 5 times).
+    pub fn fulfil<'a, L, H>(
+        &'a self,
+        multicard: &'a Multicard,
+        ledger: &'a L,
+        handler: H,
+    ) -> Pin<Box<dyn Future<Output = Fulfilment> + Send + 'a>>
+    where
+        L: Ledger,
+        H: for<'t> FnMut(&'t mut L::Tx, &'t CardBinding) -> HandlerFuture<'t> + Send + 'a,
+    {
+        Box::pin(async move {
+            let confirmed = match super::confirm_card_binding(multicard, &self.0).await {
+                Ok(confirmed) => confirmed,
+                Err(error) => return Fulfilment::Held(HeldReason::Unconfirmed(error.to_string())),
+            };
+            match CardBinding::from_confirmed(&self.0, &confirmed) {
+                Some(binding) => ledger.fulfil(&binding, handler).await,
+                None => Fulfilment::Held(HeldReason::Unconfirmed(
+                    "neither the API nor the callback names the application".into(),
+                )),
+            }
+        })
+    }
+}
+
+impl VerifiedWebhook {
+    /// Confirms the webhook against the API
+    /// ([`confirm_status`](super::confirm_status): its `status` is unsigned,
+    /// the API's counts) and records that status in `ledger`, only forward.
+    /// `Ok` answers 200; an error should be answered 500
+    /// ([`Fulfilment::Held`]'s reply), so that the webhook comes again.
+    /// A revert after the order was credited is
+    /// [`StatusChange::RevertedAfterFulfilment`], logged as an error.
+    pub async fn record<L: Ledger>(&self, multicard: &Multicard, ledger: &L) -> Result<StatusChange, HeldReason> {
+        let confirmed = super::confirm_status(multicard, &self.0)
+            .await
+            .map_err(|error| HeldReason::Unconfirmed(error.to_string()))?;
+        let seen = StatusSeen::from_confirmed(&confirmed)
+            .ok_or_else(|| HeldReason::Unconfirmed("the payment names no store".into()))?;
+        ledger.record_status(&seen).await.map_err(|error| match error {
+            LedgerError::Busy => HeldReason::Busy,
+            other => HeldReason::Storage(other.to_string()),
+        })
+    }
+}
+
 /// `FromRequest` for an extractor: read the body (with the verifier's
 /// limit), then check it with one of the verifier's methods.
 macro_rules! extractor {
@@ -316,26 +373,37 @@ impl ConfirmedSuccess {
     ///
     /// A refusal (the handler's, or of a duplicate payment for a credited
     /// order) is also recorded in this process's [`Decisions`].
-    pub async fn fulfil<L, H>(&self, ledger: &L, handler: H) -> Fulfilment
+    ///
+    /// The future is boxed, and `Send`: an axum handler that awaits it
+    /// stays a handler whatever closure it passes (a future that held the
+    /// closure's higher-ranked signature unboxed would not be proven
+    /// `Send`).
+    pub fn fulfil<'a, L, H>(
+        &'a self,
+        ledger: &'a L,
+        handler: H,
+    ) -> Pin<Box<dyn Future<Output = Fulfilment> + Send + 'a>>
     where
         L: Ledger,
-        H: for<'t> FnMut(&'t mut L::Tx, &'t PaymentCredit) -> HandlerFuture<'t> + Send,
+        H: for<'t> FnMut(&'t mut L::Tx, &'t PaymentCredit) -> HandlerFuture<'t> + Send + 'a,
     {
-        let Some(credit) = PaymentCredit::from_confirmed(&self.confirmed) else {
-            // A confirmation always names the order and the store; held if not.
-            return Fulfilment::Held(HeldReason::Storage("the confirmed payment names no store or order".into()));
-        };
-        let fulfilment = ledger.fulfil(&credit, handler).await;
-        match &fulfilment {
-            Fulfilment::Refused { .. } | Fulfilment::DuplicatePaymentForOrder { .. } => {
-                self.decisions.record_refusal(&credit.uuid)
+        Box::pin(async move {
+            let Some(credit) = PaymentCredit::from_confirmed(&self.confirmed) else {
+                // A confirmation always names the order and the store; held if not.
+                return Fulfilment::Held(HeldReason::Storage("the confirmed payment names no store or order".into()));
+            };
+            let fulfilment = ledger.fulfil(&credit, handler).await;
+            match &fulfilment {
+                Fulfilment::Refused { .. } | Fulfilment::DuplicatePaymentForOrder { .. } => {
+                    self.decisions.record_refusal(&credit.uuid)
+                }
+                Fulfilment::Held(reason) => {
+                    tracing::warn!(target: "multicard::fulfilment", reason = ?reason, "payment held; answered 500")
+                }
+                _ => {}
             }
-            Fulfilment::Held(reason) => {
-                tracing::warn!(target: "multicard::fulfilment", reason = ?reason, "payment held; answered 500")
-            }
-            _ => {}
-        }
-        fulfilment
+            fulfilment
+        })
     }
 }
 

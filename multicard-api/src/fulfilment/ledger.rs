@@ -74,6 +74,8 @@ pub enum HeldReason {
     Handler(String),
     /// The ledger's storage failed (its error, as text); nothing was kept.
     Storage(String),
+    /// The API did not confirm the callback (its error, as text).
+    Unconfirmed(String),
     /// A second payment for an order already credited, under
     /// [`DuplicatePolicy::Hold`].
     DuplicateHeld {
