@@ -77,6 +77,9 @@ pub struct RegistryReport {
     /// the page that failed: resume there with
     /// [`RegistryQuery::resume_from`](super::RegistryQuery::resume_from).
     pub position: RegistryPosition,
+    /// The latest `pagination.total` of the listing being read (`None`
+    /// before its first page).
+    pub total: Option<i64>,
     /// The read reached its end without an error.
     pub complete: bool,
 }

@@ -179,7 +179,10 @@ impl<P: Page> Walk<P> {
                     Some(status) => {
                         self.recent.clear();
                         let offset = std::mem::take(&mut self.next_offset);
-                        self.report.lock().position = RegistryPosition::new(status.clone(), offset);
+                        let mut report = self.report.lock();
+                        report.position = RegistryPosition::new(status.clone(), offset);
+                        report.total = None;
+                        drop(report);
                         self.current = Some(Listing { status, offset, total: None, finished: false });
                     }
                     None => {
@@ -224,6 +227,7 @@ impl<P: Page> Walk<P> {
                 }
             }
             listing.total = Some(total);
+            self.report.lock().total = Some(total);
             let rows = page.into_rows();
             if rows.is_empty() {
                 listing.finished = true;
