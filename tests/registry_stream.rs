@@ -55,7 +55,11 @@ impl Server {
     }
 }
 
-async fn registry(path: &'static str, pages: Pages, query: HashMap<String, String>) -> impl axum::response::IntoResponse {
+async fn registry(
+    path: &'static str,
+    pages: Pages,
+    query: HashMap<String, String>,
+) -> impl axum::response::IntoResponse {
     let number = |name: &str| query.get(name).and_then(|v| v.parse().ok()).unwrap_or(-1);
     let seen = Seen {
         path,
@@ -307,13 +311,15 @@ async fn queries_that_cannot_be_sent_are_refused_before_any_request() {
     let open = RegistryWindow::new(start, MulticardDateTime::from_utc(now + TimeDelta::minutes(2)));
     let mut payouts = server.multicard.payout_registry(RegistryQuery::new("6", open));
     let items: Vec<_> = drain(&mut payouts).await;
-    assert!(matches!(&items[..], [Err(Error::InvalidRequest { operation: "list_payouts", message })] if message.contains("`end_date`")));
+    assert!(
+        matches!(&items[..], [Err(Error::InvalidRequest { operation: "list_payouts", message })] if message.contains("`end_date`"))
+    );
     assert_eq!(payouts.report().requests, 0);
 
     // Page sizes out of range, and a window upside down.
     for size in [0, 1001, u32::MAX] {
-        let items = drain(&mut server.multicard.payment_registry(RegistryQuery::new("6", yesterday()).page_size(size)))
-            .await;
+        let items =
+            drain(&mut server.multicard.payment_registry(RegistryQuery::new("6", yesterday()).page_size(size))).await;
         refused("list_payments", items, "`limit`");
     }
     let upside_down = RegistryWindow::new(yesterday().end, yesterday().start);

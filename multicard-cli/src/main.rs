@@ -25,10 +25,10 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use futures_util::StreamExt;
 use generated::{CLI_OPERATIONS, CliOperation, Prepared};
 use multicard_api::error::Error;
 use multicard_api::outcome::{FieldsReason, WriteOutcome};
-use futures_util::StreamExt;
 use multicard_api::registry::{RegistryPosition, RegistryQuery, RegistryStream, RegistryWindow};
 use multicard_api::time::MulticardDateTime;
 use multicard_api::types::PaymentStatus;
@@ -298,7 +298,9 @@ where
     T::Err: std::fmt::Display,
 {
     let text = registry_param(prepared, name)?;
-    text.trim().parse().map_err(|e| fail(exit::USAGE, format!("--{} `{text}` is not {what}: {e}", name.replace('_', "-"))))
+    text.trim()
+        .parse()
+        .map_err(|e| fail(exit::USAGE, format!("--{} `{text}` is not {what}: {e}", name.replace('_', "-"))))
 }
 
 /// The SDK's registry query for an export: `--from`/`--to` as the window
@@ -371,11 +373,13 @@ async fn write_rows<T: serde::Serialize>(
             Err(error) => {
                 write(&mut page, &mut rows_out)?;
                 let mut failure = report(&error, prepared);
-                let at = stream.report().position;
-                failure.message.push_str(&format!(
-                    "\nThe export stopped at offset {} (rows before it were written); --offset {} resumes it.",
-                    at.offset, at.offset
-                ));
+                let report = stream.report();
+                if report.requests > 0 {
+                    let at = report.position.offset;
+                    failure.message.push_str(&format!(
+                        "\nThe export stopped at offset {at} (rows before it were written); --offset {at} resumes it."
+                    ));
+                }
                 return Err(failure);
             }
         };

@@ -48,9 +48,7 @@ mod query;
 mod report;
 mod walk;
 
-pub use query::{
-    CLOSING_MARGIN, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RegistryPosition, RegistryQuery, RegistryWindow,
-};
+pub use query::{CLOSING_MARGIN, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RegistryPosition, RegistryQuery, RegistryWindow};
 pub use report::{KEPT_TOTAL_CHANGES, RegistryReport, RegistryRow, RegistryStream, TotalChange};
 pub use walk::DEDUP_PAGES;
 

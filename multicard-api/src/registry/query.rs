@@ -102,13 +102,7 @@ impl RegistryQuery {
     /// A read of `store_id`'s registry over `window`, [`DEFAULT_PAGE_SIZE`]
     /// rows per request.
     pub fn new(store_id: impl Into<String>, window: RegistryWindow) -> Self {
-        Self {
-            store_id: store_id.into(),
-            window,
-            page_size: DEFAULT_PAGE_SIZE,
-            only_status: None,
-            resume_from: None,
-        }
+        Self { store_id: store_id.into(), window, page_size: DEFAULT_PAGE_SIZE, only_status: None, resume_from: None }
     }
 
     /// Rows per request (`limit`), 1 to [`MAX_PAGE_SIZE`]; checked when

@@ -223,7 +223,12 @@ impl<P: Page> Walk<P> {
                 let mut report = self.report.lock();
                 report.total_change_count += 1;
                 if report.total_changes.len() < KEPT_TOTAL_CHANGES {
-                    report.total_changes.push(TotalChange { status: listing.status.clone(), offset, before, after: total });
+                    report.total_changes.push(TotalChange {
+                        status: listing.status.clone(),
+                        offset,
+                        before,
+                        after: total,
+                    });
                 }
             }
             listing.total = Some(total);
