@@ -192,7 +192,7 @@ impl<P: Page> Walk<P> {
                     }
                 }
             }
-            let Some(listing) = self.current.as_mut() else { return None };
+            let listing = self.current.as_mut()?;
             let offset = listing.offset;
             {
                 let mut report = self.report.lock();
