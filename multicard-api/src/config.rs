@@ -342,7 +342,8 @@ impl Config {
         self
     }
 
-    /// Use these clocks for token deadlines (tests).
+    /// Use these clocks for token deadlines and for the "end in the past"
+    /// check of registry windows (tests).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self

@@ -39,6 +39,7 @@
 //! | `outcome.rs`, `outcome/` | each error code per operation in four classes (the table, with sources, in `outcome/table.rs`); `ERROR_FIELDS` reasons; after "confirmed earlier" |
 //! | `settle.rs` | reading a payment, payout or hold until its status is final ([`Settle`]) |
 //! | `paid.rs` | whether an invoice is paid: yes, no or unknown ([`Paid`]) |
+//! | `registry/` | every row of the payment and payout registries as a stream, one page at a time ([`registry`]) |
 //!
 //! Where to go for a change:
 //!
@@ -86,6 +87,7 @@ pub mod operation_table;
 pub mod outcome;
 mod paid;
 mod redact;
+pub mod registry;
 pub mod retry;
 mod scrub;
 mod settle;

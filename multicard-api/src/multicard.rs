@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::executor::{Executor, Settings};
 use crate::operation::{Envelope, Operation};
-use crate::token_cache::TokenCache;
+use crate::token_cache::{Clock, TokenCache};
 use crate::transport::ClientState;
 use crate::{Client, auth};
 
@@ -33,6 +33,9 @@ pub struct Multicard {
     #[cfg_attr(not(feature = "fuzzing"), allow(dead_code))]
     tokens: Arc<TokenCache>,
     auth_requests: Arc<AtomicU64>,
+    /// The client's clocks ([`Config::with_clock`]): registry windows are
+    /// checked against its wall clock.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 /// Settings for one call.
@@ -112,7 +115,7 @@ impl Multicard {
             drift,
             requests: Arc::default(),
         };
-        Ok(Self { executor, tokens, auth_requests })
+        Ok(Self { executor, tokens, auth_requests, clock: config.clock.clone() })
     }
 
     /// A client configured from `MULTICARD_*` environment variables; see

@@ -25,9 +25,13 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use futures_util::StreamExt;
 use generated::{CLI_OPERATIONS, CliOperation, Prepared};
 use multicard_api::error::Error;
 use multicard_api::outcome::{FieldsReason, WriteOutcome};
+use multicard_api::registry::{RegistryPosition, RegistryQuery, RegistryStream, RegistryWindow};
+use multicard_api::time::MulticardDateTime;
+use multicard_api::types::PaymentStatus;
 use multicard_api::{Multicard, operation_table};
 use output::{Format, Rows};
 use serde_json::Value;
@@ -282,29 +286,114 @@ fn rows_of(data: &Value, field: &str) -> Vec<Value> {
     data.get(field).and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
-/// Runs a registry export page by page, writing rows as they arrive, with a
-/// progress bar on a terminal.
-async fn export(multicard: &Multicard, prepared: &mut Prepared, field: &str, format: Format) -> Result<(), Failure> {
-    let mut offset: i64 = prepared.param("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+/// A registry parameter of `prepared` as text, or a usage failure naming
+/// its flag.
+fn registry_param(prepared: &Prepared, name: &str) -> Result<String, Failure> {
+    prepared.param(name).ok_or_else(|| fail(exit::USAGE, format!("--{} is required", name.replace('_', "-"))))
+}
+
+/// A registry parameter parsed as `T`, or a usage failure naming its flag.
+fn parsed_param<T: std::str::FromStr>(prepared: &Prepared, name: &str, what: &str) -> Result<T, Failure>
+where
+    T::Err: std::fmt::Display,
+{
+    let text = registry_param(prepared, name)?;
+    text.trim()
+        .parse()
+        .map_err(|e| fail(exit::USAGE, format!("--{} `{text}` is not {what}: {e}", name.replace('_', "-"))))
+}
+
+/// The SDK's registry query for an export: `--from`/`--to` as the window
+/// (closed a minute ago when `--to` is not in the past, said on stderr),
+/// `--limit` as the page size, `--offset` as where to start.
+fn registry_query(prepared: &Prepared) -> Result<RegistryQuery, Failure> {
+    let store_id = registry_param(prepared, "store_id")?;
+    let start: MulticardDateTime = parsed_param(prepared, "start_date", "a Multicard timestamp")?;
+    let end: MulticardDateTime = parsed_param(prepared, "end_date", "a Multicard timestamp")?;
+    let page_size: u32 = parsed_param(prepared, "limit", "a page size (1 to 1000)")?;
+    let offset: u64 = parsed_param(prepared, "offset", "an offset (0 or more)")?;
+    let status = match prepared.param("only_status").filter(|s| !s.is_empty()) {
+        Some(text) => Some(
+            serde_json::from_value::<PaymentStatus>(Value::String(text.clone()))
+                .map_err(|e| fail(exit::USAGE, format!("--only-status `{text}`: {e}")))?,
+        ),
+        None => None,
+    };
+    let window = if end.to_utc() >= chrono::Utc::now() {
+        let closed = RegistryWindow::until_a_minute_ago(start);
+        eprintln!(
+            "multicard: --to {end} is not in the past; the export reads up to {} (a minute ago), so that rows still \
+             arriving do not shift its pages",
+            closed.end
+        );
+        closed
+    } else {
+        RegistryWindow::new(start, end)
+    };
+    let mut query = RegistryQuery::new(store_id, window).page_size(page_size);
+    if let Some(status) = &status {
+        query = query.only_status(status.clone());
+    }
+    Ok(query.resume_from(RegistryPosition::new(status, offset)))
+}
+
+/// Runs a registry export through the SDK's registry stream: every page
+/// from `--offset` on, rows written a page at a time as they arrive
+/// (duplicates across pages left out), with a progress bar on a terminal.
+async fn export(multicard: &Multicard, prepared: &Prepared, format: Format) -> Result<(), Failure> {
+    let query = registry_query(prepared)?;
+    let page_size = query.page_size as usize;
+    if prepared.id() == "list_payouts" {
+        write_rows(multicard.payout_registry(query), prepared, format, page_size).await
+    } else {
+        write_rows(multicard.payment_registry(query), prepared, format, page_size).await
+    }
+}
+
+async fn write_rows<T: serde::Serialize>(
+    mut stream: RegistryStream<T>,
+    prepared: &Prepared,
+    format: Format,
+    page_size: usize,
+) -> Result<(), Failure> {
     let mut rows_out = Rows::new(format);
     let stdout = std::io::stdout();
     let progress =
         if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
-    loop {
-        let data = send(multicard, prepared).await?;
-        let rows = rows_of(&data, field);
-        let total = data.pointer("/pagination/total").and_then(Value::as_i64).unwrap_or(0);
-        progress.set_length(total.max(0) as u64);
-        rows_out
-            .write_page(&mut stdout.lock(), &rows)
-            .map_err(|e| fail(exit::UNEXPECTED, format!("writing the output: {e}")))?;
-        progress.inc(rows.len() as u64);
-        offset += rows.len() as i64;
-        if rows.is_empty() || offset >= total {
-            break;
+    let mut page: Vec<Value> = Vec::with_capacity(page_size);
+    let write = |page: &mut Vec<Value>, rows_out: &mut Rows| {
+        let written = rows_out.write_page(&mut stdout.lock(), page);
+        progress.inc(page.len() as u64);
+        page.clear();
+        written.map_err(|e| fail(exit::UNEXPECTED, format!("writing the output: {e}")))
+    };
+    while let Some(row) = stream.next().await {
+        let row = match row {
+            Ok(row) => row,
+            Err(error) => {
+                write(&mut page, &mut rows_out)?;
+                let mut failure = report(&error, prepared);
+                let report = stream.report();
+                if report.requests > 0 {
+                    let at = report.position.offset;
+                    failure.message.push_str(&format!(
+                        "\nThe export stopped at offset {at} (rows before it were written); --offset {at} resumes it."
+                    ));
+                }
+                return Err(failure);
+            }
+        };
+        let value = serde_json::to_value(&row.item)
+            .map_err(|e| fail(exit::UNEXPECTED, format!("the answer does not print as JSON: {e}")))?;
+        page.push(value);
+        if page.len() >= page_size {
+            if let Some(total) = stream.report().total {
+                progress.set_length(total.max(0) as u64);
+            }
+            write(&mut page, &mut rows_out)?;
         }
-        prepared.set_offset(offset);
     }
+    write(&mut page, &mut rows_out)?;
     progress.finish_and_clear();
     Ok(())
 }
@@ -387,7 +476,7 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
         ),
         None => profile::config().map_err(|m| fail(exit::USAGE, m))?,
     };
-    let mut prepared = match prepared {
+    let prepared = match prepared {
         Some(prepared) => prepared,
         None => {
             let body = serde_json::json!({"application_id": credentials.application_id, "secret": credentials.secret});
@@ -397,8 +486,8 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     drop(credentials);
     let multicard = Multicard::new(config).map_err(|e| fail(exit::USAGE, e.to_string()))?;
 
-    if let (Some(field), true) = (operation.rows, all) {
-        return export(&multicard, &mut prepared, field, format).await;
+    if operation.rows.is_some() && all {
+        return export(&multicard, &prepared, format).await;
     }
     let data = send(&multicard, &prepared).await?;
     let mut stdout = std::io::stdout().lock();

@@ -49,6 +49,9 @@ fn ok<T: serde::de::DeserializeOwned>(output: &Output) -> T {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_operation_of_every_group_decodes_into_the_sdk_types() {
     let sandbox = Sandbox::start().await.unwrap();
+    // Its rows are stamped ten minutes back: an export (`--all`) reads a
+    // window that closed a minute ago, and they must fall inside it.
+    sandbox.set_clock_offset(chrono::TimeDelta::minutes(-10));
     let url = sandbox.url().to_string();
     let j = ["--output", "json"];
 
@@ -149,6 +152,8 @@ async fn one_operation_of_every_group_decodes_into_the_sdk_types() {
     )
     .await;
     assert_eq!(ndjson.status.code(), Some(0), "{}", String::from_utf8_lossy(&ndjson.stderr));
+    // `--to` is a day ahead: the export closes the window and says so.
+    assert!(String::from_utf8_lossy(&ndjson.stderr).contains("is not in the past"));
     let rows = String::from_utf8(ndjson.stdout).unwrap();
     assert_eq!(rows.lines().count() as i64, registry.pagination.total);
     for row in rows.lines() {
