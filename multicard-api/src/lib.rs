@@ -39,6 +39,7 @@
 //! | `outcome.rs`, `outcome/` | each error code per operation in four classes (the table, with sources, in `outcome/table.rs`); `ERROR_FIELDS` reasons; after "confirmed earlier" |
 //! | `settle.rs` | reading a payment, payout or hold until its status is final ([`Settle`]) |
 //! | `paid.rs` | whether an invoice is paid: yes, no or unknown ([`Paid`]) |
+//! | `reconcile/` | sweeps: what the callbacks missed, credited once through the ledger ([`reconcile::Reconciler`]) |
 //!
 //! Where to go for a change:
 //!
@@ -85,6 +86,7 @@ pub mod operation;
 pub mod operation_table;
 pub mod outcome;
 mod paid;
+pub mod reconcile;
 mod redact;
 pub mod retry;
 mod scrub;
