@@ -74,7 +74,9 @@ pub enum FindingKind {
     /// Cancelled and refunded (`revert`) **after** the ledger credited its
     /// order: reverse the order.
     RevertedAfterFulfilment,
-    /// The payment's amount is not the order's: never credited.
+    /// The order's amount is neither the payment's `payment_amount` nor its
+    /// `total_amount` (the amounts a callback is confirmed by): never
+    /// credited.
     AmountMismatch {
         /// What the order expects, in tiyin.
         expected: i64,

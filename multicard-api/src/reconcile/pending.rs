@@ -46,8 +46,8 @@ pub enum Pending {
         store_id: Option<String>,
         /// The merchant's order id, when known.
         invoice_id: Option<String>,
-        /// The amount the order expects, in tiyin: a payment of another
-        /// `payment_amount` is never credited.
+        /// The amount the order expects, in tiyin: a payment whose
+        /// `payment_amount` and `total_amount` both differ is never credited.
         expected_amount: Option<i64>,
         /// When the payment was made, about (the registry is searched from
         /// the reconciler's lookback before it); `None`: the lookback

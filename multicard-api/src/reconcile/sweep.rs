@@ -420,11 +420,13 @@ impl<L> Reconciler<L> {
                 }
             }
             (_, Some(decision)) => FindingKind::AlreadyFulfilled { decision },
-            _ if expected.is_some_and(|e| e != payment.payment_amount) => FindingKind::AmountMismatch {
-                expected: expected.unwrap_or_default(),
-                payment_amount: payment.payment_amount,
-                total_amount: payment.total_amount,
-            },
+            _ if expected.is_some_and(|e| e != payment.payment_amount && Some(e) != payment.total_amount) => {
+                FindingKind::AmountMismatch {
+                    expected: expected.unwrap_or_default(),
+                    payment_amount: payment.payment_amount,
+                    total_amount: payment.total_amount,
+                }
+            }
             (PaymentStatus::Success, None) => match books {
                 None => FindingKind::PaidNotChecked,
                 Some((ledger, handler)) => credit(ledger, handler, payment).await,
