@@ -333,3 +333,51 @@ async fn a_read_only_inspection_credits_nothing_and_a_failed_read_is_kept() {
     assert_eq!(finding.standing(), Standing::Open);
     assert_eq!(report.carry_over(), [Pending::payment(&uuid)]);
 }
+
+/// `get_payment` answering payment `uuid` of order `invoice_id` with
+/// `status`, once.
+fn answers_status(sandbox: &Sandbox, uuid: &str, invoice_id: &str, status: &str) {
+    let data = json!({"uuid": uuid, "store_id": 6, "store_invoice_id": invoice_id, "payment_amount": 7_000,
+        "total_amount": 7_000, "status": status, "added_on": sandbox.now().to_string()});
+    let fault = multicard_sandbox::Fault::Respond {
+        status: 200,
+        content_type: "application/json".into(),
+        body: json!({"success": true, "data": data}).to_string(),
+    };
+    sandbox.inject("get_payment", fault, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_status_is_never_final_and_error_is_final_only_after_the_quiet_period() {
+    let (sandbox, multicard) = start(SandboxConfig::default()).await;
+    let ledger = MemoryLedger::new();
+    let credits = Credits::default();
+    let reconciler = Reconciler::new(multicard.clone(), ledger.clone());
+    let uuid = "0b4f2c1e-1111-11f0-8000-000000000001";
+    let item = || vec![Pending::payment(uuid)];
+
+    answers_status(&sandbox, uuid, "order-odd", "processing");
+    let report = reconciler.sweep_at(now(&sandbox), item(), credits.handler()).await;
+    let finding = &report.findings[0];
+    assert!(matches!(&finding.kind, FindingKind::UnknownStatus { status } if status == "processing"), "{finding:?}");
+    assert_eq!(finding.standing(), Standing::NeedsAttention);
+    assert_eq!((credits.runs(), ledger.outbox().len()), (0, 0), "never credited");
+
+    // `error` once: still moving; still `error` after the quiet period
+    // (30 s): expired. `success` in between would have started it again.
+    let start_at = now(&sandbox);
+    answers_status(&sandbox, uuid, "order-odd", "error");
+    let report = reconciler.sweep_at(start_at, item(), credits.handler()).await;
+    assert!(matches!(report.findings[0].kind, FindingKind::StillMoving), "{:?}", report.findings[0]);
+    answers_status(&sandbox, uuid, "order-odd", "error");
+    let report = reconciler.sweep_at(start_at + chrono::Duration::seconds(29), item(), credits.handler()).await;
+    assert!(matches!(report.findings[0].kind, FindingKind::StillMoving), "{:?}", report.findings[0]);
+    answers_status(&sandbox, uuid, "order-odd", "error");
+    let report = reconciler.sweep_at(start_at + chrono::Duration::seconds(30), item(), credits.handler()).await;
+    assert!(
+        matches!(report.findings[0].kind, FindingKind::Expired { why: Expiry::ErrorPastQuietPeriod }),
+        "{:?}",
+        report.findings[0]
+    );
+    assert_eq!(credits.runs(), 0);
+}
