@@ -381,3 +381,14 @@ async fn an_unknown_status_is_never_final_and_error_is_final_only_after_the_quie
     );
     assert_eq!(credits.runs(), 0);
 }
+
+/// A sweep can run in a spawned task (a periodic service's loop).
+#[tokio::test]
+async fn a_sweep_runs_in_a_spawned_task() {
+    let (sandbox, multicard) = start(SandboxConfig::default()).await;
+    let reconciler = Reconciler::new(multicard, MemoryLedger::new());
+    let credits = Credits::default();
+    let at = now(&sandbox);
+    let task = tokio::spawn(async move { reconciler.sweep_at(at, Vec::new(), credits.handler()).await });
+    assert!(task.await.unwrap().findings.is_empty());
+}

@@ -2,6 +2,8 @@
 //! credits what was paid but never called back, through the ledger.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -231,21 +233,28 @@ impl<L> Reconciler<L> {
         self
     }
 
-    async fn run<L2, H>(
-        &self,
+    /// Reads and judges every item, `concurrency` at a time. Boxed as a
+    /// `Send` future here, where the handler's type is generic: rustc
+    /// cannot yet prove such a future `Send` where a concrete handler
+    /// closure is named (rust-lang/rust#100013), and a periodic sweep
+    /// runs in a spawned task.
+    fn run<'a, L2, H>(
+        &'a self,
         now: DateTime<Utc>,
         items: Vec<(Pending, Origin)>,
-        books: Option<(&L2, &H)>,
-    ) -> Vec<Finding>
+        books: Option<(&'a L2, &'a H)>,
+    ) -> Pin<Box<dyn Future<Output = Vec<Finding>> + Send + 'a>>
     where
+        L: Sync,
         L2: Ledger,
         H: for<'t> Fn(&'t mut L2::Tx, &'t PaymentCredit) -> HandlerFuture<'t> + Send + Sync,
     {
-        futures_util::stream::iter(items)
-            .map(|(pending, origin)| self.one(now, pending, origin, books))
-            .buffered(self.concurrency.max(1))
-            .collect()
-            .await
+        Box::pin(
+            futures_util::stream::iter(items)
+                .map(move |(pending, origin)| self.one(now, pending, origin, books))
+                .buffered(self.concurrency.max(1))
+                .collect(),
+        )
     }
 
     async fn one<L2, H>(
