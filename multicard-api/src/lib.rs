@@ -40,6 +40,7 @@
 //! | `settle.rs` | reading a payment, payout or hold until its status is final ([`Settle`]) |
 //! | `paid.rs` | whether an invoice is paid: yes, no or unknown ([`Paid`]) |
 //! | `registry/` | every row of the payment and payout registries as a stream, one page at a time ([`registry`]) |
+//! | `reconcile/` | sweeps: what the callbacks missed, credited once through the ledger ([`reconcile::Reconciler`]) |
 //!
 //! Where to go for a change:
 //!
@@ -86,6 +87,7 @@ pub mod operation;
 pub mod operation_table;
 pub mod outcome;
 mod paid;
+pub mod reconcile;
 mod redact;
 pub mod registry;
 pub mod retry;

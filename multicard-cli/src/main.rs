@@ -7,6 +7,7 @@
 //! ```text
 //! multicard --sandbox report get-application
 //! multicard payment get --uuid a81b7b62-6d86-11f0-9a1b-00505680eaf6 --output json
+//! multicard reconcile --store-id 6 --invoice-id order-42 a81b7b62-6d86-11f0-9a1b-00505680eaf6
 //! multicard registry payments --store-id 6 --offset 0 --limit 100 --from '2025-03-01 00:00:00' --to '2025-03-02 00:00:00' --all --output csv
 //! ```
 
@@ -15,6 +16,7 @@
 mod body;
 mod output;
 mod profile;
+mod reconcile;
 
 #[allow(clippy::all, dead_code, missing_docs, unused_variables)]
 mod generated {
@@ -49,6 +51,8 @@ mod exit {
     pub const CONFLICT: u8 = 8;
     pub const DECLINED: u8 = 9;
     pub const DONE_NOT_PRINTED: u8 = 10;
+    pub const ATTENTION: u8 = 11;
+    pub const NOT_FINAL: u8 = 12;
 }
 
 const EXIT_CODES: &str = "\
@@ -72,6 +76,9 @@ Exit codes:
      reads the status to confirm it
  10  a write SUCCEEDED but its answer could not be printed (stdout closed or full): do not
      send it again; stderr names what it made (uuid, id, invoice id)
+ 11  reconcile: at least one item needs attention (frozen in billing, held, an amount
+     mismatch, unknown to Multicard, an unknown status)
+ 12  reconcile: nothing needs attention, but some items are not final yet: run it again later
 
 Codes 1, 5, 8 and 9 follow the SDK's classification of each error code per operation
 (multicard_api::outcome).
@@ -118,6 +125,7 @@ fn command() -> Command {
                 .help("Registry exports: fetch every page from --offset on, writing rows as they arrive"),
         )
         .subcommands(generated::group_commands())
+        .subcommand(reconcile::command())
         .subcommand(
             Command::new("completions")
                 .about("Shell completions: multicard completions bash|zsh|fish")
@@ -412,6 +420,9 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
         let shell = *group_matches.get_one::<clap_complete::Shell>("shell").expect("required");
         clap_complete::generate(shell, &mut command(), "multicard", &mut std::io::stdout());
         return Ok(());
+    }
+    if group == "reconcile" {
+        return reconcile::run(&matches, group_matches).await;
     }
     let (verb, args) = group_matches.subcommand().ok_or_else(|| fail(exit::USAGE, "no operation"))?;
     let operation = CLI_OPERATIONS

@@ -61,7 +61,6 @@ impl PaymentCredit {
     /// A payment the API reads as `success`, found by a sweep: `None` for
     /// any other status (a payment in `billing` is never credited by a
     /// sweep: no API call completes it), or without a store or order id.
-    #[allow(dead_code)] // the reconciler's
     pub(crate) fn from_reconciled(payment: &PaymentModel) -> Option<Self> {
         if payment.status != PaymentStatus::Success {
             return None;
