@@ -1,9 +1,12 @@
 //! The one registry search a sweep needs: the payments of one order
 //! (`store_invoice_id`) in a store's payment registry over a window.
 //!
-//! Kept small and private, to be replaced by the registry stream when it
-//! lands: page by page through `list_payments` (offset and limit, the
-//! window in GMT+5 text).
+//! Page by page through `list_payments` (offset and limit, the window in
+//! GMT+5 text). Not the registry stream ([`crate::registry`]): that one
+//! reads only windows closed a minute before now (an export must not miss
+//! rows still arriving), while a sweep looks for an order up to the
+//! sweep's own `now` (the sandbox's, in tests) and judges what it does not
+//! find with the reconciler's registry grace.
 
 use super::pending::Window;
 use crate::error::Error;
