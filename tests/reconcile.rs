@@ -98,16 +98,7 @@ impl FromRef<LedgerMerchant> for Decisions {
 }
 
 async fn on_success(State(merchant): State<LedgerMerchant>, success: ConfirmedSuccess) -> CallbackReply {
-    // rustc cannot yet prove the future of a fulfilment with a
-    // higher-ranked handler `Send` (rust-lang/rust#100013), which an axum
-    // handler must be: it runs on a blocking thread of the same runtime.
-    let runtime = tokio::runtime::Handle::current();
-    let fulfilment = tokio::task::spawn_blocking(move || {
-        runtime.block_on(async move { success.fulfil(&merchant.ledger, merchant.credits.handler()).await })
-    })
-    .await
-    .expect("the fulfilment finished");
-    fulfilment.reply()
+    success.fulfil(&merchant.ledger, merchant.credits.handler()).await.reply()
 }
 
 /// Starts one; returns its success URL.
