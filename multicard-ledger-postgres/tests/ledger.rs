@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use multicard_api::fulfilment::{
-    DUPLICATE_MESSAGE, Decision, DuplicatePolicy, Fulfilment, HandlerError, HandlerFuture, HeldReason, Ledger,
-    LedgerError, PaymentCredit, Retention, StatusChange, StatusSeen, StoredDecision,
+    CardBinding, DUPLICATE_MESSAGE, Decision, DuplicatePolicy, Fulfilment, HandlerError, HandlerFuture, HeldReason,
+    Ledger, LedgerError, PaymentCredit, Retention, StatusChange, StatusSeen, StoredDecision,
 };
 use multicard_api::types::PaymentStatus;
 use multicard_ledger_postgres::{Isolation, PgLedger, PgTx};
@@ -593,6 +593,45 @@ async fn purge_deletes_only_old_rows_of_final_payments_and_refuses_a_short_reten
     assert_eq!(ledger.decision(STORE, "old-success").await.unwrap(), None);
     // A longer retention than the rows' age deletes nothing more.
     assert_eq!(ledger.purge(Retention::new(60 * DAY, 7 * DAY)).await.unwrap(), 0);
+    pool.close().await;
+    db.drop_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_binding_is_decided_once_and_replayed() {
+    let Some(db) = support::database("bindings").await else { return };
+    let (ledger, pool) = ledger(&db).await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let bind = |binding: CardBinding, decision: Option<Decision>| {
+        let (ledger, runs) = (ledger.clone(), runs.clone());
+        async move {
+            ledger
+                .fulfil(&binding, move |_tx, _binding| {
+                    let (runs, decision) = (runs.clone(), decision.clone());
+                    Box::pin(async move {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        decision.ok_or_else(|| HandlerError::from("the card store failed"))
+                    })
+                })
+                .await
+        }
+    };
+    let card = || CardBinding::for_tests("7", "payer-1", "card-token-1");
+    assert_eq!(bind(card(), None).await, Fulfilment::Held(HeldReason::Handler("the card store failed".to_string())));
+    assert_eq!(count(&pool, "SELECT count(*) FROM multicard_card_bindings").await, 0, "the failed claim rolled back");
+    assert_eq!(bind(card(), Some(Decision::Accept)).await, Fulfilment::Accepted { replayed: false });
+    assert_eq!(bind(card(), Some(Decision::refuse("no"))).await, Fulfilment::Accepted { replayed: true });
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    let other = CardBinding::for_tests("7", "payer-2", "card-token-2");
+    assert_eq!(
+        bind(other.clone(), Some(Decision::refuse("card not accepted"))).await,
+        Fulfilment::Refused { message: "card not accepted".to_string(), replayed: false }
+    );
+    assert_eq!(
+        bind(other, Some(Decision::Accept)).await,
+        Fulfilment::Refused { message: "card not accepted".to_string(), replayed: true }
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
     pool.close().await;
     db.drop_database().await;
 }
