@@ -84,9 +84,10 @@ pub enum Isolation {
     #[default]
     ReadCommitted,
     /// `SERIALIZABLE`: for handlers whose own reads must not go stale. A
-    /// serialization failure (SQLSTATE 40001) or a deadlock (40P01) re-runs
-    /// the whole attempt, handler included, on a fresh transaction, up to
-    /// [`PgLedger::with_max_serialization_retries`] times.
+    /// serialization failure (SQLSTATE 40001) re-runs the whole attempt,
+    /// handler included, on a fresh transaction, up to
+    /// [`PgLedger::with_max_serialization_retries`] times (so does a
+    /// deadlock, 40P01, at either level).
     Serializable,
 }
 
