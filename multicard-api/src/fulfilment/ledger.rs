@@ -187,6 +187,30 @@ pub struct LeftFrozen {
     pub last_reason: String,
 }
 
+impl LeftFrozen {
+    /// A payment left frozen, as a ledger kept it (for ledgers outside
+    /// this crate: the struct is `#[non_exhaustive]`).
+    pub fn new(
+        store_id: impl Into<String>,
+        uuid: impl Into<String>,
+        invoice_id: impl Into<String>,
+        first_failed_at: SystemTime,
+        last_failed_at: SystemTime,
+        attempts: u32,
+        last_reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            store_id: store_id.into(),
+            uuid: uuid.into(),
+            invoice_id: invoice_id.into(),
+            first_failed_at,
+            last_failed_at,
+            attempts,
+            last_reason: last_reason.into(),
+        }
+    }
+}
+
 /// How long a ledger keeps its rows ([`Ledger::purge`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -150,6 +150,26 @@ impl CardBinding {
     }
 }
 
+impl CardBinding {
+    /// A card binding built from its parts, for tests of a ledger (feature
+    /// `fuzzing`, the SDK's test hooks): outside tests a binding comes only
+    /// from a confirmation.
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
+    pub fn for_tests(application_id: &str, payer_id: &str, card_token: &str) -> Self {
+        let card: BoundCard = serde_json::from_value(serde_json::json!({
+            "card_token": card_token, "payer_id": payer_id, "application_id": application_id.parse::<i64>().ok(),
+        }))
+        .expect("a bound card from its parts");
+        Self {
+            application_id: application_id.to_string(),
+            payer_id: payer_id.to_string(),
+            card_token: card_token.to_string(),
+            card,
+        }
+    }
+}
+
 impl std::fmt::Debug for CardBinding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CardBinding")
