@@ -366,3 +366,102 @@ async fn with_resends_disabled_the_ledger_knows_which_payments_it_left_frozen() 
     drop(pool);
     db.drop_database().await;
 }
+
+/// A fake Multicard whose `confirm_payment` works as the real one is
+/// reported to: it sends the success callback **during** the call and
+/// answers only after the merchant answered it (or after 3 s, with
+/// `ERROR_CALLBACK_TIMEOUT`, the payment frozen).
+async fn api_calling_back(callback_url: Arc<Mutex<String>>) -> String {
+    use axum::extract::Path;
+    use axum::routing::{get, put};
+    let payment = |uuid: &str| json!({"uuid": uuid, "store_id": 6, "store_invoice_id": "order-1", "payment_amount": 150000, "status": "success"});
+    let app =
+        Router::new()
+            .route(
+                "/auth",
+                post(|| async { axum::Json(json!({"token": "t", "role": "dev", "expiry": "2099-01-01 00:00:00"})) }),
+            )
+            .route(
+                "/payment/{uuid}",
+                get(move |Path(uuid): Path<String>| async move {
+                    axum::Json(json!({"success": true, "data": payment(&uuid)}))
+                }),
+            )
+            .route(
+                "/payment/{uuid}",
+                put(move |Path(uuid): Path<String>| {
+                    let url = callback_url.lock().unwrap().clone();
+                    async move {
+                        let body = testing::success_body(6, "order-1", 150000, &uuid, SECRET);
+                        let http = reqwest::Client::builder().timeout(Duration::from_secs(3)).build().unwrap();
+                        let answered = match http.post(&url).body(body).send().await {
+                            Ok(response) if response.status() == 200 => {
+                                response.json::<serde_json::Value>().await.is_ok_and(|v| v["success"] == json!(true))
+                            }
+                            _ => false,
+                        };
+                        if answered {
+                            axum::Json(json!({"success": true, "data": payment(&uuid)}))
+                        } else {
+                            axum::Json(json!({"success": false, "error": {"code": "ERROR_CALLBACK_TIMEOUT",
+                            "details": "the merchant did not accept the callback"}}))
+                        }
+                    }
+                }),
+            );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// The lock trap (README, "Running several replicas"): a merchant that
+/// holds its order's row lock while it calls `confirm_payment` makes the
+/// callback (sent during that call) wait on its own lock: the ledger's lock
+/// timeout answers it 500, the payment is left frozen, and the confirm
+/// fails. Committing first, then confirming, credits the order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn holding_the_orders_lock_while_confirming_freezes_the_payment() {
+    let Some(db) = pg::database("lock_trap").await else { return };
+    setup(&db, 2).await;
+    let callback_url = Arc::new(Mutex::new(String::new()));
+    let api = api_calling_back(callback_url.clone()).await;
+    let multicard =
+        Multicard::new(multicard_api::Config::new("app", "secret", multicard_api::Environment::Custom(api))).unwrap();
+    let pool = db.pool(8).await;
+    let ledger = PgLedger::new(pool.clone()).with_lock_timeout(Duration::from_millis(500));
+    let faults = Faults::default();
+    let state = Replica {
+        callbacks: CallbackState::new(Verifier::new(SECRET).unwrap(), multicard.clone()),
+        ledger: ledger.clone(),
+        faults: faults.clone(),
+    };
+    let app = Router::new().route("/success", post(on_success)).with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    *callback_url.lock().unwrap() = format!("http://{}/success", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let body: multicard_api::types::ConfirmPaymentRequest = serde_json::from_value(json!({})).unwrap();
+
+    // The trap: the order's row locked across the call.
+    let mut order = pool.begin().await.unwrap();
+    sqlx::query("SELECT * FROM shop_orders WHERE id = 1 FOR UPDATE").execute(&mut *order).await.unwrap();
+    let confirmed = multicard.send(|api| api.confirm_payment().uuid(uuid(1).as_str()).body(body.clone())).await;
+    order.commit().await.unwrap();
+    let error = confirmed.expect_err("the callback could not be accepted during the call");
+    assert!(error.to_string().contains("ERROR_CALLBACK_TIMEOUT"), "{error}");
+    let credits: i32 =
+        sqlx::query_scalar("SELECT credits FROM shop_orders WHERE id = 1").fetch_one(&pool).await.unwrap();
+    assert_eq!(credits, 0, "not credited: the payment is frozen");
+    let frozen = ledger.left_frozen().await.unwrap();
+    assert_eq!(frozen.iter().map(|f| f.uuid.clone()).collect::<Vec<_>>(), [uuid(1)], "recorded as left frozen");
+
+    // The safe way: commit the order's changes first, then confirm.
+    let confirmed = multicard.send(|api| api.confirm_payment().uuid(uuid(1).as_str()).body(body.clone())).await;
+    assert!(confirmed.is_ok(), "{confirmed:?}");
+    let credits: i32 =
+        sqlx::query_scalar("SELECT credits FROM shop_orders WHERE id = 1").fetch_one(&pool).await.unwrap();
+    assert_eq!(credits, 1);
+    assert!(ledger.left_frozen().await.unwrap().is_empty());
+    drop(pool);
+    db.drop_database().await;
+}
