@@ -1,0 +1,47 @@
+//! The transaction of one attempt: begun with the isolation level and the
+//! lock timeout, then committed or rolled back as the attempt ends
+//! ([`Step`]).
+
+use multicard_api::fulfilment::Fulfilment;
+
+use crate::{Isolation, PgLedger, PgTx};
+
+pub(crate) type BoxFuture<'x, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'x>>;
+
+/// How an attempt ends when it did not fail.
+pub(crate) enum Step {
+    /// Decided now: commit.
+    Commit(Fulfilment),
+    /// Decided before (a replay): nothing written, roll back.
+    Replay(Fulfilment),
+}
+
+impl PgLedger {
+    /// A transaction for one attempt: the isolation level, then the lock
+    /// timeout (`SET LOCAL`: it ends with the transaction).
+    ///
+    /// The database steps of an attempt are boxed futures: each is proved
+    /// `Send` where its lifetimes are concrete, which sqlx's executors need
+    /// inside a future generic over a higher-ranked handler.
+    pub(crate) fn begin(&self) -> BoxFuture<'_, Result<PgTx, sqlx::Error>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await?;
+            if self.isolation == Isolation::Serializable {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE").execute(&mut *tx).await?;
+            }
+            let millis = self.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
+            sqlx::query(&format!("SET LOCAL lock_timeout = {millis}")).persistent(false).execute(&mut *tx).await?;
+            Ok(tx)
+        })
+    }
+}
+
+pub(crate) fn commit(tx: PgTx) -> BoxFuture<'static, Result<(), sqlx::Error>> {
+    Box::pin(tx.commit())
+}
+
+pub(crate) fn rollback(tx: PgTx) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
+        let _ = tx.rollback().await;
+    })
+}
