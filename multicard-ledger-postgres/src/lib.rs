@@ -48,8 +48,11 @@ mod ledger;
 mod migrate;
 mod outbox;
 mod payment;
+mod pending;
 mod status;
 mod transaction;
+
+pub use pending::pending_orders;
 
 use std::time::Duration;
 
