@@ -40,6 +40,8 @@
 //! | `settle.rs` | reading a payment, payout or hold until its status is final ([`Settle`]) |
 //! | `paid.rs` | whether an invoice is paid: yes, no or unknown ([`Paid`]) |
 //! | `registry/` | every row of the payment and payout registries as a stream, one page at a time ([`registry`]) |
+//! | `lost_create.rs`, `lost_create/` | a create whose answer was lost, found by its `invoice_id` in the registry ([`lost_create`]) |
+//! | `server_time.rs` | Multicard's clock: the offset read off answers' `Date` headers ([`server_time`]) |
 //! | `reconcile/` | sweeps: what the callbacks missed, credited once through the ledger ([`reconcile::Reconciler`]) |
 //!
 //! Where to go for a change:
@@ -82,6 +84,7 @@ pub mod fulfilment;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod informative;
+pub mod lost_create;
 mod multicard;
 pub mod operation;
 pub mod operation_table;
@@ -92,6 +95,7 @@ mod redact;
 pub mod registry;
 pub mod retry;
 mod scrub;
+pub mod server_time;
 mod settle;
 pub mod time;
 pub mod token_cache;

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::executor::{Executor, Settings};
 use crate::operation::{Envelope, Operation};
+use crate::server_time::ServerClock;
 use crate::token_cache::{Clock, TokenCache};
 use crate::transport::ClientState;
 use crate::{Client, auth};
@@ -75,6 +76,7 @@ impl Multicard {
         let secret = Arc::new(config.secret.clone());
         let unreadable = Arc::default();
         let drift = Arc::default();
+        let server_clock = Arc::new(ServerClock::new(config.clock.clone()));
         // `/auth` goes the same way as every call, with its own settings and
         // no token cache behind it.
         let mut auth_settings = auth::settings(&config.refresh, &config.retry);
@@ -82,7 +84,11 @@ impl Multicard {
         let budget = auth::budget(&auth_settings);
         let auth_requests = Arc::new(AtomicU64::new(0));
         let auth_executor = Executor {
-            api: Client::new_with_client(config.base_url(), http.clone(), ClientState::new()),
+            api: Client::new_with_client(
+                config.base_url(),
+                http.clone(),
+                ClientState::new().with_server_clock(server_clock.clone()),
+            ),
             tokens: None,
             settings: Arc::new(auth_settings),
             secret: secret.clone(),
@@ -97,7 +103,9 @@ impl Multicard {
             api: Client::new_with_client(
                 config.base_url(),
                 http,
-                ClientState::with_token_cache(tokens.clone()).with_max_body(config.max_response_bytes),
+                ClientState::with_token_cache(tokens.clone())
+                    .with_max_body(config.max_response_bytes)
+                    .with_server_clock(server_clock),
             ),
             tokens: Some(tokens.clone()),
             settings: Arc::new(Settings {

@@ -7,7 +7,8 @@
 //!   request carried (to cut it out of an echoed error);
 //! - sending: read the body up to the attempt's size cap, never past it;
 //! - after: record the answer's status, content type, `Retry-After` and,
-//!   when asked, `Date`, for the executor.
+//!   when asked, `Date`, for the executor; and every answer's `Date` into
+//!   the client's view of Multicard's clock (`server_time.rs`).
 //!
 //! A call made through [`Multicard::send`](crate::Multicard::send) takes its
 //! token before the request is built and hands it here in the attempt (see
@@ -23,6 +24,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, DATE, HeaderValue, RETRY_AFTE
 
 use crate::attempt::{ATTEMPT, Head};
 use crate::operation_table;
+use crate::server_time::ServerClock;
 pub use crate::token_cache::InvalidToken;
 use crate::token_cache::{Token, TokenCache, bearer};
 
@@ -41,11 +43,13 @@ pub struct ClientState {
     source: TokenSource,
     /// The largest body read when the generated client is used alone.
     max_body: Option<usize>,
+    /// Where answers' `Date` headers go (`server_time.rs`).
+    server_clock: Option<Arc<ServerClock>>,
 }
 
 impl Default for ClientState {
     fn default() -> Self {
-        Self { source: TokenSource::None, max_body: None }
+        Self { source: TokenSource::None, max_body: None, server_clock: None }
     }
 }
 
@@ -71,12 +75,12 @@ impl ClientState {
     /// callers that manage tokens themselves; [`Multicard`](crate::Multicard)
     /// refreshes tokens by itself.
     pub fn with_bearer_token(token: &str) -> Result<Self, InvalidToken> {
-        Ok(Self { source: TokenSource::Static(bearer(token)?), max_body: None })
+        Ok(Self { source: TokenSource::Static(bearer(token)?), max_body: None, server_clock: None })
     }
 
     /// A state that takes its tokens from `cache`.
     pub fn with_token_cache(cache: Arc<TokenCache>) -> Self {
-        Self { source: TokenSource::Cache(cache), max_body: None }
+        Self { source: TokenSource::Cache(cache), max_body: None, server_clock: None }
     }
 
     /// Reads no answer body larger than `limit` bytes: a larger one is cut
@@ -86,6 +90,17 @@ impl ClientState {
     pub fn with_max_body(mut self, limit: usize) -> Self {
         self.max_body = Some(limit);
         self
+    }
+
+    /// Records every answer's `Date` header into `clock`.
+    pub(crate) fn with_server_clock(mut self, clock: Arc<ServerClock>) -> Self {
+        self.server_clock = Some(clock);
+        self
+    }
+
+    /// Where answers' `Date` headers go, if anywhere.
+    pub(crate) fn server_clock(&self) -> Option<&Arc<ServerClock>> {
+        self.server_clock.as_ref()
     }
 }
 
@@ -219,6 +234,12 @@ impl ClientHooks<ClientState> for crate::Client {
         result: &reqwest::Result<reqwest::Response>,
         _info: &ProgenitorOperation,
     ) -> Result<(), progenitor_client::Error<E>> {
+        // Multicard's clock, for windows and deadlines in it.
+        if let (Ok(response), Some(clock)) = (result, &self.inner().server_clock)
+            && let Some(date) = response.headers().get(DATE).and_then(|v| v.to_str().ok())
+        {
+            clock.observe(date);
+        }
         // What the executor reads after the call; nothing to record for
         // the generated client used directly.
         if let Ok(response) = result {

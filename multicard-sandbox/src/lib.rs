@@ -74,6 +74,7 @@
 //! | `state.rs` | what requests share; running a handler under the world's lock |
 //! | `faults.rs` | [`Fault`], [`DeliveryFault`]: the ways a request or a callback can be made to fail |
 //! | `world/` | everything the sandbox holds, one file per kind, typed statuses (`kinds.rs`); how money moves (`money.rs`); what is scheduled (`schedule.rs`); lagging reads (`replica.rs`, `reads.rs`) |
+//! | `date.rs` | the `Date` header of every answer, by the sandbox's clock |
 //! | `clock.rs` | the sandbox's clock: manual or real time, and the offset of what it writes |
 //! | `answer.rs` | the envelope, and the one table of error answers (status, code, message) |
 //! | `config.rs` | [`SandboxConfig`], [`FrozenPayments`], the test card, credentials and store |
@@ -92,6 +93,7 @@ mod admin;
 mod answer;
 mod clock;
 mod config;
+mod date;
 mod delivery;
 mod extract;
 mod faults;

@@ -4,7 +4,8 @@
 //! handler its group registered for its id (`groups/`), behind the
 //! operation's gate (`gate.rs`). The payer's pages (`payer.rs`) and the
 //! sandbox's controls (`admin.rs`) sit beside them; anything else answers
-//! `ERROR_NOT_FOUND`.
+//! `ERROR_NOT_FOUND`. Every answer carries a `Date` by the sandbox's clock
+//! (`date.rs`).
 
 use axum::Router;
 use axum::http::Method;
@@ -15,7 +16,7 @@ use multicard_api::operation_table::OPERATIONS;
 use crate::answer::Refusal;
 use crate::gate::{Gate, gate};
 use crate::state::App;
-use crate::{admin, groups, payer};
+use crate::{admin, date, groups, payer};
 
 /// The router of a sandbox sharing `app`.
 pub(crate) fn router(app: App) -> Router {
@@ -45,6 +46,7 @@ pub(crate) fn router(app: App) -> Router {
     router
         .fallback(|| async { Refusal::NoRoute })
         .method_not_allowed_fallback(|| async { Refusal::NoRoute })
+        .layer(from_fn_with_state(app.clone(), date::stamp))
         .with_state(app)
 }
 

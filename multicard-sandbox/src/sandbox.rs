@@ -211,6 +211,22 @@ impl Sandbox {
         payer::pay_invoice(&self.shared, uuid)
     }
 
+    /// The uuids of the invoices created with the merchant's `invoice_id`,
+    /// oldest first: what a payer reaches through the link Multicard sent
+    /// them (`sms`) although the merchant's `create_invoice` lost its
+    /// answer. For tests of a lost create; the API has no such listing.
+    pub fn invoices_with_id(&self, invoice_id: &str) -> Vec<String> {
+        let world = lock(&self.shared.world);
+        let mut found: Vec<(String, String)> = world
+            .invoices
+            .iter()
+            .filter(|(_, invoice)| invoice.model["invoice_id"].as_str() == Some(invoice_id))
+            .map(|(uuid, invoice)| (invoice.model["added_on"].as_str().unwrap_or_default().to_string(), uuid.clone()))
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, uuid)| uuid).collect()
+    }
+
     /// Completes an app payment (`payment_system`) as the payer's app
     /// would; returns the payment as it is then.
     pub fn complete_app_payment(&self, uuid: &str) -> Result<Value, String> {

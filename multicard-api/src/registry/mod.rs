@@ -81,7 +81,17 @@ impl Multicard {
     /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the
     /// parameter, and nothing is sent.
     pub fn payment_registry(&self, query: RegistryQuery) -> RegistryStream<PaymentRegistryListItem> {
-        let checked = query::check("list_payments", &query, &[None], self.clock.now_utc());
+        self.payment_registry_at(query, self.clock.now_utc())
+    }
+
+    /// [`Multicard::payment_registry`], its window's end checked against
+    /// `now` (Multicard's clock, for `lost_create.rs`).
+    pub(crate) fn payment_registry_at(
+        &self,
+        query: RegistryQuery,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> RegistryStream<PaymentRegistryListItem> {
+        let checked = query::check("list_payments", &query, &[None], now);
         walk::stream(self, "list_payments", checked, walk::fetch_payments)
     }
 
@@ -90,8 +100,18 @@ impl Multicard {
     /// of [`PAYOUT_STATUS_WALK`] in turn. Otherwise as
     /// [`Multicard::payment_registry`].
     pub fn payout_registry(&self, query: RegistryQuery) -> RegistryStream<PayoutRegistryListItem> {
+        self.payout_registry_at(query, self.clock.now_utc())
+    }
+
+    /// [`Multicard::payout_registry`], its window's end checked against
+    /// `now` (Multicard's clock, for `lost_create.rs`).
+    pub(crate) fn payout_registry_at(
+        &self,
+        query: RegistryQuery,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> RegistryStream<PayoutRegistryListItem> {
         let walk: Vec<Option<PaymentStatus>> = PAYOUT_STATUS_WALK.iter().cloned().map(Some).collect();
-        let checked = query::check("list_payouts", &query, &walk, self.clock.now_utc());
+        let checked = query::check("list_payouts", &query, &walk, now);
         walk::stream(self, "list_payouts", checked, walk::fetch_payouts)
     }
 }
