@@ -207,6 +207,33 @@ async fn a_refusal_is_a_decision_replayed_on_every_replica() {
     assert_eq!(ledger.credited_by("6", "order-42").as_deref(), Some(SECOND));
 }
 
+/// Review (issue 24): a resend that reaches the replica which stored the
+/// refusal must replay it (200 `success: false`, so Multicard cancels and
+/// refunds), as every other replica does; not answer 500, which leaves the
+/// payer's money frozen. The first answer can be lost (a timeout, a dropped
+/// connection) after the refusal committed: the resend is what Multicard
+/// acts on.
+#[tokio::test]
+async fn a_refusal_is_replayed_on_the_replica_that_stored_it() {
+    let api = api().await;
+    let ledger = MemoryLedger::new();
+    let handler = Handler { refuse: true, ..Handler::default() };
+    let a = replica(&api, &ledger, &handler).await;
+    let first = deliver(&a, FIRST).await;
+    assert_eq!((first.0, &first.1["success"]), (200, &json!(false)));
+    let again = deliver(&a, FIRST).await;
+    assert_eq!(again, first, "the stored refusal, replayed on the replica that decided it");
+    assert_eq!(handler.runs.load(Ordering::SeqCst), 1);
+    // The same for a duplicate payment refused by the ledger.
+    let accepting = Handler::default();
+    let ledger = MemoryLedger::new();
+    let b = replica(&api, &ledger, &accepting).await;
+    assert_eq!(deliver(&b, FIRST).await, (200, json!({"success": true})));
+    let duplicate = deliver(&b, SECOND).await;
+    assert_eq!((duplicate.0, &duplicate.1["success"]), (200, &json!(false)));
+    assert_eq!(deliver(&b, SECOND).await, duplicate, "the duplicate's refusal, replayed");
+}
+
 #[tokio::test]
 async fn an_attempt_that_waits_past_the_lock_timeout_is_held() {
     let api = api().await;
