@@ -387,3 +387,19 @@ async fn a_webhook_records_the_apis_status_not_its_own() {
     // The same webhook again (arrival order means nothing): unchanged.
     assert_eq!(webhook.record(&client, &ledger).await.unwrap(), StatusChange::Unchanged);
 }
+
+/// Review (issue 24): a card token is a credential the memory ledger keeps
+/// as a key (and in the name of the binding's lane); `Debug` of the ledger
+/// (derived: an application state that derives `Debug` and is logged, a
+/// `Reconciler` printed with `{:?}`) must not show it.
+#[tokio::test]
+async fn a_memory_ledgers_debug_never_shows_a_card_token() {
+    const TOKEN: &str = "CANARY-card-token-6225f3";
+    let ledger = MemoryLedger::new();
+    let binding = multicard_api::fulfilment::CardBinding::for_tests("7", "payer-1", TOKEN);
+    let fulfilment = ledger.fulfil(&binding, |_tx, _binding| Box::pin(async { Ok(Decision::Accept) })).await;
+    assert_eq!(fulfilment, Fulfilment::Accepted { replayed: false });
+    for text in [format!("{ledger:?}"), format!("{ledger:#?}")] {
+        assert!(!text.contains(TOKEN), "the card token printed in {text}");
+    }
+}
