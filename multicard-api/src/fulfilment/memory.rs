@@ -41,7 +41,7 @@ impl MemoryTx {
 /// with more than one replica, or to survive a restart, use the Postgres
 /// ledger (`multicard-ledger-postgres`). Its transaction is an outbox:
 /// the handler's other work is not rolled back with it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct MemoryLedger {
     inner: Arc<Inner>,
     lock_timeout: Duration,
@@ -70,6 +70,24 @@ struct PaymentRow {
     invoice_id: String,
     decision: StoredDecision,
     decided_at: SystemTime,
+}
+
+/// Counts and settings only: the ledger keeps card tokens as keys (and in
+/// the names of the bindings' lanes), which `Debug` never shows.
+impl std::fmt::Debug for MemoryLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = lock(&self.inner.state);
+        f.debug_struct("MemoryLedger")
+            .field("payments", &state.payments.len())
+            .field("orders", &state.orders.len())
+            .field("bindings", &state.bindings.len())
+            .field("statuses", &state.statuses.len())
+            .field("left_frozen", &state.failures.len())
+            .field("outbox", &state.outbox.len())
+            .field("lock_timeout", &self.lock_timeout)
+            .field("duplicates", &self.duplicates)
+            .finish()
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
