@@ -460,3 +460,34 @@ async fn a_decided_payment_still_frozen_in_billing_is_not_reconciled() {
     assert_eq!(report.carry_over(), pending, "looked at again by the next sweep");
     assert_eq!(credits.runs(), 1, "never credited twice");
 }
+
+/// Review (issue 24): Multicard stops waiting for an answer after its
+/// callback timeout and closes the connection; the server then drops the
+/// merchant's request future, the ledger's attempt with it, mid-handler.
+/// That attempt left the payment frozen as surely as a 500 did, so the
+/// ledger must know it (`left_frozen`, which each sweep reads) or have
+/// decided it; it must not vanish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_cut_off_by_the_callback_timeout_is_known_to_the_ledger() {
+    let config = SandboxConfig::default()
+        .with_frozen_payments(FrozenPayments::NeverResent)
+        .with_callback_timeout(Duration::from_millis(500));
+    let (sandbox, multicard) = start(config).await;
+    let ledger = MemoryLedger::new();
+    // The handler works longer than Multicard waits.
+    let credits = Credits { delay: Duration::from_millis(1_500), ..Credits::default() };
+    let merchant = ledger_merchant(&sandbox, &multicard, &ledger, &credits).await;
+    let token = bound_card(&multicard).await;
+    let (uuid, _) = paid(&multicard, &token, 50_000, Some(&merchant)).await;
+    sandbox.advance(Duration::ZERO).await;
+    // Past the handler's own time: whatever it was going to do is done.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(payment(&multicard, &uuid).await.status, PaymentStatus::Billing, "frozen by the timeout");
+    let frozen = ledger.left_frozen().await.unwrap();
+    let decided = ledger.decision("6", &uuid).await.unwrap();
+    assert!(
+        decided.is_some() || frozen.iter().any(|f| f.uuid == uuid),
+        "the attempt vanished: neither decided nor left frozen ({frozen:?}); a sweep with no pending list never \
+         finds this frozen payment"
+    );
+}

@@ -698,3 +698,37 @@ async fn a_hung_attempt_does_not_hold_the_payments_claim_forever() {
     pool.close().await;
     db.drop_database().await;
 }
+
+/// Review (issue 24): an attempt whose future is dropped mid-handler (the
+/// server drops the request when Multicard closes the connection at its
+/// callback timeout) rolls back, and left the payment frozen: it must be
+/// recorded as left frozen like a held attempt, or the reconciler never
+/// learns of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_dropped_mid_handler_is_recorded_as_left_frozen() {
+    let Some(db) = support::database("dropped").await else { return };
+    let (ledger, pool) = ledger(&db).await;
+    let payment = credit("pay-1", "order-1");
+    let task = {
+        let (ledger, payment) = (ledger.clone(), payment.clone());
+        tokio::spawn(async move {
+            ledger
+                .fulfil(&payment, |_tx, _credit| {
+                    Box::pin(async {
+                        tokio::time::sleep(Duration::from_secs(10)).await;
+                        Ok(Decision::Accept)
+                    })
+                })
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    task.abort();
+    let _ = task.await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(ledger.decision(STORE, "pay-1").await.unwrap(), None, "rolled back");
+    let frozen = ledger.left_frozen().await.unwrap();
+    assert_eq!(frozen.iter().map(|f| f.uuid.as_str()).collect::<Vec<_>>(), ["pay-1"], "{frozen:?}");
+    pool.close().await;
+    db.drop_database().await;
+}
