@@ -159,10 +159,27 @@ enum Before {
     Run { duplicate_of: Option<String> },
 }
 
-impl Ledger for MemoryLedger {
-    type Tx = MemoryTx;
+/// Records an attempt dropped before it decided as left frozen.
+struct Abandoned<'l> {
+    ledger: &'l MemoryLedger,
+    key: Option<Key<'l>>,
+}
 
-    async fn fulfil<'a, S, H>(&'a self, subject: &'a S, mut handler: H) -> Fulfilment
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.ledger.failed(&key, &HeldReason::Handler(ABANDONED.to_string()));
+        }
+    }
+}
+
+/// Why an attempt dropped before it decided is left frozen.
+const ABANDONED: &str = "the attempt was dropped before it decided (the request was dropped: a callback timeout?)";
+
+impl MemoryLedger {
+    /// One attempt: [`Ledger::fulfil`] without the record of an attempt
+    /// dropped before it decided.
+    async fn attempt<'a, S, H>(&'a self, subject: &'a S, mut handler: H) -> Fulfilment
     where
         S: Subject + 'a,
         H: for<'t> FnMut(&'t mut MemoryTx, &'t S) -> HandlerFuture<'t> + Send + 'a,
@@ -264,6 +281,25 @@ impl Ledger for MemoryLedger {
                 Fulfilment::DuplicatePaymentForOrder { credited, replayed: false }
             }
         }
+    }
+
+}
+
+impl Ledger for MemoryLedger {
+    type Tx = MemoryTx;
+
+    async fn fulfil<'a, S, H>(&'a self, subject: &'a S, handler: H) -> Fulfilment
+    where
+        S: Subject + 'a,
+        H: for<'t> FnMut(&'t mut MemoryTx, &'t S) -> HandlerFuture<'t> + Send + 'a,
+    {
+        // Dropped before it decides (the server dropped the request when
+        // Multicard closed the connection at its callback timeout), the
+        // attempt left the payment frozen: recorded like a held one.
+        let mut abandoned = Abandoned { ledger: self, key: Some(subject.key()) };
+        let fulfilment = self.attempt(subject, handler).await;
+        abandoned.key = None;
+        fulfilment
     }
 
     async fn decision<'a>(&'a self, store_id: &'a str, uuid: &'a str) -> Result<Option<StoredDecision>, LedgerError> {
