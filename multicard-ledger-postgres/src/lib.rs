@@ -471,31 +471,80 @@ impl PgLedger {
     fn record_failure<'x>(&'x self, key: &'x Key<'x>, reason: &'x HeldReason) -> BoxFuture<'x, ()> {
         Box::pin(async move {
             let Key::Payment { store_id, uuid, invoice_id, .. } = *key else { return };
-            let result = sqlx::query(
-                "INSERT INTO multicard_failures AS f (store_id, payment_uuid, invoice_id, first_failed_at, \
+            failure_row(&self.pool, store_id, uuid, invoice_id, format!("{reason:?}")).await;
+        })
+    }
+}
+
+/// Why an attempt dropped before it decided is left frozen.
+const ABANDONED: &str = "the attempt was dropped before it decided (the request was dropped: a callback timeout?)";
+
+/// Records a payment's attempt as left frozen if it is dropped before it
+/// decides (its `Drop` spawns the write on the current runtime).
+struct Abandoned {
+    pool: PgPool,
+    row: Option<(String, String, String)>,
+}
+
+impl Abandoned {
+    fn new(pool: &PgPool, key: &Key<'_>) -> Self {
+        let row = match *key {
+            Key::Payment { store_id, uuid, invoice_id, .. } => {
+                Some((store_id.to_string(), uuid.to_string(), invoice_id.to_string()))
+            }
+            _ => None,
+        };
+        Self { pool: pool.clone(), row }
+    }
+
+    fn disarm(&mut self) {
+        self.row = None;
+    }
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        let Some((store_id, uuid, invoice_id)) = self.row.take() else { return };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let pool = self.pool.clone();
+        let reason = format!("{:?}", HeldReason::Handler(ABANDONED.to_string()));
+        runtime.spawn(async move { failure_row(&pool, &store_id, &uuid, &invoice_id, reason).await });
+    }
+}
+
+/// Writes a payment's failed attempt in its own statement (autocommit).
+fn failure_row<'x>(
+    pool: &'x PgPool,
+    store_id: &'x str,
+    uuid: &'x str,
+    invoice_id: &'x str,
+    reason: String,
+) -> BoxFuture<'x, ()> {
+    Box::pin(async move {
+        let result = sqlx::query(
+            "INSERT INTO multicard_failures AS f (store_id, payment_uuid, invoice_id, first_failed_at, \
                  last_failed_at, attempts, last_reason) \
                  VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp(), 1, $4) \
                  ON CONFLICT (store_id, payment_uuid) DO UPDATE SET invoice_id = EXCLUDED.invoice_id, \
                  last_failed_at = EXCLUDED.last_failed_at, attempts = f.attempts + 1, \
                  last_reason = EXCLUDED.last_reason",
-            )
-            .bind(store_id)
-            .bind(uuid)
-            .bind(invoice_id)
-            .bind(format!("{reason:?}"))
-            .execute(&self.pool)
-            .await;
-            if let Err(error) = result {
-                tracing::warn!(
-                    target: "multicard::fulfilment",
-                    store_id = %escape_controls(store_id),
-                    uuid = %escape_controls(uuid),
-                    error = %escape_controls(&storage_text(&error)),
-                    "a held payment could not be recorded as left frozen"
-                );
-            }
-        })
-    }
+        )
+        .bind(store_id)
+        .bind(uuid)
+        .bind(invoice_id)
+        .bind(reason)
+        .execute(pool)
+        .await;
+        if let Err(error) = result {
+            tracing::warn!(
+                target: "multicard::fulfilment",
+                store_id = %escape_controls(store_id),
+                uuid = %escape_controls(uuid),
+                error = %escape_controls(&storage_text(&error)),
+                "a held payment could not be recorded as left frozen"
+            );
+        }
+    })
 }
 
 fn commit(tx: PgTx) -> BoxFuture<'static, Result<(), sqlx::Error>> {
@@ -749,10 +798,18 @@ impl Ledger for PgLedger {
         H: for<'t> FnMut(&'t mut PgTx, &'t S) -> HandlerFuture<'t> + Send + 'a,
     {
         let key = subject.key();
+        // Dropped before it decides (the server dropped the request when
+        // Multicard closed the connection at its callback timeout), the
+        // attempt rolls back and left the payment frozen: recorded like a
+        // held one.
+        let mut abandoned = Abandoned::new(&self.pool, &key);
         let mut retries = 0;
         loop {
             let failure = match self.attempt(&key, subject, &mut handler).await {
-                Ok(fulfilment) => return fulfilment,
+                Ok(fulfilment) => {
+                    abandoned.disarm();
+                    return fulfilment;
+                }
                 Err(failure) => failure,
             };
             if failure.retryable() && retries < self.max_retries {
@@ -761,6 +818,7 @@ impl Ledger for PgLedger {
             }
             let reason = failure.into_reason();
             self.record_failure(&key, &reason).await;
+            abandoned.disarm();
             return Fulfilment::Held(reason);
         }
     }
