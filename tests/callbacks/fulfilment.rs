@@ -403,3 +403,40 @@ async fn a_memory_ledgers_debug_never_shows_a_card_token() {
         assert!(!text.contains(TOKEN), "the card token printed in {text}");
     }
 }
+
+/// Review (issue 24): a payment already decided is replayed, whatever
+/// another payment of its order is doing, and is never listed as left
+/// frozen (the Postgres ledger filters decided payments out; the memory
+/// ledger listed one that a resend had waited on past the lock timeout).
+#[tokio::test]
+async fn a_decided_payment_replays_at_once_and_is_never_left_frozen() {
+    let ledger = MemoryLedger::new()
+        .with_lock_timeout(Duration::from_millis(100))
+        .with_duplicate_policy(DuplicatePolicy::AskHandler);
+    let first = PaymentCredit::for_tests("6", FIRST, "order-42", 150000);
+    let second = PaymentCredit::for_tests("6", SECOND, "order-42", 150000);
+    fn accept<'t>(_tx: &'t mut MemoryTx, _credit: &'t PaymentCredit) -> HandlerFuture<'t> {
+        Box::pin(async { Ok(Decision::Accept) })
+    }
+    assert_eq!(ledger.fulfil(&first, accept).await, Fulfilment::Accepted { replayed: false });
+    // Another payment of the order, its handler slow (an order paid in parts).
+    let slow = {
+        let (ledger, second) = (ledger.clone(), second.clone());
+        tokio::spawn(async move {
+            ledger
+                .fulfil(&second, |_tx, _credit| {
+                    Box::pin(async {
+                        tokio::time::sleep(Duration::from_millis(600)).await;
+                        Ok(Decision::Accept)
+                    })
+                })
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // A resend of the first payment, meanwhile.
+    assert_eq!(ledger.fulfil(&first, accept).await, Fulfilment::Accepted { replayed: true });
+    slow.await.unwrap();
+    let frozen = ledger.left_frozen().await.unwrap();
+    assert!(frozen.iter().all(|f| f.uuid != FIRST), "a decided payment listed as left frozen: {frozen:?}");
+}
