@@ -185,6 +185,14 @@ impl MemoryLedger {
         H: for<'t> FnMut(&'t mut MemoryTx, &'t S) -> HandlerFuture<'t> + Send + 'a,
     {
         let key = subject.key();
+        // A payment decided before replays at once: a decision never
+        // changes, and waiting behind another payment of its order could
+        // only hold (500) what was decided.
+        if let Key::Payment { store_id, uuid, .. } = key
+            && let Some(row) = lock(&self.inner.state).payments.get(&(store_id.to_string(), uuid.to_string()))
+        {
+            return row.decision.replay();
+        }
         // One lane per order (payments) or per binding: the memory
         // counterpart of the unique indexes a concurrent attempt waits on.
         let lane = match key {
@@ -335,7 +343,15 @@ impl Ledger for MemoryLedger {
 
     async fn left_frozen(&self) -> Result<Vec<LeftFrozen>, LedgerError> {
         let state = lock(&self.inner.state);
-        let mut frozen: Vec<LeftFrozen> = state.failures.values().cloned().collect();
+        // A payment decided since (its failure recorded after the decision,
+        // by a resend that waited or was dropped) is not frozen by this
+        // service.
+        let mut frozen: Vec<LeftFrozen> = state
+            .failures
+            .iter()
+            .filter(|(ids, _)| !state.payments.contains_key(*ids))
+            .map(|(_, entry)| entry.clone())
+            .collect();
         frozen.sort_by(|a, b| a.first_failed_at.cmp(&b.first_failed_at).then_with(|| a.uuid.cmp(&b.uuid)));
         Ok(frozen)
     }
