@@ -402,8 +402,10 @@ async fn a_search_cut_short_by_its_page_cap_never_calls_a_paid_order_expired() {
     // A busy store: the registry lists a million payments in the window,
     // other orders' first; the paid one is further down.
     let list: Vec<serde_json::Value> = (0..100)
-        .map(|i| json!({"id": i, "uuid": format!("00000000-0000-4000-8000-{i:012}"), "status": "success",
-            "payment_amount": 1_000, "store_invoice_id": format!("other-{i}"), "ps": "uzcard"}))
+        .map(|i| {
+            json!({"id": i, "uuid": format!("00000000-0000-4000-8000-{i:012}"), "status": "success",
+            "payment_amount": 1_000, "store_invoice_id": format!("other-{i}"), "ps": "uzcard"})
+        })
         .collect();
     let page = json!({"success": true, "data": {"pagination": {"total": 1_000_000, "offset": 0, "limit": 100},
         "stat": [], "list": list}});

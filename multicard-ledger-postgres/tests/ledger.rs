@@ -681,9 +681,7 @@ async fn a_hung_attempt_does_not_hold_the_payments_claim_forever() {
     // The hung replica: its handler never returns; its connection stays up.
     let hung = {
         let (ledger, payment) = (ledger.clone(), payment.clone());
-        tokio::spawn(async move {
-            ledger.fulfil(&payment, |_tx, _credit| Box::pin(std::future::pending())).await
-        })
+        tokio::spawn(async move { ledger.fulfil(&payment, |_tx, _credit| Box::pin(std::future::pending())).await })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let runs = Arc::new(AtomicUsize::new(0));

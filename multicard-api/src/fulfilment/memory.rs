@@ -290,7 +290,6 @@ impl MemoryLedger {
             }
         }
     }
-
 }
 
 impl Ledger for MemoryLedger {
