@@ -383,3 +383,113 @@ async fn a_sweep_runs_in_a_spawned_task() {
     let task = tokio::spawn(async move { reconciler.sweep_at(at, Vec::new(), credits.handler()).await });
     assert!(task.await.unwrap().findings.is_empty());
 }
+
+/// Review (issue 24): a store with more payments in the search window than
+/// the search reads (500 pages of 100) must not have a paid order called
+/// expired: the search stops at its cap without having read the whole
+/// window, so "nothing found" means "not read", and the finding must stay
+/// open (read again), never `Expired` (reconciled, dropped from the next
+/// sweep) while the order's payment sits beyond the cap, paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_cut_short_by_its_page_cap_never_calls_a_paid_order_expired() {
+    let (sandbox, multicard) = start(SandboxConfig::default()).await;
+    let token = bound_card(&multicard).await;
+    let t0 = now(&sandbox);
+    let (uuid, _) = paid(&multicard, &token, 30_000, None).await;
+    sandbox.advance(Duration::from_secs(120)).await;
+    assert_eq!(payment(&multicard, &uuid).await.status, PaymentStatus::Success);
+
+    // A busy store: the registry lists a million payments in the window,
+    // other orders' first; the paid one is further down.
+    let list: Vec<serde_json::Value> = (0..100)
+        .map(|i| {
+            json!({"id": i, "uuid": format!("00000000-0000-4000-8000-{i:012}"), "status": "success",
+            "payment_amount": 1_000, "store_invoice_id": format!("other-{i}"), "ps": "uzcard"})
+        })
+        .collect();
+    let page = json!({"success": true, "data": {"pagination": {"total": 1_000_000, "offset": 0, "limit": 100},
+        "stat": [], "list": list}});
+    let fault = multicard_sandbox::Fault::Respond {
+        status: 200,
+        content_type: "application/json".into(),
+        body: page.to_string(),
+    };
+    sandbox.inject("list_payments", fault, 500);
+
+    let ledger = MemoryLedger::new();
+    let credits = Credits::default();
+    let reconciler = Reconciler::new(multicard.clone(), ledger.clone()).with_registry_grace(Duration::ZERO);
+    let pending = vec![Pending::order("6", "order-30000", t0).expiring_at(t0)];
+    let report = reconciler.sweep_at(now(&sandbox), pending.clone(), credits.handler()).await;
+    let finding = &report.findings[0];
+    assert!(!matches!(finding.kind, FindingKind::Expired { .. }), "a paid order called expired: {finding:?}");
+    assert_ne!(finding.standing(), Standing::Reconciled, "{finding:?}");
+    assert_eq!(report.carry_over(), pending, "kept for the next sweep");
+}
+
+/// Review (issue 24): a replica that committed its decision and died before
+/// answering (or whose answer was lost) leaves the payment frozen in
+/// `billing` at Multicard with resends off or used up: the order is
+/// credited here, the money is not captured there, and Multicard may
+/// cancel and refund it later. The sweep must not call that reconciled
+/// (and drop it from the next sweep): someone must complete it in the
+/// cabinet, or watch for its revert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decided_payment_still_frozen_in_billing_is_not_reconciled() {
+    let config = SandboxConfig::default().with_frozen_payments(FrozenPayments::NeverResent);
+    let (sandbox, multicard) = start(config).await;
+    // The answer Multicard got: none in time, or a 500 (the replica died
+    // after its commit).
+    let died = answering(ResponseTemplate::new(500)).await;
+    let token = bound_card(&multicard).await;
+    let (uuid, _) = paid(&multicard, &token, 40_000, Some(&died.uri())).await;
+    sandbox.advance(Duration::from_secs(120)).await;
+    assert_eq!(payment(&multicard, &uuid).await.status, PaymentStatus::Billing);
+    // The replica's commit: the order credited through the ledger.
+    let ledger = MemoryLedger::new();
+    let mut credit = PaymentCredit::for_tests("6", &uuid, "order-40000", 40_000);
+    credit.status = PaymentStatus::Billing;
+    let credits = Credits::default();
+    assert!(ledger.fulfil(&credit, credits.handler()).await.credited());
+
+    let reconciler = Reconciler::new(multicard.clone(), ledger.clone());
+    let pending = vec![Pending::payment(&uuid)];
+    let report = reconciler.sweep_at(now(&sandbox), pending.clone(), credits.handler()).await;
+    let finding = &report.findings[0];
+    assert_eq!(finding.status, Some(PaymentStatus::Billing), "{finding:?}");
+    assert_ne!(finding.standing(), Standing::Reconciled, "credited here, frozen at Multicard: {finding:?}");
+    assert!(!report.all_reconciled());
+    assert_eq!(report.carry_over(), pending, "looked at again by the next sweep");
+    assert_eq!(credits.runs(), 1, "never credited twice");
+}
+
+/// Review (issue 24): Multicard stops waiting for an answer after its
+/// callback timeout and closes the connection; the server then drops the
+/// merchant's request future, the ledger's attempt with it, mid-handler.
+/// That attempt left the payment frozen as surely as a 500 did, so the
+/// ledger must know it (`left_frozen`, which each sweep reads) or have
+/// decided it; it must not vanish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_cut_off_by_the_callback_timeout_is_known_to_the_ledger() {
+    let config = SandboxConfig::default()
+        .with_frozen_payments(FrozenPayments::NeverResent)
+        .with_callback_timeout(Duration::from_millis(500));
+    let (sandbox, multicard) = start(config).await;
+    let ledger = MemoryLedger::new();
+    // The handler works longer than Multicard waits.
+    let credits = Credits { delay: Duration::from_millis(1_500), ..Credits::default() };
+    let merchant = ledger_merchant(&sandbox, &multicard, &ledger, &credits).await;
+    let token = bound_card(&multicard).await;
+    let (uuid, _) = paid(&multicard, &token, 50_000, Some(&merchant)).await;
+    sandbox.advance(Duration::ZERO).await;
+    // Past the handler's own time: whatever it was going to do is done.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(payment(&multicard, &uuid).await.status, PaymentStatus::Billing, "frozen by the timeout");
+    let frozen = ledger.left_frozen().await.unwrap();
+    let decided = ledger.decision("6", &uuid).await.unwrap();
+    assert!(
+        decided.is_some() || frozen.iter().any(|f| f.uuid == uuid),
+        "the attempt vanished: neither decided nor left frozen ({frozen:?}); a sweep with no pending list never \
+         finds this frozen payment"
+    );
+}

@@ -55,9 +55,11 @@
 //!
 //! A ledger deletes nothing by default. [`Ledger::purge`] deletes only rows
 //! decided longer ago than the retention, which may not be shorter than
-//! the reconciler's lookback, and only of payments recorded as `success`
-//! or `revert`: a row of a payment that may still move is what stops its
-//! next callback from crediting again.
+//! the reconciler's lookback, and only of payments recorded as `revert`: a
+//! row of a payment that may still move (a `success` included: a refund can
+//! still revert it) is what stops its next callback from crediting again,
+//! and what reports a refund of a credited order
+//! ([`StatusChange::RevertedAfterFulfilment`]).
 //!
 //! # The lock trap
 //!

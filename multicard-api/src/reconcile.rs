@@ -10,7 +10,7 @@
 //! | Multicard reads | the ledger | finding |
 //! |---|---|---|
 //! | `success` | no decision | [`FindingKind::CreditedNow`]: credited through the ledger with the merchant's handler |
-//! | any | a decision | [`FindingKind::AlreadyFulfilled`]: nothing done |
+//! | any | a decision | [`FindingKind::AlreadyFulfilled`]: nothing done (needs attention while Multicard reads `billing` or `hold`: the decision never reached it) |
 //! | `hold` | | [`FindingKind::NotCaptured`] |
 //! | `billing` | | [`FindingKind::FrozenAwaitingCallback`]: **never credited** (no API call completes it) |
 //! | an invoice `cancelled`, a `draft` past its lifetime, `error` past the quiet period | | [`FindingKind::Expired`] |

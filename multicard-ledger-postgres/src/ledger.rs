@@ -9,6 +9,7 @@ use sqlx::Row;
 
 use crate::convert::{stored_decision, system_time};
 use crate::errors::ledger_error;
+use crate::failures::Abandoned;
 use crate::status;
 use crate::{PgLedger, PgTx};
 
@@ -21,10 +22,18 @@ impl Ledger for PgLedger {
         H: for<'t> FnMut(&'t mut PgTx, &'t S) -> HandlerFuture<'t> + Send + 'a,
     {
         let key = subject.key();
+        // Dropped before it decides (the server dropped the request when
+        // Multicard closed the connection at its callback timeout), the
+        // attempt rolls back and left the payment frozen: recorded like a
+        // held one.
+        let mut abandoned = Abandoned::new(&self.pool, &key);
         let mut retries = 0;
         loop {
             let failure = match self.attempt(&key, subject, &mut handler).await {
-                Ok(fulfilment) => return fulfilment,
+                Ok(fulfilment) => {
+                    abandoned.disarm();
+                    return fulfilment;
+                }
                 Err(failure) => failure,
             };
             if failure.retryable() && retries < self.max_retries {
@@ -33,6 +42,7 @@ impl Ledger for PgLedger {
             }
             let reason = failure.into_reason();
             self.record_failure(&key, &reason).await;
+            abandoned.disarm();
             return Fulfilment::Held(reason);
         }
     }
@@ -101,7 +111,7 @@ impl Ledger for PgLedger {
         let result = sqlx::query(
             "DELETE FROM multicard_fulfilments f USING multicard_payment_statuses s \
              WHERE s.store_id = f.store_id AND s.payment_uuid = f.payment_uuid \
-               AND s.status IN ('success', 'revert') \
+               AND s.status = 'revert' \
                AND f.decision <> 'pending' \
                AND f.decided_at < now() - $1 * interval '1 microsecond'",
         )

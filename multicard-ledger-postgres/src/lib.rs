@@ -44,6 +44,7 @@ mod attempt;
 mod binding;
 mod convert;
 mod errors;
+mod failures;
 mod ledger;
 mod migrate;
 mod outbox;
@@ -69,6 +70,12 @@ pub type PgTx = Transaction<'static, Postgres>;
 /// How long an attempt waits, by default, for a row another attempt holds
 /// (`lock_timeout`), before it is held (500).
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long, by default, an attempt's transaction may sit idle (its
+/// handler awaiting something that is not the database, or its replica
+/// hung with the connection still open) before Postgres ends the session
+/// and releases the payment's claim: `idle_in_transaction_session_timeout`.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How many times, by default, an attempt that failed to serialize is run
 /// again on a fresh transaction.
@@ -106,6 +113,7 @@ pub struct PgLedger {
     duplicates: DuplicatePolicy,
     isolation: Isolation,
     max_retries: u32,
+    idle_timeout: Duration,
 }
 
 impl PgLedger {
@@ -119,6 +127,7 @@ impl PgLedger {
             duplicates: DuplicatePolicy::default(),
             isolation: Isolation::default(),
             max_retries: DEFAULT_MAX_SERIALIZATION_RETRIES,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 
@@ -129,6 +138,18 @@ impl PgLedger {
     /// callback timeout. At least 1 ms (Postgres reads 0 as "no limit").
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long an attempt's transaction may sit idle before Postgres ends
+    /// its session (`SET LOCAL idle_in_transaction_session_timeout`, 15 s
+    /// by default): a replica that hangs mid-attempt with its connection
+    /// still open would otherwise hold the payment's claim until TCP
+    /// notices (hours), and every resend meanwhile would be held (500)
+    /// until Multicard stops sending. A handler does only database work,
+    /// so it is never idle that long. At least 1 ms.
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 

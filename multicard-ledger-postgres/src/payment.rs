@@ -2,7 +2,6 @@
 //! decision, the duplicate policy for a second payment of a credited order,
 //! the decision, and the failure rows of held attempts.
 
-use multicard_api::escape_controls;
 use multicard_api::fulfilment::{
     DUPLICATE_MESSAGE, Decision, DuplicatePolicy, Fulfilment, HandlerFuture, HeldReason, Key, StatusSeen,
     StoredDecision, Subject,
@@ -14,7 +13,8 @@ use multicard_api::types::PaymentStatus;
 use sqlx::Row;
 
 use crate::convert::{status_text, stored_decision};
-use crate::errors::{Failure, handler_failure, storage_text};
+use crate::errors::{Failure, handler_failure};
+use crate::failures::failure_row;
 use crate::transaction::{BoxFuture, Step};
 use crate::{PgLedger, PgTx};
 
@@ -96,29 +96,7 @@ impl PgLedger {
     pub(crate) fn record_failure<'x>(&'x self, key: &'x Key<'x>, reason: &'x HeldReason) -> BoxFuture<'x, ()> {
         Box::pin(async move {
             let Key::Payment { store_id, uuid, invoice_id, .. } = *key else { return };
-            let result = sqlx::query(
-                "INSERT INTO multicard_failures AS f (store_id, payment_uuid, invoice_id, first_failed_at, \
-                 last_failed_at, attempts, last_reason) \
-                 VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp(), 1, $4) \
-                 ON CONFLICT (store_id, payment_uuid) DO UPDATE SET invoice_id = EXCLUDED.invoice_id, \
-                 last_failed_at = EXCLUDED.last_failed_at, attempts = f.attempts + 1, \
-                 last_reason = EXCLUDED.last_reason",
-            )
-            .bind(store_id)
-            .bind(uuid)
-            .bind(invoice_id)
-            .bind(format!("{reason:?}"))
-            .execute(&self.pool)
-            .await;
-            if let Err(error) = result {
-                tracing::warn!(
-                    target: "multicard::fulfilment",
-                    store_id = %escape_controls(store_id),
-                    uuid = %escape_controls(uuid),
-                    error = %escape_controls(&storage_text(&error)),
-                    "a held payment could not be recorded as left frozen"
-                );
-            }
+            failure_row(&self.pool, store_id, uuid, invoice_id, format!("{reason:?}")).await;
         })
     }
 }

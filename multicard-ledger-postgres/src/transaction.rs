@@ -18,7 +18,8 @@ pub(crate) enum Step {
 
 impl PgLedger {
     /// A transaction for one attempt: the isolation level, then the lock
-    /// timeout (`SET LOCAL`: it ends with the transaction).
+    /// timeout and the idle timeout (`SET LOCAL`: they end with the
+    /// transaction).
     ///
     /// The database steps of an attempt are boxed futures: each is proved
     /// `Send` where its lifetimes are concrete, which sqlx's executors need
@@ -31,6 +32,11 @@ impl PgLedger {
             }
             let millis = self.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
             sqlx::query(&format!("SET LOCAL lock_timeout = {millis}")).persistent(false).execute(&mut *tx).await?;
+            let idle = self.idle_timeout.as_millis().clamp(1, i32::MAX as u128);
+            sqlx::query(&format!("SET LOCAL idle_in_transaction_session_timeout = {idle}"))
+                .persistent(false)
+                .execute(&mut *tx)
+                .await?;
             Ok(tx)
         })
     }

@@ -585,12 +585,15 @@ async fn purge_deletes_only_old_rows_of_final_payments_and_refuses_a_short_reten
     assert!(matches!(ledger.purge(short).await, Err(LedgerError::Retention { .. })));
     assert_eq!(count(&pool, "SELECT count(*) FROM multicard_fulfilments").await, 5, "a refused purge deletes nothing");
 
-    assert_eq!(ledger.purge(Retention::new(30 * DAY, 7 * DAY)).await.unwrap(), 2);
+    // Only the reverted one: a `success` can still be refunded, and its row
+    // is what reports that.
+    assert_eq!(ledger.purge(Retention::new(30 * DAY, 7 * DAY)).await.unwrap(), 1);
     let mut left: Vec<String> =
         sqlx::query_scalar("SELECT payment_uuid FROM multicard_fulfilments").fetch_all(&pool).await.unwrap();
     left.sort();
-    assert_eq!(left, vec!["old-none", "old-progress", "recent"]);
-    assert_eq!(ledger.decision(STORE, "old-success").await.unwrap(), None);
+    assert_eq!(left, vec!["old-none", "old-progress", "old-success", "recent"]);
+    assert_eq!(ledger.decision(STORE, "old-revert").await.unwrap(), None);
+    assert_eq!(ledger.decision(STORE, "old-success").await.unwrap(), Some(StoredDecision::Accepted));
     // A longer retention than the rows' age deletes nothing more.
     assert_eq!(ledger.purge(Retention::new(60 * DAY, 7 * DAY)).await.unwrap(), 0);
     pool.close().await;
@@ -632,6 +635,103 @@ async fn a_card_binding_is_decided_once_and_replayed() {
         Fulfilment::Refused { message: "card not accepted".to_string(), replayed: true }
     );
     assert_eq!(runs.load(Ordering::SeqCst), 3);
+    pool.close().await;
+    db.drop_database().await;
+}
+
+/// Review (issue 24): a purge deletes the row of an accepted payment
+/// recorded as `success`, which is not final: a payment may be reverted
+/// long after it was credited (a refund). The revert must still be reported
+/// as `RevertedAfterFulfilment` (someone must reverse the order); after the
+/// purge it is a plain step forward, and nobody is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revert_after_a_purge_is_still_reported_as_reverted_after_fulfilment() {
+    let Some(db) = support::database("purge_revert").await else { return };
+    let (ledger, pool) = ledger(&db).await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let payment = credit("pay-1", "order-1");
+    assert!(decide(&ledger, &payment, &runs, Decision::Accept).await.credited());
+    sqlx::raw_sql("UPDATE multicard_fulfilments SET decided_at = now() - interval '40 days'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // A purge the README allows: retention longer than the lookback.
+    ledger.purge(Retention::new(30 * DAY, 7 * DAY)).await.unwrap();
+    assert_eq!(
+        ledger.record_status(&seen(&payment, PaymentStatus::Revert)).await.unwrap(),
+        StatusChange::RevertedAfterFulfilment { invoice_id: "order-1".to_string() },
+        "a credited order whose payment was refunded must be reported, purge or not"
+    );
+    pool.close().await;
+    db.drop_database().await;
+}
+
+/// Review (issue 24): an attempt that stops in the middle of its
+/// transaction without its connection closing (a replica that hangs, or
+/// is cut off from the network: Postgres sees no FIN) keeps its claim on the
+/// payment and the order until TCP keepalive notices, about two hours by
+/// default. Every resend meanwhile is held (500) after the lock timeout;
+/// Multicard gives up and the payment stays frozen. The ledger must bound
+/// how long an attempt may hold its claim idle (for example
+/// `SET LOCAL idle_in_transaction_session_timeout`), so that a resend
+/// can decide the payment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_attempt_does_not_hold_the_payments_claim_forever() {
+    let Some(db) = support::database("hung").await else { return };
+    let (_, pool) = ledger(&db).await;
+    let ledger = PgLedger::new(pool.clone())
+        .with_lock_timeout(Duration::from_millis(200))
+        .with_idle_timeout(Duration::from_secs(2));
+    let payment = credit("pay-1", "order-1");
+    // The hung replica: its handler never returns; its connection stays up.
+    let hung = {
+        let (ledger, payment) = (ledger.clone(), payment.clone());
+        tokio::spawn(async move { ledger.fulfil(&payment, |_tx, _credit| Box::pin(std::future::pending())).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut last = decide(&ledger, &payment, &runs, Decision::Accept).await;
+    while last == Fulfilment::Held(HeldReason::Busy) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        last = decide(&ledger, &payment, &runs, Decision::Accept).await;
+    }
+    assert_eq!(last, Fulfilment::Accepted { replayed: false }, "resends held for 20 s by a hung attempt");
+    hung.abort();
+    pool.close().await;
+    db.drop_database().await;
+}
+
+/// Review (issue 24): an attempt whose future is dropped mid-handler (the
+/// server drops the request when Multicard closes the connection at its
+/// callback timeout) rolls back, and left the payment frozen: it must be
+/// recorded as left frozen like a held attempt, or the reconciler never
+/// learns of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_dropped_mid_handler_is_recorded_as_left_frozen() {
+    let Some(db) = support::database("dropped").await else { return };
+    let (ledger, pool) = ledger(&db).await;
+    let payment = credit("pay-1", "order-1");
+    let task = {
+        let (ledger, payment) = (ledger.clone(), payment.clone());
+        tokio::spawn(async move {
+            ledger
+                .fulfil(&payment, |_tx, _credit| {
+                    Box::pin(async {
+                        tokio::time::sleep(Duration::from_secs(10)).await;
+                        Ok(Decision::Accept)
+                    })
+                })
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    task.abort();
+    let _ = task.await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(ledger.decision(STORE, "pay-1").await.unwrap(), None, "rolled back");
+    let frozen = ledger.left_frozen().await.unwrap();
+    assert_eq!(frozen.iter().map(|f| f.uuid.as_str()).collect::<Vec<_>>(), ["pay-1"], "{frozen:?}");
     pool.close().await;
     db.drop_database().await;
 }

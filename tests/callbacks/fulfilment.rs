@@ -207,6 +207,33 @@ async fn a_refusal_is_a_decision_replayed_on_every_replica() {
     assert_eq!(ledger.credited_by("6", "order-42").as_deref(), Some(SECOND));
 }
 
+/// Review (issue 24): a resend that reaches the replica which stored the
+/// refusal must replay it (200 `success: false`, so Multicard cancels and
+/// refunds), as every other replica does; not answer 500, which leaves the
+/// payer's money frozen. The first answer can be lost (a timeout, a dropped
+/// connection) after the refusal committed: the resend is what Multicard
+/// acts on.
+#[tokio::test]
+async fn a_refusal_is_replayed_on_the_replica_that_stored_it() {
+    let api = api().await;
+    let ledger = MemoryLedger::new();
+    let handler = Handler { refuse: true, ..Handler::default() };
+    let a = replica(&api, &ledger, &handler).await;
+    let first = deliver(&a, FIRST).await;
+    assert_eq!((first.0, &first.1["success"]), (200, &json!(false)));
+    let again = deliver(&a, FIRST).await;
+    assert_eq!(again, first, "the stored refusal, replayed on the replica that decided it");
+    assert_eq!(handler.runs.load(Ordering::SeqCst), 1);
+    // The same for a duplicate payment refused by the ledger.
+    let accepting = Handler::default();
+    let ledger = MemoryLedger::new();
+    let b = replica(&api, &ledger, &accepting).await;
+    assert_eq!(deliver(&b, FIRST).await, (200, json!({"success": true})));
+    let duplicate = deliver(&b, SECOND).await;
+    assert_eq!((duplicate.0, &duplicate.1["success"]), (200, &json!(false)));
+    assert_eq!(deliver(&b, SECOND).await, duplicate, "the duplicate's refusal, replayed");
+}
+
 #[tokio::test]
 async fn an_attempt_that_waits_past_the_lock_timeout_is_held() {
     let api = api().await;
@@ -278,7 +305,12 @@ async fn a_purge_never_deletes_what_the_reconciler_or_a_moving_payment_needs() {
     // Decided within the retention: kept.
     assert_eq!(ledger.purge(Retention::new(day, day)).await.unwrap(), 0);
     tokio::time::sleep(Duration::from_millis(20)).await;
-    // Old enough and final (`success`): it may go.
+    // Old enough but `success`: kept, since a refund can still revert it
+    // (its row is what reports that).
+    assert_eq!(ledger.purge(Retention::new(Duration::from_millis(1), Duration::ZERO)).await.unwrap(), 0);
+    // Reverted (ended): it may go.
+    let reverted = StatusSeen::from_payment(&credit_payment(PaymentStatus::Revert)).unwrap();
+    assert!(matches!(ledger.record_status(&reverted).await.unwrap(), StatusChange::RevertedAfterFulfilment { .. }));
     assert_eq!(ledger.purge(Retention::new(Duration::from_millis(1), Duration::ZERO)).await.unwrap(), 1);
     // A payment recorded as `billing` (accepted while billing) is never
     // purged, however old: its next callback must still find it.
@@ -359,4 +391,57 @@ async fn a_webhook_records_the_apis_status_not_its_own() {
     );
     // The same webhook again (arrival order means nothing): unchanged.
     assert_eq!(webhook.record(&client, &ledger).await.unwrap(), StatusChange::Unchanged);
+}
+
+/// Review (issue 24): a card token is a credential the memory ledger keeps
+/// as a key (and in the name of the binding's lane); `Debug` of the ledger
+/// (derived: an application state that derives `Debug` and is logged, a
+/// `Reconciler` printed with `{:?}`) must not show it.
+#[tokio::test]
+async fn a_memory_ledgers_debug_never_shows_a_card_token() {
+    const TOKEN: &str = "CANARY-card-token-6225f3";
+    let ledger = MemoryLedger::new();
+    let binding = multicard_api::fulfilment::CardBinding::for_tests("7", "payer-1", TOKEN);
+    let fulfilment = ledger.fulfil(&binding, |_tx, _binding| Box::pin(async { Ok(Decision::Accept) })).await;
+    assert_eq!(fulfilment, Fulfilment::Accepted { replayed: false });
+    for text in [format!("{ledger:?}"), format!("{ledger:#?}")] {
+        assert!(!text.contains(TOKEN), "the card token printed in {text}");
+    }
+}
+
+/// Review (issue 24): a payment already decided is replayed, whatever
+/// another payment of its order is doing, and is never listed as left
+/// frozen (the Postgres ledger filters decided payments out; the memory
+/// ledger listed one that a resend had waited on past the lock timeout).
+#[tokio::test]
+async fn a_decided_payment_replays_at_once_and_is_never_left_frozen() {
+    let ledger = MemoryLedger::new()
+        .with_lock_timeout(Duration::from_millis(100))
+        .with_duplicate_policy(DuplicatePolicy::AskHandler);
+    let first = PaymentCredit::for_tests("6", FIRST, "order-42", 150000);
+    let second = PaymentCredit::for_tests("6", SECOND, "order-42", 150000);
+    fn accept<'t>(_tx: &'t mut MemoryTx, _credit: &'t PaymentCredit) -> HandlerFuture<'t> {
+        Box::pin(async { Ok(Decision::Accept) })
+    }
+    assert_eq!(ledger.fulfil(&first, accept).await, Fulfilment::Accepted { replayed: false });
+    // Another payment of the order, its handler slow (an order paid in parts).
+    let slow = {
+        let (ledger, second) = (ledger.clone(), second.clone());
+        tokio::spawn(async move {
+            ledger
+                .fulfil(&second, |_tx, _credit| {
+                    Box::pin(async {
+                        tokio::time::sleep(Duration::from_millis(600)).await;
+                        Ok(Decision::Accept)
+                    })
+                })
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // A resend of the first payment, meanwhile.
+    assert_eq!(ledger.fulfil(&first, accept).await, Fulfilment::Accepted { replayed: true });
+    slow.await.unwrap();
+    let frozen = ledger.left_frozen().await.unwrap();
+    assert!(frozen.iter().all(|f| f.uuid != FIRST), "a decided payment listed as left frozen: {frozen:?}");
 }

@@ -372,7 +372,11 @@ impl ConfirmedSuccess {
     /// [`Fulfilment::reply`]). See [`fulfilment`](crate::fulfilment).
     ///
     /// A refusal (the handler's, or of a duplicate payment for a credited
-    /// order) is also recorded in this process's [`Decisions`].
+    /// order) is stored in the ledger and replayed from there on every
+    /// replica, this one included; it is not recorded in this process's
+    /// [`Decisions`], whose record would answer this replica's resend 500
+    /// (`RefusedEarlier`, the payment left frozen) instead of replaying the
+    /// refusal (200 `success: false`, the payment cancelled and refunded).
     ///
     /// The future is boxed, and `Send`: an axum handler that awaits it
     /// stays a handler whatever closure it passes (a future that held the
@@ -393,14 +397,8 @@ impl ConfirmedSuccess {
                 return Fulfilment::Held(HeldReason::Storage("the confirmed payment names no store or order".into()));
             };
             let fulfilment = ledger.fulfil(&credit, handler).await;
-            match &fulfilment {
-                Fulfilment::Refused { .. } | Fulfilment::DuplicatePaymentForOrder { .. } => {
-                    self.decisions.record_refusal(&credit.uuid)
-                }
-                Fulfilment::Held(reason) => {
-                    tracing::warn!(target: "multicard::fulfilment", reason = ?reason, "payment held; answered 500")
-                }
-                _ => {}
+            if let Fulfilment::Held(reason) = &fulfilment {
+                tracing::warn!(target: "multicard::fulfilment", reason = ?reason, "payment held; answered 500")
             }
             fulfilment
         })

@@ -312,7 +312,8 @@ pub trait Ledger: Send + Sync {
     fn left_frozen(&self) -> impl Future<Output = Result<Vec<LeftFrozen>, LedgerError>> + Send + '_;
 
     /// Deletes rows decided longer ago than `retention.keep` whose payment
-    /// is final (`success` or `revert`, as last recorded); never a row of a
+    /// has ended (`revert`, as last recorded; a `success` can still be
+    /// refunded); never a row of a
     /// payment that is not. Returns how many went. Never called by the SDK:
     /// by default a ledger keeps everything.
     fn purge(&self, retention: Retention) -> impl Future<Output = Result<u64, LedgerError>> + Send + '_;

@@ -41,7 +41,7 @@ impl MemoryTx {
 /// with more than one replica, or to survive a restart, use the Postgres
 /// ledger (`multicard-ledger-postgres`). Its transaction is an outbox:
 /// the handler's other work is not rolled back with it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct MemoryLedger {
     inner: Arc<Inner>,
     lock_timeout: Duration,
@@ -70,6 +70,24 @@ struct PaymentRow {
     invoice_id: String,
     decision: StoredDecision,
     decided_at: SystemTime,
+}
+
+/// Counts and settings only: the ledger keeps card tokens as keys (and in
+/// the names of the bindings' lanes), which `Debug` never shows.
+impl std::fmt::Debug for MemoryLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = lock(&self.inner.state);
+        f.debug_struct("MemoryLedger")
+            .field("payments", &state.payments.len())
+            .field("orders", &state.orders.len())
+            .field("bindings", &state.bindings.len())
+            .field("statuses", &state.statuses.len())
+            .field("left_frozen", &state.failures.len())
+            .field("outbox", &state.outbox.len())
+            .field("lock_timeout", &self.lock_timeout)
+            .field("duplicates", &self.duplicates)
+            .finish()
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -141,15 +159,40 @@ enum Before {
     Run { duplicate_of: Option<String> },
 }
 
-impl Ledger for MemoryLedger {
-    type Tx = MemoryTx;
+/// Records an attempt dropped before it decided as left frozen.
+struct Abandoned<'l> {
+    ledger: &'l MemoryLedger,
+    key: Option<Key<'l>>,
+}
 
-    async fn fulfil<'a, S, H>(&'a self, subject: &'a S, mut handler: H) -> Fulfilment
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.ledger.failed(&key, &HeldReason::Handler(ABANDONED.to_string()));
+        }
+    }
+}
+
+/// Why an attempt dropped before it decided is left frozen.
+const ABANDONED: &str = "the attempt was dropped before it decided (the request was dropped: a callback timeout?)";
+
+impl MemoryLedger {
+    /// One attempt: [`Ledger::fulfil`] without the record of an attempt
+    /// dropped before it decided.
+    async fn attempt<'a, S, H>(&'a self, subject: &'a S, mut handler: H) -> Fulfilment
     where
         S: Subject + 'a,
         H: for<'t> FnMut(&'t mut MemoryTx, &'t S) -> HandlerFuture<'t> + Send + 'a,
     {
         let key = subject.key();
+        // A payment decided before replays at once: a decision never
+        // changes, and waiting behind another payment of its order could
+        // only hold (500) what was decided.
+        if let Key::Payment { store_id, uuid, .. } = key
+            && let Some(row) = lock(&self.inner.state).payments.get(&(store_id.to_string(), uuid.to_string()))
+        {
+            return row.decision.replay();
+        }
         // One lane per order (payments) or per binding: the memory
         // counterpart of the unique indexes a concurrent attempt waits on.
         let lane = match key {
@@ -247,6 +290,24 @@ impl Ledger for MemoryLedger {
             }
         }
     }
+}
+
+impl Ledger for MemoryLedger {
+    type Tx = MemoryTx;
+
+    async fn fulfil<'a, S, H>(&'a self, subject: &'a S, handler: H) -> Fulfilment
+    where
+        S: Subject + 'a,
+        H: for<'t> FnMut(&'t mut MemoryTx, &'t S) -> HandlerFuture<'t> + Send + 'a,
+    {
+        // Dropped before it decides (the server dropped the request when
+        // Multicard closed the connection at its callback timeout), the
+        // attempt left the payment frozen: recorded like a held one.
+        let mut abandoned = Abandoned { ledger: self, key: Some(subject.key()) };
+        let fulfilment = self.attempt(subject, handler).await;
+        abandoned.key = None;
+        fulfilment
+    }
 
     async fn decision<'a>(&'a self, store_id: &'a str, uuid: &'a str) -> Result<Option<StoredDecision>, LedgerError> {
         let state = lock(&self.inner.state);
@@ -281,7 +342,15 @@ impl Ledger for MemoryLedger {
 
     async fn left_frozen(&self) -> Result<Vec<LeftFrozen>, LedgerError> {
         let state = lock(&self.inner.state);
-        let mut frozen: Vec<LeftFrozen> = state.failures.values().cloned().collect();
+        // A payment decided since (its failure recorded after the decision,
+        // by a resend that waited or was dropped) is not frozen by this
+        // service.
+        let mut frozen: Vec<LeftFrozen> = state
+            .failures
+            .iter()
+            .filter(|(ids, _)| !state.payments.contains_key(*ids))
+            .map(|(_, entry)| entry.clone())
+            .collect();
         frozen.sort_by(|a, b| a.first_failed_at.cmp(&b.first_failed_at).then_with(|| a.uuid.cmp(&b.uuid)));
         Ok(frozen)
     }

@@ -69,9 +69,12 @@ impl StatusSeen {
         }
     }
 
-    /// Whether the payment has ended for a purge: `success` or `revert`.
+    /// Whether the payment has ended for a purge: `revert` only. A
+    /// `success` can still be refunded (`revert`), and its row is what
+    /// reports that ([`StatusChange::RevertedAfterFulfilment`]) and keeps
+    /// the order credited once.
     pub fn is_final_for_purge(status: &PaymentStatus) -> bool {
-        matches!(status, PaymentStatus::Success | PaymentStatus::Revert)
+        matches!(status, PaymentStatus::Revert)
     }
 }
 

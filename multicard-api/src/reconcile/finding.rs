@@ -52,7 +52,9 @@ pub enum FindingKind {
     /// line): whether the order was credited was not checked.
     PaidNotChecked,
     /// The ledger has a decision for this payment (a callback, or an
-    /// earlier sweep, decided it): nothing done.
+    /// earlier sweep, decided it): nothing done. Needs attention while
+    /// Multicard still reads the payment `billing` or `hold`: the decision
+    /// never reached it.
     AlreadyFulfilled {
         /// The decision stored.
         decision: StoredDecision,
@@ -227,6 +229,15 @@ impl Finding {
             | FindingKind::PaidNotChecked
             | FindingKind::Expired { .. }
             | FindingKind::Reverted => Standing::Reconciled,
+            // Decided here, but Multicard still holds the payment frozen
+            // (`billing`) or uncaptured (`hold`): the answer never reached
+            // it (a replica died after its commit, resends ran out). The
+            // order may be credited while the money is not captured.
+            FindingKind::AlreadyFulfilled { .. }
+                if matches!(self.status, Some(PaymentStatus::Billing | PaymentStatus::Hold)) =>
+            {
+                Standing::NeedsAttention
+            }
             FindingKind::AlreadyFulfilled { decision: StoredDecision::Accepted } => Standing::Reconciled,
             // A refusal answered to a callback reverts the payment; one
             // that still reads `success` kept the payer's money.

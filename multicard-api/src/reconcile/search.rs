@@ -17,9 +17,10 @@ use crate::types::PaymentStatus;
 /// Rows asked for per page.
 const PAGE: i64 = 100;
 
-/// The most pages read for one search (`PAGE` rows each): a store with
-/// more payments in the window than this is searched with a narrower
-/// window.
+/// The most pages read for one search (`PAGE` rows each). A window with
+/// more payments than this is not read to its end: the search fails (the
+/// item stays open, read again by the next sweep), never "nothing found",
+/// which could call a paid order expired or unknown.
 const MAX_PAGES: i64 = 500;
 
 /// A payment of the order, as its registry row names it.
@@ -30,7 +31,8 @@ pub(crate) struct Found {
 }
 
 /// The payments of order `invoice_id` of store `store_id` listed in the
-/// registry over `window`, in the registry's order.
+/// registry over `window`, in the registry's order; an error when the
+/// window holds more rows than the search reads.
 pub(crate) async fn payments_of_order(
     multicard: &Multicard,
     store_id: &str,
@@ -61,8 +63,18 @@ pub(crate) async fn payments_of_order(
         );
         offset += rows;
         if rows == 0 || offset >= page.pagination.total {
-            break;
+            return Ok(found);
         }
     }
-    Ok(found)
+    // A paid payment found is the one a sweep judges first: enough to go on.
+    if found.iter().any(|row| row.status == PaymentStatus::Success) {
+        return Ok(found);
+    }
+    Err(Error::InvalidRequest {
+        operation: "list_payments",
+        message: format!(
+            "the registry search for an order read {MAX_PAGES} pages of {PAGE} and did not reach the end of the \
+             window: not found is not known; narrow the window (the order's creation time)"
+        ),
+    })
 }
