@@ -10,10 +10,13 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::executor::{Executor, Settings};
 use crate::operation::{Envelope, Operation};
-use crate::server_time::ServerClock;
+use crate::server_time::{ClockOffset, ServerClock};
+use crate::time::MulticardDateTime;
 use crate::token_cache::{Clock, TokenCache};
 use crate::transport::ClientState;
 use crate::{Client, auth};
+use chrono::{DateTime, Utc};
+use progenitor_client::ClientInfo;
 
 /// The Multicard client: tokens, envelope and errors handled.
 ///
@@ -202,5 +205,32 @@ impl Multicard {
         F: Fn(&'c Client) -> O,
     {
         self.executor.run(options.timeout, build).await.map(|(data, _)| *data)
+    }
+}
+
+impl Multicard {
+    /// How far Multicard's clock is from this client's, as the `Date`
+    /// header of the latest answer showed it (see
+    /// [`server_time`](crate::server_time)); zero, and
+    /// [`ClockOffset::is_observed`] `false`, before any answer carried one.
+    pub fn clock_offset(&self) -> ClockOffset {
+        self.server_clock().map_or(ClockOffset::UNOBSERVED, |clock| clock.latest())
+    }
+
+    /// Now by Multicard's clock: the client's wall clock plus
+    /// [`Multicard::clock_offset`]. Take it just before sending a create, to
+    /// search for it later if its answer is lost
+    /// ([`LostCreate`](crate::lost_create::LostCreate)).
+    pub fn multicard_now(&self) -> MulticardDateTime {
+        self.clock_offset().to_multicard(self.clock.now_utc())
+    }
+
+    /// The offset and the client's wall clock, read together.
+    pub(crate) fn offset_and_local_now(&self) -> (ClockOffset, DateTime<Utc>) {
+        (self.clock_offset(), self.clock.now_utc())
+    }
+
+    fn server_clock(&self) -> Option<&Arc<ServerClock>> {
+        self.executor.api.inner().server_clock()
     }
 }
