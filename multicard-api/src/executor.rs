@@ -95,7 +95,7 @@ impl Executor {
         }
         let mut write = Box::pin(self.probe(&build)).await;
         let ticket = match write.as_mut() {
-            Some(write) => Box::pin(self.guard(O::ID, write)).await?,
+            Some(write) => Box::pin(self.guard(O::ID, write, timeout)).await?,
             None => None,
         };
         let result = self.run_plain(timeout, &build).await;
@@ -140,22 +140,27 @@ impl Executor {
 
     /// The guards before a refund and a hold's charge: they read the target
     /// (the snapshot goes into `write`) and refuse what must not be sent.
-    async fn guard(&self, operation: &'static str, write: &mut Write) -> Result<Option<RefundTicket>, Error> {
+    async fn guard(
+        &self,
+        operation: &'static str,
+        write: &mut Write,
+        timeout: Option<Duration>,
+    ) -> Result<Option<RefundTicket>, Error> {
         let not_sent = |target: &str, reason| Error::NotSent { operation, target: target.to_string(), reason };
         let unreadable = |target: &str, read, error: Error| {
             not_sent(target, crate::error::NotSentReason::TargetUnreadable { read, message: error.to_string() })
         };
         match write {
             Write::Refund { payment, amount, before } => {
-                let ticket = self.guard_refund(operation, payment, None, before).await?;
+                let ticket = self.guard_refund(operation, payment, None, before, timeout).await?;
                 *amount = Some(ticket.amount);
                 Ok(Some(ticket))
             }
             Write::PartialRefund { payment, amount, before } => {
-                Ok(Some(self.guard_refund(operation, payment, Some(*amount), before).await?))
+                Ok(Some(self.guard_refund(operation, payment, Some(*amount), before, timeout).await?))
             }
             Write::ChargeHold { hold, before, .. } => {
-                let (read, date) = self.read_hold(hold).await.map_err(|e| unreadable(hold, "get_hold", e))?;
+                let (read, date) = self.read_hold(hold, timeout).await.map_err(|e| unreadable(hold, "get_hold", e))?;
                 let now = self.guards.multicard_now(date.as_deref());
                 Guards::check_charge(&read, now).map_err(|reason| not_sent(hold, reason))?;
                 *before = Some(Box::new(read));
@@ -174,12 +179,13 @@ impl Executor {
         payment: &str,
         requested: Option<i64>,
         before: &mut Option<Box<PaymentModel>>,
+        timeout: Option<Duration>,
     ) -> Result<RefundTicket, Error> {
         use crate::error::NotSentReason;
         let not_sent = |reason| Error::NotSent { operation, target: payment.to_string(), reason };
         let reservation = self.guards.reserve(payment).map_err(not_sent)?;
         // Dropped on a failed read: the slot is given back.
-        let read = self.read_payment(payment).await.map_err(|error| {
+        let read = self.read_payment(payment, timeout).await.map_err(|error| {
             not_sent(NotSentReason::TargetUnreadable { read: "get_payment", message: error.to_string() })
         })?;
         let ticket = reservation.commit(requested, &read).map_err(not_sent)?;
@@ -187,16 +193,18 @@ impl Executor {
         Ok(ticket)
     }
 
-    /// Reads payment `uuid` (for the refund guard).
-    async fn read_payment(&self, uuid: &str) -> Result<PaymentModel, Error> {
-        let read = Box::pin(self.run_plain(None, &|api: &Client| api.get_payment().uuid(uuid))).await?;
+    /// Reads payment `uuid` (for the refund guard), within the call's
+    /// `timeout`.
+    async fn read_payment(&self, uuid: &str, timeout: Option<Duration>) -> Result<PaymentModel, Error> {
+        let read = Box::pin(self.run_plain(timeout, &|api: &Client| api.get_payment().uuid(uuid))).await?;
         Ok(*read.0)
     }
 
-    /// Reads hold `id` with the answer's `Date` header (for the charge guard).
-    async fn read_hold(&self, id: &str) -> Result<(HoldModel, Option<String>), Error> {
+    /// Reads hold `id` with the answer's `Date` header (for the charge
+    /// guard), within the call's `timeout`.
+    async fn read_hold(&self, id: &str, timeout: Option<Duration>) -> Result<(HoldModel, Option<String>), Error> {
         let dated = Executor { settings: Arc::new(Settings { want_date: true, ..(*self.settings).clone() }), ..self.clone() };
-        let (read, date) = Box::pin(dated.run_plain(None, &|api: &Client| api.get_hold().payment_uuid(id))).await?;
+        let (read, date) = Box::pin(dated.run_plain(timeout, &|api: &Client| api.get_hold().payment_uuid(id))).await?;
         Ok((*read, date))
     }
 
