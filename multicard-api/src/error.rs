@@ -541,12 +541,13 @@ impl fmt::Display for Unescaped<'_> {
             Error::OutcomeUnknown { operation, settle_with, cause, write } => {
                 write!(f, "{operation}: outcome unknown, not sent again ({cause})")?;
                 match (write, settle_with) {
-                    (Some(lost), _) => write!(
-                        f,
-                        "; settle it ({}) with Multicard::settle_write; do not send it again unless the settle says \
-                         not applied",
-                        lost.write
-                    ),
+                    (Some(lost), read) => {
+                        write!(f, "; settle it ({}) with Multicard::settle_write", lost.write)?;
+                        if let Some(read) = read {
+                            write!(f, " (it reads `{read}`)")?;
+                        }
+                        f.write_str("; do not send it again unless the settle says not applied")
+                    }
                     (None, Some(read)) => write!(
                         f,
                         "; read `{read}` until the status is final; do not send it again unless that shows it was not \

@@ -226,6 +226,41 @@ impl Write {
         out
     }
 
+    /// The write of `kind` named by `fields` (as [`Write::fields`] gives
+    /// them: `payment`, `hold`, `payout`, `amount`, `invoice_id`,
+    /// `store_id`), without a snapshot: for a write settled by hand (the
+    /// command line's `multicard settle`). Says which field is missing or
+    /// not a number.
+    ///
+    /// ```
+    /// use multicard_api::settle::{Write, WriteKind};
+    /// let write = Write::from_fields(WriteKind::PartialRefund, &[("payment", "p-1"), ("amount", "400")]).unwrap();
+    /// assert_eq!(write.to_string(), "partial-refund payment=p-1 amount=400");
+    /// assert!(Write::from_fields(WriteKind::ChargeHold, &[("payment", "p-1")]).is_err());
+    /// ```
+    pub fn from_fields(kind: WriteKind, fields: &[(&str, &str)]) -> Result<Self, String> {
+        let get = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string());
+        let need = |name: &str| get(name).ok_or_else(|| format!("settling `{kind}` needs its `{name}`"));
+        let amount = || -> Result<Option<i64>, String> {
+            get("amount").map(|a| a.parse().map_err(|_| format!("the amount `{a}` is not a whole number of tiyin"))).transpose()
+        };
+        Ok(match kind {
+            WriteKind::ConfirmPayment => Write::ConfirmPayment { payment: need("payment")? },
+            WriteKind::Refund => Write::Refund { payment: need("payment")?, amount: amount()?, before: None },
+            WriteKind::PartialRefund => Write::PartialRefund {
+                payment: need("payment")?,
+                amount: amount()?.ok_or_else(|| format!("settling `{kind}` needs its `amount`"))?,
+                before: None,
+            },
+            WriteKind::ChargeHold => Write::ChargeHold { hold: need("hold")?, amount: amount()?, before: None },
+            WriteKind::CancelHold => Write::CancelHold { hold: need("hold")? },
+            WriteKind::ConfirmPayout => Write::ConfirmPayout { payout: need("payout")? },
+            WriteKind::CreatePayout => Write::CreatePayout { invoice_id: get("invoice_id"), store_id: get("store_id") },
+            WriteKind::CreateInvoice => Write::CreateInvoice { invoice_id: get("invoice_id"), store_id: get("store_id") },
+            WriteKind::CreatePayment => Write::CreatePayment { invoice_id: get("invoice_id"), store_id: get("store_id") },
+        })
+    }
+
     /// The write `operation` made, from its path parameters (`params`, by
     /// name, decoded) and JSON body; `None` for an operation a settle does
     /// not know, or a request without its target.
