@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use multicard_api::callbacks::Verifier;
-use multicard_api::informative::Exact;
 use multicard_api::error::NotSentReason;
+use multicard_api::informative::Exact;
 use multicard_api::time::MulticardDateTime;
 use multicard_api::types::{self, CardBindingStatus, ErrorCode, HoldStatus, InvoiceStatus, PaymentStatus};
 use multicard_api::{Error, Multicard, Paid};

@@ -126,7 +126,11 @@ async fn confirm_payment_settles_by_the_payments_status() {
 
     // Not applied: the debit failed (a final `error` that lasts).
     let uuid = draft_payment(&multicard, &token, 1_002, None).await;
-    sandbox.inject("confirm_payment", Fault::DebitUnknown { after: Duration::from_secs(10), then: LateOutcome::Error }, 1);
+    sandbox.inject(
+        "confirm_payment",
+        Fault::DebitUnknown { after: Duration::from_secs(10), then: LateOutcome::Error },
+        1,
+    );
     let error = confirm(&multicard, &uuid).await.expect_err("unknown");
     assert_eq!(error.code(), Some(&ErrorCode::ErrorDebitUnknown));
     let failing = lost(&error);
@@ -238,7 +242,11 @@ async fn a_lost_partial_refund_is_undetermined_and_blocks_the_next_refund() {
     let (partials, fulls) = (sandbox.requests("partial_refund_payment"), sandbox.requests("refund_payment"));
     let second = partial(&multicard, &uuid, 4_000).await.expect_err("refused");
     match &second {
-        Error::NotSent { operation: "partial_refund_payment", target, reason: NotSentReason::RefundUnsettled { amount } } => {
+        Error::NotSent {
+            operation: "partial_refund_payment",
+            target,
+            reason: NotSentReason::RefundUnsettled { amount },
+        } => {
             assert_eq!((target.as_str(), *amount), (uuid.as_str(), Some(4_000)))
         }
         other => panic!("{other:?}"),
@@ -253,7 +261,13 @@ async fn a_lost_partial_refund_is_undetermined_and_blocks_the_next_refund() {
     multicard.mark_refund_settled(&uuid, true);
     let over = partial(&multicard, &uuid, 6_001).await.expect_err("over");
     assert!(
-        matches!(over, Error::NotSent { reason: NotSentReason::RefundExceedsCaptured { requested: 6_001, captured: 10_000, refunded: 4_000 }, .. }),
+        matches!(
+            over,
+            Error::NotSent {
+                reason: NotSentReason::RefundExceedsCaptured { requested: 6_001, captured: 10_000, refunded: 4_000 },
+                ..
+            }
+        ),
         "{over:?}"
     );
     assert_eq!(sandbox.requests("partial_refund_payment"), partials);
@@ -285,7 +299,11 @@ async fn refunds_above_the_captured_amount_are_refused_before_sending() {
     let sent = sandbox.requests("partial_refund_payment");
     let error = partial(&multicard, &uuid, 5_000).await.expect_err("over");
     match &error {
-        Error::NotSent { target, reason: NotSentReason::RefundExceedsCaptured { requested, captured, refunded }, .. } => {
+        Error::NotSent {
+            target,
+            reason: NotSentReason::RefundExceedsCaptured { requested, captured, refunded },
+            ..
+        } => {
             assert_eq!((target.as_str(), *requested, *captured, *refunded), (uuid.as_str(), 5_000, 10_000, 6_000))
         }
         other => panic!("{other:?}"),
@@ -400,7 +418,11 @@ async fn confirm_payout_settles_by_the_payouts_status() {
     applied(multicard.settle_write(&lost_one, quick()).await);
 
     let uuid = draft_payout(&multicard, &token, 5_002).await;
-    sandbox.inject("confirm_payout", Fault::DebitUnknown { after: Duration::from_secs(10), then: LateOutcome::Error }, 1);
+    sandbox.inject(
+        "confirm_payout",
+        Fault::DebitUnknown { after: Duration::from_secs(10), then: LateOutcome::Error },
+        1,
+    );
     let failing = lost(&confirm_payout(&multicard, &uuid).await.expect_err("unknown"));
     still_moving(multicard.settle_write(&failing, brief()).await);
     sandbox.advance(Duration::from_secs(10)).await;
@@ -427,7 +449,8 @@ async fn a_lost_create_carries_its_invoice_id_and_is_never_not_applied() {
     let (sandbox, multicard, token) = setup().await;
     let payment: types::CreatePaymentRequest =
         body(json!({"card": {"token": token}, "amount": 6_001, "store_id": 6, "invoice_id": "lost-payment"}));
-    let invoice: types::CreateInvoiceRequest = body(json!({"store_id": 6, "amount": 6_002, "invoice_id": "lost-invoice",
+    let invoice: types::CreateInvoiceRequest =
+        body(json!({"store_id": 6, "amount": 6_002, "invoice_id": "lost-invoice",
         "callback_url": "http://127.0.0.1:9/cb", "ofd": ofd(6_002)}));
     let payout: types::CreatePayoutRequest =
         body(json!({"card": {"token": token}, "amount": 6_003, "store_id": 6, "invoice_id": "lost-payout"}));

@@ -203,7 +203,8 @@ impl Executor {
     /// Reads hold `id` with the answer's `Date` header (for the charge
     /// guard), within the call's `timeout`.
     async fn read_hold(&self, id: &str, timeout: Option<Duration>) -> Result<(HoldModel, Option<String>), Error> {
-        let dated = Executor { settings: Arc::new(Settings { want_date: true, ..(*self.settings).clone() }), ..self.clone() };
+        let dated =
+            Executor { settings: Arc::new(Settings { want_date: true, ..(*self.settings).clone() }), ..self.clone() };
         let (read, date) = Box::pin(dated.run_plain(timeout, &|api: &Client| api.get_hold().payment_uuid(id))).await?;
         Ok((*read, date))
     }

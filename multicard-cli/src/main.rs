@@ -281,10 +281,8 @@ fn report(error: &Error, prepared: &Prepared) -> Failure {
                  settle says `not applied`."
             );
             if let Some(lost) = error.lost_write() {
-                message.push_str(&format!(
-                    "\nSettle it before anything else:\n  {}",
-                    settle::settle_command(&lost.write)
-                ));
+                message
+                    .push_str(&format!("\nSettle it before anything else:\n  {}", settle::settle_command(&lost.write)));
                 if let Some(read) = settle_with {
                     message.push_str(&format!("\n(its status alone: {})", settle_command(read, prepared)));
                 }

@@ -424,8 +424,9 @@ async fn paid_payment(sandbox: &Sandbox, amount: i64) -> String {
     let otp: types::ConfirmCardRequest = decode(json!({"otp": TEST_OTP}));
     let card = client.send(|api| api.confirm_card().card_token(draft.card_token.as_str()).body(otp.clone())).await;
     let token = card.unwrap().card_token;
-    let create: types::CreatePaymentRequest =
-        decode(json!({"card": {"token": token}, "amount": amount, "store_id": 6, "invoice_id": format!("cli-{amount}")}));
+    let create: types::CreatePaymentRequest = decode(
+        json!({"card": {"token": token}, "amount": amount, "store_id": 6, "invoice_id": format!("cli-{amount}")}),
+    );
     let uuid = client.send(|api| api.create_payment().body(create.clone())).await.unwrap().uuid;
     let empty: types::ConfirmPaymentRequest = decode(json!({}));
     client.send(|api| api.confirm_payment().uuid(uuid.as_str()).body(empty.clone())).await.unwrap();

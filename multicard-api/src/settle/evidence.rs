@@ -148,9 +148,8 @@ pub(crate) fn judge(write: &Write, read: &LastRead) -> Judged {
             // An `error` already there before the charge was sent (an earlier
             // charge that failed) says nothing about this one; without the
             // snapshot, no `error` counts.
-            let failed_before = before
-                .as_ref()
-                .is_none_or(|b| b.payment.as_ref().is_some_and(|p| p.status == PaymentStatus::Error));
+            let failed_before =
+                before.as_ref().is_none_or(|b| b.payment.as_ref().is_some_and(|p| p.status == PaymentStatus::Error));
             if hold.status == HoldStatus::Success && !charged_before {
                 Judged::Applied(format!("the hold reads `{status}`: charged"))
             } else if payment.is_some_and(|s| MOVING.contains(s)) {
@@ -208,8 +207,7 @@ mod tests {
     fn no_not_applied_where_the_table_lists_no_evidence() {
         for row in EVIDENCE.iter().filter(|row| row.not_applied.is_none()) {
             assert!(
-                matches!(row.kind, WriteKind::Refund | WriteKind::PartialRefund)
-                    || row.read.starts_with("list_"),
+                matches!(row.kind, WriteKind::Refund | WriteKind::PartialRefund) || row.read.starts_with("list_"),
                 "{:?}",
                 row.kind
             );

@@ -132,7 +132,11 @@ impl Reservation {
     /// Checks the refund against the payment as read (`before`): `requested`
     /// tiyin (`None`: a full refund, of what is left). On success the amount
     /// counts as sent until the ticket says otherwise.
-    pub(crate) fn commit(mut self, requested: Option<i64>, before: &PaymentModel) -> Result<RefundTicket, NotSentReason> {
+    pub(crate) fn commit(
+        mut self,
+        requested: Option<i64>,
+        before: &PaymentModel,
+    ) -> Result<RefundTicket, NotSentReason> {
         let captured = before.payment_amount;
         let guards = self.guards.clone();
         let payment = std::mem::take(&mut self.payment);

@@ -10,9 +10,9 @@
 
 use tokio::time::Instant;
 
+use super::{Settle, shown};
 use crate::error::Error;
 use crate::executor::far;
-use super::{Settle, shown};
 use crate::multicard::Multicard;
 use crate::types::{HoldModel, HoldStatus, PaymentModel, PaymentStatus, Payout};
 

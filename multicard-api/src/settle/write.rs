@@ -242,7 +242,9 @@ impl Write {
         let get = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string());
         let need = |name: &str| get(name).ok_or_else(|| format!("settling `{kind}` needs its `{name}`"));
         let amount = || -> Result<Option<i64>, String> {
-            get("amount").map(|a| a.parse().map_err(|_| format!("the amount `{a}` is not a whole number of tiyin"))).transpose()
+            get("amount")
+                .map(|a| a.parse().map_err(|_| format!("the amount `{a}` is not a whole number of tiyin")))
+                .transpose()
         };
         Ok(match kind {
             WriteKind::ConfirmPayment => Write::ConfirmPayment { payment: need("payment")? },
@@ -256,8 +258,12 @@ impl Write {
             WriteKind::CancelHold => Write::CancelHold { hold: need("hold")? },
             WriteKind::ConfirmPayout => Write::ConfirmPayout { payout: need("payout")? },
             WriteKind::CreatePayout => Write::CreatePayout { invoice_id: get("invoice_id"), store_id: get("store_id") },
-            WriteKind::CreateInvoice => Write::CreateInvoice { invoice_id: get("invoice_id"), store_id: get("store_id") },
-            WriteKind::CreatePayment => Write::CreatePayment { invoice_id: get("invoice_id"), store_id: get("store_id") },
+            WriteKind::CreateInvoice => {
+                Write::CreateInvoice { invoice_id: get("invoice_id"), store_id: get("store_id") }
+            }
+            WriteKind::CreatePayment => {
+                Write::CreatePayment { invoice_id: get("invoice_id"), store_id: get("store_id") }
+            }
         })
     }
 

@@ -145,7 +145,10 @@ impl Multicard {
                 Ok(LastRead::Hold(Box::new(read)))
             }
             Write::CreatePayout { .. } | Write::CreateInvoice { .. } | Write::CreatePayment { .. } => {
-                Err(Error::InvalidRequest { operation: "settle_write", message: "a create has no target to read".into() })
+                Err(Error::InvalidRequest {
+                    operation: "settle_write",
+                    message: "a create has no target to read".into(),
+                })
             }
         }
     }
