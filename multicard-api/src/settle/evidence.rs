@@ -60,8 +60,9 @@ pub const EVIDENCE: [Evidence; 9] = [
         read: "get_hold",
         applied: "the hold reads `success` (charged), and did not before the charge was sent",
         not_applied: Some(
-            "the hold does not read `success` and its payment reads `error` (its payment did not read `error` \
-             before the charge was sent), for the quiet period",
+            "the hold does not read `success` and its payment reads `error`, for the quiet period; and the \
+             snapshot read before the charge was sent shows its payment did not read `error` then (an earlier \
+             failed charge; without a snapshot, as for a write settled by hand, this never counts)",
         ),
         still_moving: Some("the hold's payment reads `progress` or `billing`"),
     },

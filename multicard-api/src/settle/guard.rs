@@ -78,12 +78,26 @@ impl Guards {
         refunds.get(payment).and_then(|t| t.open)
     }
 
-    /// A settle (or the caller) decided the open refund of `write`'s
-    /// payment: `applied` or not.
+    /// A settle decided `write`: if it is the open refund of its payment
+    /// (same amount, where the write knows it), it is closed, `applied` or
+    /// not. A settle of an older refund leaves a newer one open.
     pub(crate) fn settled_refund(&self, write: &Write, applied: bool) {
-        if let Write::Refund { payment, .. } | Write::PartialRefund { payment, .. } = write {
-            self.settle(payment, applied);
-        }
+        let (payment, amount) = match write {
+            Write::Refund { payment, amount, .. } => (payment, *amount),
+            Write::PartialRefund { payment, amount, .. } => (payment, Some(*amount)),
+            _ => return,
+        };
+        self.with(payment, |track| {
+            if let Some(open) = track.open
+                && open > 0
+                && amount.is_none_or(|amount| amount == open)
+            {
+                track.open = None;
+                if !applied {
+                    track.sent -= open;
+                }
+            }
+        });
     }
 
     /// Closes the open refund of `payment`: kept in the sum if `applied`.
@@ -210,5 +224,18 @@ mod tests {
         assert!(guards.reserve("p").is_ok(), "a refund that failed frees the slot and its amount");
         let reverted = guards.reserve("q").unwrap().commit(None, &payment(1_000, "revert")).unwrap_err();
         assert!(matches!(reverted, NotSentReason::RefundExceedsCaptured { requested: 0, .. }));
+    }
+
+    #[test]
+    fn a_settle_closes_only_the_refund_it_is_about() {
+        let guards = Arc::new(Guards::new(Arc::new(SystemClock)));
+        let partial = |amount| Write::PartialRefund { payment: "r".into(), amount, before: None };
+        guards.reserve("r").unwrap().commit(Some(200), &payment(1_000, "success")).unwrap().finish(None);
+        guards.settled_refund(&partial(100), true);
+        assert_eq!(guards.unsettled("r"), Some(200), "an older refund's settle leaves this one open");
+        guards.settled_refund(&partial(200), false);
+        assert_eq!(guards.unsettled("r"), None);
+        let all = guards.reserve("r").unwrap().commit(Some(1_000), &payment(1_000, "success"));
+        assert!(all.is_ok(), "not applied: its amount no longer counts");
     }
 }

@@ -73,6 +73,10 @@ impl Multicard {
     /// not "paid") and any status the SDK does not know. At the deadline the
     /// answer is [`Error::NotSettled`] with the last status: undetermined,
     /// not failed. Do not send the write again on it.
+    ///
+    /// A status says where the payment is, not whether a given write was
+    /// applied (a partially refunded payment reads `success`): after a lost
+    /// answer, use [`Multicard::settle_write`].
     pub async fn settle_payment(&self, uuid: &str, settle: impl Into<Settle>) -> Result<PaymentModel, Error> {
         let judge = |p: &PaymentModel| (payment_reading(&p.status), p.status.to_string());
         self.settle("get_payment", &settle.into(), judge, || self.send(|api| api.get_payment().uuid(uuid))).await
@@ -95,6 +99,12 @@ impl Multicard {
     /// moving (`progress` and `billing` are; so is any status the SDK does
     /// not know). `draft` and any hold status the SDK does not know
     /// (`cancelled`, `ACTIVE`, `processing`, …) are never final.
+    ///
+    /// A final status is not evidence about a write: a hold reads `active`
+    /// before a charge and after a charge that has not landed yet. After a
+    /// lost `charge_hold` or `cancel_hold`, use
+    /// [`Multicard::settle_write`] (its error's
+    /// [`LostWrite`](crate::settle::LostWrite)).
     pub async fn settle_hold(&self, key: &str, settle: impl Into<Settle>) -> Result<HoldModel, Error> {
         self.settle("get_hold", &settle.into(), hold_reading, || self.send(|api| api.get_hold().payment_uuid(key)))
             .await
