@@ -4,7 +4,10 @@
 //! answer means, and applies the one retry policy (`retry.rs`): reads again
 //! on transient failures, a write never once it may have reached the
 //! server, a 401 replayed once with a fresh token. `/auth` runs here too,
-//! with settings of its own (`auth.rs`).
+//! with settings of its own (`auth.rs`). The writes a settle knows are built
+//! once unsent first, to learn their target: refunds and hold charges pass
+//! their guards (`settle/guard.rs`) before anything is sent, and a lost
+//! answer carries its write (`Error::OutcomeUnknown`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
