@@ -27,8 +27,30 @@ async fn answering(verb: &str, at: &str, status: u16, body: Value) -> (MockServe
         .respond_with(ResponseTemplate::new(status).set_body_json(body))
         .mount(&server)
         .await;
+    readable_targets(&server).await;
     let client = fake::client(&server);
     (server, client)
+}
+
+/// What the refund and charge guards read before sending: the payment
+/// (paid, 100,000 tiyin) and the hold (active, lapsing in a day).
+async fn readable_targets(server: &MockServer) {
+    let paid = json!({"success": true, "data": {"uuid": UUID, "payment_amount": 100_000, "status": "success"}});
+    let expiry = multicard_api::time::MulticardDateTime::from_utc(chrono::Utc::now() + ChronoDuration::days(1));
+    let hold = json!({"success": true, "data": {"id": 753967, "status": "active", "expiry": expiry.to_string()}});
+    for (at, answer) in [(payment_path(), paid), (format!("/payment/hold/{HOLD}"), hold)] {
+        Mock::given(method("GET"))
+            .and(path(at))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .mount(server)
+            .await;
+    }
+}
+
+/// How many `verb` requests `server` saw on `at`.
+async fn sent(server: &MockServer, verb: &str, at: &str) -> usize {
+    let requests = server.received_requests().await.unwrap_or_default();
+    requests.iter().filter(|r| r.method.as_str() == verb && r.url.path() == at).count()
 }
 
 /// A client whose server refuses `verb at` with Multicard's envelope.
@@ -54,7 +76,7 @@ async fn confirm_payment_answered(status: u16, code: &str, details: &str) -> (Er
 async fn an_unknown_code_on_a_write_is_an_unknown_outcome_naming_the_settling_read() {
     let (error, server) = confirm_payment_answered(400, "ERROR_SOMETHING_NEW", "Что-то новое").await;
     match &error {
-        Error::OutcomeUnknown { operation: "confirm_payment", settle_with: Some("get_payment"), cause } => {
+        Error::OutcomeUnknown { operation: "confirm_payment", settle_with: Some("get_payment"), cause, .. } => {
             assert!(matches!(**cause, Error::Api { status: 400, .. }), "{cause:?}")
         }
         other => panic!("a code nobody classified must not invite a resend: {other:?}"),
@@ -110,7 +132,8 @@ async fn not_found_on_a_full_refund_is_a_conflict_settled_by_reading_the_payment
     assert!(matches!(error, Error::Api { status: 404, .. }), "{error:?}");
     assert_eq!(error.outcome(), Some(WriteOutcome::Conflict));
     assert_eq!(error.settle_with(), Some("get_payment"));
-    assert_eq!(fake::count(&server, &payment_path()).await, 1);
+    assert_eq!(sent(&server, "DELETE", &payment_path()).await, 1);
+    assert_eq!(sent(&server, "GET", &payment_path()).await, 1, "the refund guard read the payment first");
 }
 
 #[tokio::test]

@@ -111,15 +111,17 @@ async fn a_stalled_body_under_an_undocumented_status_ends_within_the_calls_timeo
     let client = Multicard::new(config).unwrap();
     let uuid = "a81b7b62-6d86-11f0-9a1b-00505680eaf6";
     let options = CallOptions::new().timeout(Duration::from_millis(500));
-    let outcome =
-        tokio::time::timeout(Duration::from_secs(5), client.send_with(options, |api| api.refund_payment().uuid(uuid)))
-            .await;
+    // A confirm: a refund would read its payment first (its guard), and
+    // that read would meet the stalling server instead.
+    let otp: multicard_api::types::ConfirmPaymentRequest = serde_json::from_value(serde_json::json!({})).unwrap();
+    let confirm = client.send_with(options, |api| api.confirm_payment().uuid(uuid).body(otp.clone()));
+    let outcome = tokio::time::timeout(Duration::from_secs(5), confirm).await;
     let result = outcome.expect(
-        "a refund whose 502 body stalls must end within the call's 500 ms timeout (and its 300 ms attempt \
+        "a confirm whose 502 body stalls must end within the call's 500 ms timeout (and its 300 ms attempt \
          timeout); it was still running after 5 s",
     );
     assert!(matches!(result, Err(Error::OutcomeUnknown { .. })), "{result:?}");
-    assert_eq!(hits.load(Ordering::SeqCst), 1, "the refund is sent once");
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "the confirm is sent once");
 }
 
 /// Drift signals promise "never a value" in a log, and §5 keeps PANs out of

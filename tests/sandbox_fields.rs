@@ -172,7 +172,7 @@ async fn walk(sandbox: &Sandbox, multicard: &Multicard, merchant: &str) {
     }
     for end in [End::Charged, End::Released, End::RunOut] {
         let hold: types::CreateHoldRequest =
-            body(json!({"card": {"token": token}, "amount": 800, "store_id": 6, "invoice_id": "h", "expiry": 1}));
+            body(json!({"card": {"token": token}, "amount": 800, "store_id": 6, "invoice_id": "h", "expiry": 5}));
         let id = multicard.send(|api| api.create_hold().body(hold.clone())).await.unwrap().id.to_string();
         let otp: types::ConfirmHoldRequest = body(json!({"otp": TEST_OTP}));
         let _ = multicard.send(|api| api.confirm_hold().payment_uuid(id.as_str()).body(otp.clone())).await;
@@ -184,7 +184,9 @@ async fn walk(sandbox: &Sandbox, multicard: &Multicard, merchant: &str) {
             End::Released => {
                 let _ = multicard.send(|api| api.cancel_hold().payment_uuid(id.as_str())).await;
             }
-            End::RunOut => sandbox.advance(Duration::from_secs(60)).await,
+            // Five minutes: `charge_hold` is refused within 2 minutes of
+            // the hold's expiry.
+            End::RunOut => sandbox.advance(Duration::from_secs(300)).await,
         }
         let _ = multicard.send(|api| api.get_hold().payment_uuid(id.as_str())).await;
     }

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use multicard_api::callbacks::Verifier;
+use multicard_api::error::NotSentReason;
 use multicard_api::informative::Exact;
 use multicard_api::time::MulticardDateTime;
 use multicard_api::types::{self, CardBindingStatus, ErrorCode, HoldStatus, InvoiceStatus, PaymentStatus};
@@ -253,7 +254,16 @@ async fn payments_of_all_four_kinds_refunds_fiscal_links_and_callbacks() {
         .send(|api| api.partial_refund_payment().uuid(payment.uuid.as_str()).body(too_much.clone()))
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some(&ErrorCode::ErrorFields), "no refund beyond the paid amount");
+    assert!(
+        matches!(error, Error::NotSent { reason: NotSentReason::RefundExceedsCaptured { .. }, .. }),
+        "the SDK refuses it before sending: {error:?}"
+    );
+    // The sandbox refuses it too (the generated client has no guard).
+    let raw = multicard.api().partial_refund_payment().uuid(payment.uuid.as_str()).body(too_much.clone()).send().await;
+    let Err(multicard_api::RawError::UnexpectedResponse(answer)) = raw else { panic!("{raw:?}") };
+    assert_eq!(answer.status(), 400);
+    let answer: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "ERROR_FIELDS", "no refund beyond the paid amount");
     let rest = refund(100_000);
     let after = multicard
         .send(|api| api.partial_refund_payment().uuid(payment.uuid.as_str()).body(rest.clone()))

@@ -94,6 +94,20 @@ pub(crate) struct Attempt {
     pub unreadable: RefCell<Vec<UnreadableField>>,
     /// What this attempt's request carried, for scrubbing an error.
     pub sent: RefCell<Sent>,
+    /// Build the request, record it ([`Probed`]) and do not send it: the
+    /// executor learns a write's target before its guards.
+    pub probe: bool,
+    /// The request a probe built.
+    pub probed: RefCell<Option<Probed>>,
+}
+
+/// A request built and not sent: its path and body.
+#[derive(Debug, Default)]
+pub(crate) struct Probed {
+    /// The URL's path, percent-encoded.
+    pub path: String,
+    /// The body, if any.
+    pub body: Option<Vec<u8>>,
 }
 
 /// What the hooks recorded, taken from the attempt when it is over.
@@ -119,6 +133,13 @@ impl Attempt {
                 findings: attempt.findings.take(),
             })
             .unwrap_or_default()
+    }
+}
+
+impl Attempt {
+    /// What a probe recorded. Called inside the probe's scope.
+    pub(crate) fn take_probe() -> Option<Probed> {
+        ATTEMPT.try_with(|attempt| attempt.probed.take()).ok().flatten()
     }
 }
 

@@ -13,6 +13,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::scrub;
+use crate::settle::LostWrite;
+use crate::time::MulticardDateTime;
 use crate::types::{self, ErrorCode};
 
 /// One message of a `/auth` error.
@@ -139,8 +141,14 @@ pub enum Error {
     /// `ERROR_CALLBACK_TIMEOUT`, `ERROR_UNKNOWN`), or it answered an error
     /// code (or `ERROR_FIELDS` details) not classified for this write (see
     /// [`crate::outcome`]). It was **not** sent again.
-    /// Read `settle_with` (or use `Multicard::settle_payment` and its
-    /// siblings) until the status is final before doing anything else.
+    ///
+    /// Settle it before anything else: for the writes a settle knows
+    /// (confirms, refunds, hold charges and cancels, payouts, creates),
+    /// `write` carries what the settle needs and
+    /// [`Multicard::settle_lost`](crate::Multicard::settle_lost) (or
+    /// [`Multicard::settle_write`](crate::Multicard::settle_write)) answers
+    /// whether it was applied. **Do not send the write again unless a
+    /// settle says [`NotApplied`](crate::settle::Verdict::NotApplied).**
     OutcomeUnknown {
         /// The operation.
         operation: &'static str,
@@ -148,6 +156,22 @@ pub enum Error {
         settle_with: Option<&'static str>,
         /// What happened.
         cause: Box<Error>,
+        /// The write, with its target, amount and the snapshot read before
+        /// it was sent: what [`Multicard::settle_write`](crate::Multicard::settle_write)
+        /// needs. `None` for a write a settle does not know.
+        write: Option<Box<LostWrite>>,
+    },
+    /// A write the SDK refused to send: nothing was sent. See
+    /// [`NotSentReason`]: a refund while an earlier refund of the same
+    /// payment is unsettled, refunds above the captured amount, a hold
+    /// charged too close to its expiry.
+    NotSent {
+        /// The operation, e.g. `partial_refund_payment`.
+        operation: &'static str,
+        /// The payment uuid or hold id it was for.
+        target: String,
+        /// Why.
+        reason: NotSentReason,
     },
     /// The answer was larger than the configured limit; it was not read.
     ResponseTooLarge {
@@ -175,6 +199,83 @@ pub enum Error {
         /// What is wrong, naming the setting or variable.
         message: String,
     },
+}
+
+/// Why the SDK refused to send a write ([`Error::NotSent`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotSentReason {
+    /// An earlier refund of this payment, sent by this client, is being
+    /// sent or its outcome is unknown: settle it first
+    /// ([`Multicard::settle_write`](crate::Multicard::settle_write) says
+    /// `Applied` or `NotApplied`, or
+    /// [`Multicard::mark_refund_settled`](crate::Multicard::mark_refund_settled)
+    /// after checking the Multicard cabinet).
+    RefundUnsettled {
+        /// Its amount in tiyin, when known.
+        amount: Option<i64>,
+    },
+    /// The refund, with the refunds this client sent before, would exceed
+    /// what the payment captured (or nothing is left: it reads `revert`).
+    RefundExceedsCaptured {
+        /// The refund's amount in tiyin (for a full refund, what is left).
+        requested: i64,
+        /// The payment's `payment_amount`, in tiyin.
+        captured: i64,
+        /// What this client refunded of it before, in tiyin.
+        refunded: i64,
+    },
+    /// The hold lapses in less than
+    /// [`CHARGE_MIN_TIME_LEFT`](crate::settle::CHARGE_MIN_TIME_LEFT) (2
+    /// minutes) by Multicard's clock, or its expiry is not known: a charge
+    /// could reach it as it lapses.
+    HoldExpiresSoon {
+        /// The hold's `expiry` (GMT+5), if it had one.
+        expiry: Option<MulticardDateTime>,
+        /// Seconds left by Multicard's clock (negative: past).
+        seconds_left: Option<i64>,
+    },
+    /// The read the guard needs first failed: nothing was sent.
+    TargetUnreadable {
+        /// The read, e.g. `get_payment`.
+        read: &'static str,
+        /// Its error.
+        message: String,
+    },
+}
+
+impl fmt::Display for NotSentReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotSentReason::RefundUnsettled { amount } => {
+                f.write_str("an earlier refund of this payment")?;
+                if let Some(amount) = amount {
+                    write!(f, " ({amount} tiyin)")?;
+                }
+                f.write_str(
+                    " is not settled: settle it first (Multicard::settle_write, or `multicard settle refund` / \
+                     `partial-refund`)",
+                )
+            }
+            NotSentReason::RefundExceedsCaptured { requested, captured, refunded } => write!(
+                f,
+                "refunding {requested} tiyin would exceed the payment: it captured {captured} tiyin and this client \
+                 refunded {refunded} of it before"
+            ),
+            NotSentReason::HoldExpiresSoon { expiry: Some(expiry), seconds_left } => write!(
+                f,
+                "the hold lapses at {expiry} (GMT+5), {} s from now by Multicard's clock; a charge needs at least {} s",
+                seconds_left.unwrap_or_default(),
+                crate::settle::CHARGE_MIN_TIME_LEFT.as_secs()
+            ),
+            NotSentReason::HoldExpiresSoon { expiry: None, .. } => {
+                f.write_str("the hold's expiry is not known, so it may lapse as the charge reaches it")
+            }
+            NotSentReason::TargetUnreadable { read, message } => {
+                write!(f, "the `{read}` the guard needs first failed: {message}")
+            }
+        }
+    }
 }
 
 /// A raw JSON payload kept by an error. `Debug` shows its shape (the keys
@@ -267,6 +368,10 @@ impl Error {
                 scrub::scrub_in_place(message, secrets)
             }
             Error::OutcomeUnknown { cause, .. } => cause.redact(secrets),
+            Error::NotSent { reason: NotSentReason::TargetUnreadable { message, .. }, .. } => {
+                scrub::scrub_in_place(message, secrets)
+            }
+            Error::NotSent { .. } => {}
             Error::Undecodable { reason, .. } => scrub::scrub_in_place(reason, secrets),
             Error::NotSettled { last_status, .. } => scrub::scrub_in_place(last_status, secrets),
             Error::Unauthorized { .. } | Error::ResponseTooLarge { .. } | Error::InvalidConfiguration { .. } => {}
@@ -342,6 +447,15 @@ impl Error {
     /// answer could not be decoded ([`Error::Undecodable`]).
     pub fn succeeded(&self) -> bool {
         matches!(self, Error::Undecodable { succeeded: true, .. })
+    }
+
+    /// The write a lost answer leaves to settle (see
+    /// [`Error::OutcomeUnknown`]), when a settle knows its kind.
+    pub fn lost_write(&self) -> Option<&LostWrite> {
+        match self {
+            Error::OutcomeUnknown { write, .. } => write.as_deref(),
+            _ => None,
+        }
     }
 
     /// `true` when a request that changes state may or may not have taken
@@ -424,12 +538,26 @@ impl fmt::Display for Unescaped<'_> {
                 "{operation}: the answer (HTTP {status}) does not decode at `{path}`: {reason}; the raw data is kept \
                  in the error"
             ),
-            Error::OutcomeUnknown { operation, settle_with, cause } => {
+            Error::OutcomeUnknown { operation, settle_with, cause, write } => {
                 write!(f, "{operation}: outcome unknown, not sent again ({cause})")?;
-                match settle_with {
-                    Some(read) => write!(f, "; read `{read}` until the status is final"),
-                    None => Ok(()),
+                match (write, settle_with) {
+                    (Some(lost), read) => {
+                        write!(f, "; settle it ({}) with Multicard::settle_write", lost.write)?;
+                        if let Some(read) = read {
+                            write!(f, " (it reads `{read}`)")?;
+                        }
+                        f.write_str("; do not send it again unless the settle says not applied")
+                    }
+                    (None, Some(read)) => write!(
+                        f,
+                        "; read `{read}` until the status is final; do not send it again unless that shows it was not \
+                         applied"
+                    ),
+                    (None, None) => f.write_str("; do not send it again before finding out what it did"),
                 }
+            }
+            Error::NotSent { operation, target, reason } => {
+                write!(f, "{operation} of `{target}`: not sent: {reason}")
             }
             Error::ResponseTooLarge { operation, limit } => {
                 write!(f, "{operation}: the response is larger than the {limit}-byte limit")

@@ -4,7 +4,10 @@
 //! answer means, and applies the one retry policy (`retry.rs`): reads again
 //! on transient failures, a write never once it may have reached the
 //! server, a 401 replayed once with a fresh token. `/auth` runs here too,
-//! with settings of its own (`auth.rs`).
+//! with settings of its own (`auth.rs`). The writes a settle knows are built
+//! once unsent first, to learn their target: refunds and hold charges pass
+//! their guards (`settle/guard.rs`) before anything is sent, and a lost
+//! answer carries its write (`Error::OutcomeUnknown`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +23,10 @@ use crate::error::{Error, TransportKind};
 use crate::informative::Unreadable;
 use crate::operation::{Envelope, Operation};
 use crate::retry::{self, RetryPolicy};
+use crate::settle::guard::{Guards, RefundTicket};
+use crate::settle::{LostWrite, Write, WriteKind};
 use crate::token_cache::{Token, TokenCache};
+use crate::types::{HoldModel, PaymentModel};
 use crate::{Client, operation_table};
 
 /// How an executor runs its calls.
@@ -60,6 +66,8 @@ pub(crate) struct Executor {
     pub drift: Arc<Drift>,
     /// Requests sent.
     pub requests: Arc<AtomicU64>,
+    /// What the refund and charge guards keep (`settle/guard.rs`).
+    pub guards: Arc<Guards>,
 }
 
 /// The payload and, when asked for, the answer's `Date` header.
@@ -69,10 +77,146 @@ impl Executor {
     /// Runs one operation: `build` makes the request from the generated
     /// client's builder, once per attempt. `timeout` overrides the whole
     /// call's.
+    ///
+    /// The writes a settle knows (`settle::WriteKind`) are first built
+    /// without being sent, to learn their target and amount: a refund and a
+    /// hold's charge are guarded before they are sent (`settle/guard.rs`),
+    /// and a lost answer carries the write (`Error::OutcomeUnknown`'s
+    /// `write`). Every call of [`Multicard`](crate::Multicard) comes here,
+    /// so none skips the guards.
     pub async fn run<'c, O, F>(
         &'c self,
         timeout: Option<Duration>,
         build: F,
+    ) -> Result<Reply<<O::Success as Envelope>::Data>, Error>
+    where
+        O: Operation + 'c,
+        F: Fn(&'c Client) -> O,
+    {
+        if WriteKind::of_operation(O::ID).is_none() {
+            return self.run_plain(timeout, &build).await;
+        }
+        let mut write = Box::pin(self.probe(&build)).await;
+        let ticket = match write.as_mut() {
+            Some(write) => Box::pin(self.guard(O::ID, write, timeout)).await?,
+            None => None,
+        };
+        let result = self.run_plain(timeout, &build).await;
+        if let Some(ticket) = ticket {
+            ticket.finish(match &result {
+                Ok(_) => Some(true),
+                Err(error) if error.succeeded() => Some(true),
+                Err(Error::OutcomeUnknown { .. }) => None,
+                Err(_) => Some(false),
+            });
+        }
+        match result {
+            Err(Error::OutcomeUnknown { operation, settle_with, cause, write: None }) => Err(Error::OutcomeUnknown {
+                operation,
+                settle_with,
+                cause,
+                write: write.map(|write| Box::new(LostWrite { write, lost_at: Some(tokio::time::Instant::now()) })),
+            }),
+            other => other,
+        }
+    }
+
+    /// Builds `build`'s request without sending it (the transport's hook
+    /// refuses it), and reads the write it makes.
+    async fn probe<'c, O, F>(&'c self, build: &F) -> Option<Write>
+    where
+        O: Operation + 'c,
+        F: Fn(&'c Client) -> O,
+    {
+        let info = operation_table::find(O::ID)?;
+        let attempt = Attempt { operation: O::ID, info: Some(info), probe: true, ..Default::default() };
+        let probed = ATTEMPT
+            .scope(attempt, async {
+                let _ = Box::pin(build(&self.api).send_request()).await;
+                Attempt::take_probe()
+            })
+            .await?;
+        let params = path_params(info.path, &probed.path);
+        let body = probed.body.and_then(|body| serde_json::from_slice::<serde_json::Value>(&body).ok());
+        Write::from_request(O::ID, &params, body.as_ref())
+    }
+
+    /// The guards before a refund and a hold's charge: they read the target
+    /// (the snapshot goes into `write`) and refuse what must not be sent.
+    async fn guard(
+        &self,
+        operation: &'static str,
+        write: &mut Write,
+        timeout: Option<Duration>,
+    ) -> Result<Option<RefundTicket>, Error> {
+        let not_sent = |target: &str, reason| Error::NotSent { operation, target: target.to_string(), reason };
+        let unreadable = |target: &str, read, error: Error| {
+            not_sent(target, crate::error::NotSentReason::TargetUnreadable { read, message: error.to_string() })
+        };
+        match write {
+            Write::Refund { payment, amount, before } => {
+                let ticket = self.guard_refund(operation, payment, None, before, timeout).await?;
+                *amount = Some(ticket.amount);
+                Ok(Some(ticket))
+            }
+            Write::PartialRefund { payment, amount, before } => {
+                Ok(Some(self.guard_refund(operation, payment, Some(*amount), before, timeout).await?))
+            }
+            Write::ChargeHold { hold, before, .. } => {
+                let (read, date) = self.read_hold(hold, timeout).await.map_err(|e| unreadable(hold, "get_hold", e))?;
+                let now = self.guards.multicard_now(date.as_deref());
+                Guards::check_charge(&read, now).map_err(|reason| not_sent(hold, reason))?;
+                *before = Some(Box::new(read));
+                Ok(None)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The refund guard: takes the payment's refund slot, reads the
+    /// payment (into `before`) and checks the amount (`requested`; `None`
+    /// for a full refund).
+    async fn guard_refund(
+        &self,
+        operation: &'static str,
+        payment: &str,
+        requested: Option<i64>,
+        before: &mut Option<Box<PaymentModel>>,
+        timeout: Option<Duration>,
+    ) -> Result<RefundTicket, Error> {
+        use crate::error::NotSentReason;
+        let not_sent = |reason| Error::NotSent { operation, target: payment.to_string(), reason };
+        let reservation = self.guards.reserve(payment).map_err(not_sent)?;
+        // Dropped on a failed read: the slot is given back.
+        let read = self.read_payment(payment, timeout).await.map_err(|error| {
+            not_sent(NotSentReason::TargetUnreadable { read: "get_payment", message: error.to_string() })
+        })?;
+        let ticket = reservation.commit(requested, &read).map_err(not_sent)?;
+        *before = Some(Box::new(read));
+        Ok(ticket)
+    }
+
+    /// Reads payment `uuid` (for the refund guard), within the call's
+    /// `timeout`.
+    async fn read_payment(&self, uuid: &str, timeout: Option<Duration>) -> Result<PaymentModel, Error> {
+        let read = Box::pin(self.run_plain(timeout, &|api: &Client| api.get_payment().uuid(uuid))).await?;
+        Ok(*read.0)
+    }
+
+    /// Reads hold `id` with the answer's `Date` header (for the charge
+    /// guard), within the call's `timeout`.
+    async fn read_hold(&self, id: &str, timeout: Option<Duration>) -> Result<(HoldModel, Option<String>), Error> {
+        let dated =
+            Executor { settings: Arc::new(Settings { want_date: true, ..(*self.settings).clone() }), ..self.clone() };
+        let (read, date) = Box::pin(dated.run_plain(timeout, &|api: &Client| api.get_hold().payment_uuid(id))).await?;
+        Ok((*read, date))
+    }
+
+    /// [`Executor::run`] without the guards: the call itself.
+    async fn run_plain<'c, O, F>(
+        &'c self,
+        timeout: Option<Duration>,
+        build: &F,
     ) -> Result<Reply<<O::Success as Envelope>::Data>, Error>
     where
         O: Operation + 'c,
@@ -124,7 +268,7 @@ impl Executor {
                     // Boxed: the request future is large, and awaiting it in
                     // place would copy it into this one.
                     let limit = settings.attempt_timeout.map_or(remaining, |t| t.min(remaining));
-                    let seen = Box::pin(self.attempt(&build, info, token.as_ref(), limit)).await;
+                    let seen = Box::pin(self.attempt(build, info, token.as_ref(), limit)).await;
                     let span = tracing::Span::current();
                     span.record("attempts", attempts);
                     if let Some(status) = seen.status {
@@ -171,7 +315,7 @@ impl Executor {
                         // or an error code `outcome.rs` does not classify
                         // for it) is reported as such, with its settling read.
                         let error = if !may_resend && retry::may_have_reached(&error) {
-                            Error::OutcomeUnknown { operation: O::ID, settle_with, cause: Box::new(error) }
+                            Error::OutcomeUnknown { operation: O::ID, settle_with, cause: Box::new(error), write: None }
                         } else {
                             error
                         };
@@ -264,6 +408,23 @@ impl Executor {
         let status = (head.status != 0).then_some(head.status);
         Seen { outcome, sent, status, retry_after: head.retry_after, date: head.date }
     }
+}
+
+/// The path parameters of `template` (e.g. `/payment/{uuid}/partial`) in
+/// `path` (the request's, perhaps under a base path), decoded, by name.
+fn path_params(template: &str, path: &str) -> Vec<(String, String)> {
+    let names: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
+    let values: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let Some(skip) = values.len().checked_sub(names.len()) else { return Vec::new() };
+    names
+        .iter()
+        .zip(&values[skip..])
+        .filter_map(|(name, value)| {
+            let name = name.strip_prefix('{')?.strip_suffix('}')?;
+            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            Some((name.to_string(), value.into_owned()))
+        })
+        .collect()
 }
 
 /// Now plus `wait`, or a year from now when that is past what an instant

@@ -37,7 +37,7 @@
 //! | `informative.rs` | nested objects that never sink an answer; [`informative::Exact`] for those that decide |
 //! | `callbacks/` | verifying, answering and confirming what Multicard sends (`raw` and `verify`: the body as sent and its signature; `lenient`: the fields after it; `reply`, `confirm`, `decisions`, `testing`, `axum`) |
 //! | `outcome.rs`, `outcome/` | each error code per operation in four classes (the table, with sources, in `outcome/table.rs`); `ERROR_FIELDS` reasons; after "confirmed earlier" |
-//! | `settle.rs` | reading a payment, payout or hold until its status is final ([`Settle`]) |
+//! | `settle.rs`, `settle/` | after a lost answer: a settle per kind of write answering a [`settle::Verdict`] (rules as data in `settle/evidence.rs`); status settles ([`Settle`]); the refund and charge guards the executor runs (`settle/guard.rs`) |
 //! | `paid.rs` | whether an invoice is paid: yes, no or unknown ([`Paid`]) |
 //! | `registry/` | every row of the payment and payout registries as a stream, one page at a time ([`registry`]) |
 //! | `lost_create.rs`, `lost_create/` | a create whose answer was lost, found by its `invoice_id` in the registry ([`lost_create`]) |
@@ -96,7 +96,7 @@ pub mod registry;
 pub mod retry;
 mod scrub;
 pub mod server_time;
-mod settle;
+pub mod settle;
 pub mod time;
 pub mod token_cache;
 pub mod transport;
@@ -127,7 +127,7 @@ pub use paid::Paid;
 /// The generated client's own error, for callers of [`Client`] directly.
 pub use progenitor_client::Error as RawError;
 pub use progenitor_client::ResponseValue;
-pub use settle::{ERROR_QUIET_PERIOD, Settle};
+pub use settle::{ERROR_QUIET_PERIOD, MIN_READ_DELAY, Settle};
 
 pub mod types {
     //! Request and response types of every operation, generated from the spec.

@@ -12,6 +12,7 @@ use crate::executor::{Executor, Settings};
 use crate::operation::{Envelope, Operation};
 use crate::server_time::{ClockOffset, ServerClock};
 use crate::time::MulticardDateTime;
+use crate::settle::guard::Guards;
 use crate::token_cache::{Clock, TokenCache};
 use crate::transport::ClientState;
 use crate::{Client, auth};
@@ -98,6 +99,7 @@ impl Multicard {
             unreadable: Arc::clone(&unreadable),
             drift: Arc::clone(&drift),
             requests: auth_requests.clone(),
+            guards: Arc::new(Guards::new(config.clock.clone())),
         };
         let fetch =
             auth::fetch(auth_executor, config.application_id.clone(), config.secret.clone(), config.clock.clone());
@@ -125,6 +127,7 @@ impl Multicard {
             unreadable,
             drift,
             requests: Arc::default(),
+            guards: Arc::new(Guards::new(config.clock.clone())),
         };
         Ok(Self { executor, tokens, auth_requests, clock: config.clock.clone() })
     }

@@ -17,8 +17,10 @@
 //!   `ERROR_CALLBACK_TIMEOUT`, `ERROR_UNKNOWN`, and any code or
 //!   `ERROR_FIELDS` reason not classified for it). It names the
 //!   read that settles it (`get_payment`, `get_hold`, `get_payout`,
-//!   `get_invoice`, ...); [`Multicard::settle_payment`](crate::Multicard::settle_payment)
-//!   and its siblings poll that read until the status is final;
+//!   `get_invoice`, ...) and, for the writes that move money, carries the
+//!   write: [`Multicard::settle_write`](crate::Multicard::settle_write) says
+//!   whether it was applied (never send it again before it says
+//!   `NotApplied`);
 //! - the one exception is HTTP 401: the token is refreshed and the request
 //!   replayed once (the server refused it before doing anything).
 

@@ -1,28 +1,85 @@
-//! Settling an unknown outcome: after [`Error::OutcomeUnknown`], read the
-//! payment, payout or hold until its status is final.
+//! Settling a lost answer: after [`Error::OutcomeUnknown`], say whether the
+//! write was applied, by reading what it changes.
 //!
-//! Only a status the SDK knows to be final ends a settle. A status it does
-//! not know (an `Unknown` variant: a new value, a different spelling such as
-//! `ACTIVE` or `cancelled`) says nothing, and reading goes on until the
-//! deadline, which is then [`Error::NotSettled`] with that status (escaped).
-//! Where the vendor's pages are silent, the reading that cannot move money
-//! twice wins: a settle that gives up says "undetermined", never "failed".
+//! Multicard has no idempotency key, so a write whose answer was lost
+//! (a timeout, a cut connection, a proxy's 5xx, `ERROR_DEBIT_UNKNOWN`) is
+//! never sent again by the SDK. [`Multicard::settle_write`] reads the
+//! payment, payout or hold the write changes until the reads give
+//! evidence, and answers a [`Verdict`]:
+//!
+//! | verdict | means | do |
+//! |---|---|---|
+//! | [`Applied`](Verdict::Applied) | the write took effect | nothing: do not send it again |
+//! | [`NotApplied`](Verdict::NotApplied) | positive evidence that it did not, and cannot later | it may be made again |
+//! | [`StillMoving`](Verdict::StillMoving) | money is moving (`progress`, `billing`, an `error` not yet quiet) | settle again later; do not send it again |
+//! | [`Undetermined`](Verdict::Undetermined) | no evidence either way by the deadline | do **not** send it again; check the Multicard cabinet |
+//!
+//! The rules, per kind of write, are data ([`EVIDENCE`]); the table is also
+//! in the README ("When the answer is lost"). Three of them keep money from
+//! moving twice where the vendor's pages are silent:
+//!
+//! - **`NotApplied` only on positive evidence.** A payment still `draft`, a
+//!   payment still `success` after a refund, a hold still `active` after a
+//!   charge or a cancel: none of these says the write did not happen (it may
+//!   land later: a delayed apply; a partially refunded payment stays
+//!   `success`). Without evidence the answer is `Undetermined`.
+//! - **A read taken less than [`Settle::min_read_delay`] after the write is
+//!   never evidence.** Reads may lag behind writes.
+//! - **A lost partial refund settles `Undetermined`.** Live traffic has not
+//!   shown what a partial refund changes on the payment (the vendor's payment
+//!   model has no refunded amount), so no read can tell.
+//!
+//! A settle reads only fields of the vendor's models (statuses of the
+//! payment, payout and hold, and the hold's payment).
+//!
+//! Two writes are guarded before they are sent, in the executor, so every
+//! call path ([`Multicard::send`] included) goes through it (see
+//! [`Error::NotSent`]):
+//!
+//! - **refunds** (`refund_payment`, `partial_refund_payment`) read the
+//!   payment first (the snapshot travels in the [`LostWrite`] of a lost
+//!   answer), and are refused while an earlier refund of the same payment
+//!   sent by this client is unsettled, or when the refunds this client sent
+//!   would exceed the captured amount. The register is in-process, shared by
+//!   a client's clones; a `fulfilment::Ledger` could hold it across replicas
+//!   later. The generated [`Client`](crate::Client) used directly
+//!   ([`Multicard::api`]) has no guard.
+//! - **`charge_hold`** reads the hold first and is refused when it lapses in
+//!   less than [`CHARGE_MIN_TIME_LEFT`] (2 minutes) by Multicard's clock.
+//!
+//! [`Multicard::settle_payment`], [`Multicard::settle_payout`] and
+//! [`Multicard::settle_hold`] read a status until it is final; they do not
+//! say whether a given write was applied.
 
 use std::time::Duration;
 
-use tokio::time::Instant;
-
+#[cfg(doc)]
 use crate::error::Error;
-use crate::executor::far;
+#[cfg(doc)]
 use crate::multicard::Multicard;
-use crate::types::{HoldModel, HoldStatus, PaymentModel, PaymentStatus, Payout};
+
+mod evidence;
+pub(crate) mod guard;
+mod status;
+mod verdict;
+mod write;
+mod writes;
+
+pub use evidence::{EVIDENCE, Evidence};
+pub use guard::CHARGE_MIN_TIME_LEFT;
+pub use verdict::{LastRead, Verdict};
+pub use write::{LostWrite, Write, WriteKind};
 
 /// How long a payment or payout must keep reading `error` before a settle
 /// takes it as final, by default: 30 seconds. See [`Settle::error_quiet_period`].
 pub const ERROR_QUIET_PERIOD: Duration = Duration::from_secs(30);
 
-/// How a settle reads: until when, how often, and how long an `error` must
-/// last before it counts.
+/// How long after a write a read starts to count as evidence, by default:
+/// 5 seconds. See [`Settle::min_read_delay`].
+pub const MIN_READ_DELAY: Duration = Duration::from_secs(5);
+
+/// How a settle reads: until when, how often, how long an `error` must
+/// last before it counts, and how long after the write a read counts.
 ///
 /// A `Duration` converts into one with the defaults, so
 /// `multicard.settle_payment(uuid, Duration::from_secs(120))` works as is.
@@ -31,14 +88,16 @@ pub const ERROR_QUIET_PERIOD: Duration = Duration::from_secs(30);
 /// use std::time::Duration;
 /// let settle = multicard_api::Settle::within(Duration::from_secs(120))
 ///     .with_error_quiet_period(Duration::from_secs(45))
+///     .with_min_read_delay(Duration::from_secs(10))
 ///     .with_poll_interval(Duration::from_secs(2));
 /// assert_eq!(settle.within, Duration::from_secs(120));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Settle {
-    /// How long to keep reading. A settle that has no final status by then
-    /// is [`Error::NotSettled`].
+    /// How long to keep reading. A status settle that has no final status
+    /// by then is [`Error::NotSettled`]; a write settle answers
+    /// [`Verdict::StillMoving`] or [`Verdict::Undetermined`].
     pub within: Duration,
     /// How long a payment or payout must keep reading `error`, read again
     /// at the end of it, before the settle returns it (default
@@ -51,8 +110,15 @@ pub struct Settle {
     /// settle usually gets. Any other status in between starts it again.
     /// Give `within` more than this, or an `error` can never be confirmed
     /// (the settle ends `NotSettled` with last status `error`). Zero takes
-    /// the first `error` as final.
+    /// the first `error` as final. A write settle applies it to every
+    /// `NotApplied` evidence.
     pub error_quiet_period: Duration,
+    /// A write settle ([`Multicard::settle_write`]) takes no read started
+    /// less than this after the write's answer was lost (or, when that time
+    /// is not known, after the settle started) as evidence: reads may lag
+    /// behind writes (default [`MIN_READ_DELAY`], 5 s). Status settles
+    /// ignore it.
+    pub min_read_delay: Duration,
     /// The pause between reads. `None` (the default) paces them by the
     /// client's retry policy: its backoff, at least its base delay and at
     /// most its longest delay.
@@ -60,15 +126,23 @@ pub struct Settle {
 }
 
 impl Settle {
-    /// Reads for at most `within`, with the default quiet period and pacing.
+    /// Reads for at most `within`, with the default quiet period, read
+    /// delay and pacing.
     pub fn within(within: Duration) -> Self {
-        Self { within, error_quiet_period: ERROR_QUIET_PERIOD, poll_interval: None }
+        Self { within, error_quiet_period: ERROR_QUIET_PERIOD, min_read_delay: MIN_READ_DELAY, poll_interval: None }
     }
 
     /// Sets [`Settle::error_quiet_period`].
     #[must_use]
     pub fn with_error_quiet_period(mut self, period: Duration) -> Self {
         self.error_quiet_period = period;
+        self
+    }
+
+    /// Sets [`Settle::min_read_delay`].
+    #[must_use]
+    pub fn with_min_read_delay(mut self, delay: Duration) -> Self {
+        self.min_read_delay = delay;
         self
     }
 
@@ -83,136 +157,6 @@ impl Settle {
 impl From<Duration> for Settle {
     fn from(within: Duration) -> Self {
         Self::within(within)
-    }
-}
-
-/// What one read says.
-enum Reading {
-    /// A status the SDK knows to be final.
-    Final,
-    /// `error`: final only once it has lasted the quiet period.
-    Failed,
-    /// Still moving, or a status the SDK does not know.
-    Open,
-}
-
-/// A payment's or payout's status: `success` and `revert` are final,
-/// `error` is final once it lasts; everything else (`draft`, `progress`,
-/// `billing`, `hold`, and any status the SDK does not know) is not.
-fn payment_reading(status: &PaymentStatus) -> Reading {
-    match status {
-        PaymentStatus::Success | PaymentStatus::Revert => Reading::Final,
-        PaymentStatus::Error => Reading::Failed,
-        _ => Reading::Open,
-    }
-}
-
-/// A hold is final when its status is one the SDK knows to be settled
-/// (`active`, `success`, `canceled`) and its payment, if any, is in a
-/// status the SDK knows and that is not moving.
-fn hold_reading(hold: &HoldModel) -> (Reading, String) {
-    let settled = matches!(hold.status, HoldStatus::Active | HoldStatus::Success | HoldStatus::Canceled);
-    let payment = hold.payment.as_ref().map(|p| &p.status);
-    let payment_still = payment.is_some_and(|s| {
-        !matches!(
-            s,
-            PaymentStatus::Draft
-                | PaymentStatus::Hold
-                | PaymentStatus::Success
-                | PaymentStatus::Error
-                | PaymentStatus::Revert
-        )
-    });
-    let status = match payment {
-        Some(payment) if payment_still => format!("{} (payment: {payment})", hold.status),
-        _ => hold.status.to_string(),
-    };
-    (if settled && !payment_still { Reading::Final } else { Reading::Open }, status)
-}
-
-impl Multicard {
-    /// Reads payment `uuid` until its status is final, for at most
-    /// `settle` (a `Duration`, or a [`Settle`]). Use it after
-    /// [`Error::OutcomeUnknown`] on a confirm, charge, scanpay or refund.
-    ///
-    /// Final: `success`, `revert`, and `error` once it has lasted the quiet
-    /// period ([`Settle::error_quiet_period`], 30 s by default: a payment
-    /// read `error` has been seen to turn `success`). Never final: `draft`,
-    /// `progress`, `hold`, **`billing`** (the payment is still being
-    /// delivered to the merchant's billing, which can end either way; it is
-    /// not "paid") and any status the SDK does not know. At the deadline the
-    /// answer is [`Error::NotSettled`] with the last status: undetermined,
-    /// not failed. Do not send the write again on it.
-    pub async fn settle_payment(&self, uuid: &str, settle: impl Into<Settle>) -> Result<PaymentModel, Error> {
-        let judge = |p: &PaymentModel| (payment_reading(&p.status), p.status.to_string());
-        self.settle("get_payment", &settle.into(), judge, || self.send(|api| api.get_payment().uuid(uuid))).await
-    }
-
-    /// Reads payout `uuid` until its status is final, with the rules of
-    /// [`Multicard::settle_payment`]: `success` and `revert` at once,
-    /// `error` once it has lasted the quiet period (a payout paid again
-    /// after an early `error` pays twice), anything else, unknown statuses
-    /// included, never.
-    pub async fn settle_payout(&self, uuid: &str, settle: impl Into<Settle>) -> Result<Payout, Error> {
-        let judge = |p: &Payout| (payment_reading(&p.status), p.status.to_string());
-        self.settle("get_payout", &settle.into(), judge, || self.send(|api| api.get_payout().payment_uuid(uuid))).await
-    }
-
-    /// Reads hold `key` (its integer `id`, as `create_hold` answers it:
-    /// production addresses holds by it, whatever the vendor's pages call
-    /// the parameter) until it is final: `active`, `success` (charged) or
-    /// `canceled`, with its payment, if any, in a known status that is not
-    /// moving (`progress` and `billing` are; so is any status the SDK does
-    /// not know). `draft` and any hold status the SDK does not know
-    /// (`cancelled`, `ACTIVE`, `processing`, …) are never final.
-    pub async fn settle_hold(&self, key: &str, settle: impl Into<Settle>) -> Result<HoldModel, Error> {
-        self.settle("get_hold", &settle.into(), hold_reading, || self.send(|api| api.get_hold().payment_uuid(key)))
-            .await
-    }
-
-    async fn settle<T, R, Fut>(
-        &self,
-        operation: &'static str,
-        settle: &Settle,
-        judge: impl Fn(&T) -> (Reading, String),
-        read: R,
-    ) -> Result<T, Error>
-    where
-        R: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<T, Error>>,
-    {
-        let deadline = far(settle.within);
-        let retry = &self.executor.settings.retry;
-        let mut polls = 0u32;
-        // Since when every status read has been `error`.
-        let mut failing_since: Option<Instant> = None;
-        loop {
-            polls += 1;
-            let last = match read().await {
-                Ok(value) => {
-                    let (reading, status) = judge(&value);
-                    match reading {
-                        Reading::Final => return Ok(value),
-                        Reading::Failed => {
-                            let since = *failing_since.get_or_insert_with(Instant::now);
-                            if since.elapsed() >= settle.error_quiet_period {
-                                return Ok(value);
-                            }
-                        }
-                        Reading::Open => failing_since = None,
-                    }
-                    status
-                }
-                // A read that keeps failing is reported as it is.
-                Err(error) if Instant::now() >= deadline => return Err(error),
-                Err(error) => format!("unreadable ({error})"),
-            };
-            let pause = settle.poll_interval.unwrap_or_else(|| retry.backoff(polls, None).max(retry.base_delay));
-            if Instant::now().checked_add(pause).is_none_or(|at| at > deadline) {
-                return Err(Error::NotSettled { operation, last_status: shown(&last) });
-            }
-            tokio::time::sleep(pause).await;
-        }
     }
 }
 

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo as ProgenitorOperation};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, DATE, HeaderValue, RETRY_AFTER};
 
-use crate::attempt::{ATTEMPT, Head};
+use crate::attempt::{ATTEMPT, Head, Probed};
 use crate::operation_table;
 use crate::server_time::ServerClock;
 pub use crate::token_cache::InvalidToken;
@@ -190,6 +190,17 @@ impl ClientHooks<ClientState> for crate::Client {
             && op.path.contains('{')
         {
             check_route(self.baseurl(), request.url(), op).map_err(refused)?;
+        }
+        // A probe: the executor wants the request as built, not sent.
+        let probing = ATTEMPT.try_with(|attempt| {
+            if attempt.probe {
+                let body = request.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec);
+                *attempt.probed.borrow_mut() = Some(Probed { path: request.url().path().to_string(), body });
+            }
+            attempt.probe
+        });
+        if probing == Ok(true) {
+            return Err(refused("built to be read, not sent"));
         }
         // Through the executor: it chose the token (or none, for `/auth`).
         let chosen = ATTEMPT.try_with(|attempt| {

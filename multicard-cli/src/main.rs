@@ -17,6 +17,7 @@ mod body;
 mod output;
 mod profile;
 mod reconcile;
+mod settle;
 
 #[allow(clippy::all, dead_code, missing_docs, unused_variables)]
 mod generated {
@@ -53,6 +54,7 @@ mod exit {
     pub const DONE_NOT_PRINTED: u8 = 10;
     pub const ATTENTION: u8 = 11;
     pub const NOT_FINAL: u8 = 12;
+    pub const NOT_APPLIED: u8 = 13;
 }
 
 const EXIT_CODES: &str = "\
@@ -64,7 +66,9 @@ Exit codes:
   3  authentication failed (/auth refused the credentials, or a token was refused)
   4  transport failure: no answer (connection, timeout)
   5  outcome unknown: a write may have taken effect (money may have moved); it was not
-     sent again; stderr prints the `multicard ... get ...` command that settles it
+     sent again, and must not be until a settle says `not applied`; stderr prints the
+     `multicard settle ...` command that settles it (with -o json, stdout has the same as
+     fields); `multicard settle` also exits 5 when it stays undetermined
   6  refused: a write was not confirmed (no --yes on a non-terminal, or answered no);
      nothing was sent
   7  an answer that could not be understood (if Multicard said success, the operation
@@ -78,7 +82,9 @@ Exit codes:
      send it again; stderr names what it made (uuid, id, invoice id)
  11  reconcile: at least one item needs attention (frozen in billing, held, an amount
      mismatch, unknown to Multicard, an unknown status)
- 12  reconcile: nothing needs attention, but some items are not final yet: run it again later
+ 12  reconcile: nothing needs attention, but some items are not final yet: run it again later;
+     settle: money is still moving: run it again later
+ 13  settle: not applied (positive evidence): the write may be made again
 
 Codes 1, 5, 8 and 9 follow the SDK's classification of each error code per operation
 (multicard_api::outcome).
@@ -126,6 +132,7 @@ fn command() -> Command {
         )
         .subcommands(generated::group_commands())
         .subcommand(reconcile::command())
+        .subcommand(settle::command())
         .subcommand(
             Command::new("completions")
                 .about("Shell completions: multicard completions bash|zsh|fish")
@@ -269,8 +276,17 @@ fn report(error: &Error, prepared: &Prepared) -> Failure {
         Error::Authentication { .. } | Error::Unauthorized { .. } => fail(exit::AUTH, shown),
         Error::Transport { .. } | Error::ResponseTooLarge { .. } => fail(exit::TRANSPORT, shown),
         Error::OutcomeUnknown { settle_with, .. } => {
-            let mut message = format!("{shown}\nMONEY MAY HAVE MOVED. The request was not sent again.");
-            if let Some(read) = settle_with {
+            let mut message = format!(
+                "{shown}\nMONEY MAY HAVE MOVED. The request was not sent again; do not send it again unless a \
+                 settle says `not applied`."
+            );
+            if let Some(lost) = error.lost_write() {
+                message
+                    .push_str(&format!("\nSettle it before anything else:\n  {}", settle::settle_command(&lost.write)));
+                if let Some(read) = settle_with {
+                    message.push_str(&format!("\n(its status alone: {})", settle_command(read, prepared)));
+                }
+            } else if let Some(read) = settle_with {
                 message.push_str(&format!(
                     "\nSettle it before anything else; read until the status is final:\n  {}",
                     settle_command(read, prepared)
@@ -406,11 +422,24 @@ async fn write_rows<T: serde::Serialize>(
     Ok(())
 }
 
-async fn send(multicard: &Multicard, prepared: &Prepared) -> Result<Value, Failure> {
+async fn send(multicard: &Multicard, prepared: &Prepared, format: Format) -> Result<Value, Failure> {
     match prepared.send(multicard).await {
         Ok(Ok(data)) => Ok(data),
         Ok(Err(e)) => Err(fail(exit::UNEXPECTED, format!("the answer does not print as JSON: {e}"))),
-        Err(error) => Err(report(&error, prepared)),
+        Err(error) => {
+            // With `-o json`, a lost write's settle also goes to stdout, as
+            // fields a script can act on.
+            if let (Format::Json, Some(lost)) = (format, error.lost_write()) {
+                let shown = serde_json::json!({
+                    "outcome": "unknown",
+                    "operation": error.lost_write().map(|l| l.write.kind().operation()),
+                    "advice": "money may have moved; do not send it again unless the settle says not applied",
+                    "settle": settle::settle_fields(&lost.write),
+                });
+                println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
+            }
+            Err(report(&error, prepared))
+        }
     }
 }
 
@@ -423,6 +452,9 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     }
     if group == "reconcile" {
         return reconcile::run(&matches, group_matches).await;
+    }
+    if group == "settle" {
+        return settle::run(&matches, group_matches).await;
     }
     let (verb, args) = group_matches.subcommand().ok_or_else(|| fail(exit::USAGE, "no operation"))?;
     let operation = CLI_OPERATIONS
@@ -500,7 +532,7 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     if operation.rows.is_some() && all {
         return export(&multicard, &prepared, format).await;
     }
-    let data = send(&multicard, &prepared).await?;
+    let data = send(&multicard, &prepared, format).await?;
     let mut stdout = std::io::stdout().lock();
     let written = match (operation.rows, format) {
         (Some(field), Format::Ndjson | Format::Csv | Format::Table) => {

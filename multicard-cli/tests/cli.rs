@@ -410,3 +410,76 @@ fn payout_create_sends_confirmable_true_unless_the_body_says_false() {
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("A body without `confirmable` sends `\"confirmable\": true`"), "{help}");
 }
+
+/// A paid payment of `amount` in `sandbox`, made through the SDK.
+fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
+    serde_json::from_value(value).unwrap()
+}
+
+async fn paid_payment(sandbox: &Sandbox, amount: i64) -> String {
+    let client = multicard_api::Multicard::new(sandbox.config()).unwrap();
+    let add: types::AddCardRequest =
+        decode(json!({"pan": TEST_CARD_PAN, "expiry": TEST_CARD_EXPIRY, "user_phone": "998901234567"}));
+    let draft = client.send(|api| api.add_card().body(add.clone())).await.unwrap();
+    let otp: types::ConfirmCardRequest = decode(json!({"otp": TEST_OTP}));
+    let card = client.send(|api| api.confirm_card().card_token(draft.card_token.as_str()).body(otp.clone())).await;
+    let token = card.unwrap().card_token;
+    let create: types::CreatePaymentRequest = decode(
+        json!({"card": {"token": token}, "amount": amount, "store_id": 6, "invoice_id": format!("cli-{amount}")}),
+    );
+    let uuid = client.send(|api| api.create_payment().body(create.clone())).await.unwrap().uuid;
+    let empty: types::ConfirmPaymentRequest = decode(json!({}));
+    client.send(|api| api.confirm_payment().uuid(uuid.as_str()).body(empty.clone())).await.unwrap();
+    uuid
+}
+
+/// A lost refund prints the exact `multicard settle` command (and, with
+/// `-o json`, the same as fields), never advice to send it again; the
+/// command settles it: a full refund read `revert` is applied, a partial
+/// refund stays undetermined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_refund_prints_its_settle_command_and_the_command_settles_it() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let url = sandbox.url().to_string();
+    let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
+
+    let uuid = paid_payment(&sandbox, 10_000).await;
+    sandbox.inject("partial_refund_payment", Fault::LoseAnswer, 1);
+    let body = json!({"refund_amount": 4_000, "ofd": []}).to_string();
+    let refund = ["refund", "partial-payment", "-y", "--uuid", &uuid, "--body", &body, "-o", "json"];
+    let lost = run(&url, &refund).await;
+    assert_eq!(lost.status.code(), Some(5), "{}", stderr(&lost));
+    let command = format!("multicard settle partial-refund --payment {uuid} --amount 4000");
+    assert!(stderr(&lost).contains(&command), "{}", stderr(&lost));
+    assert!(stderr(&lost).contains("do not send it again unless a settle says `not applied`"), "{}", stderr(&lost));
+    let printed: serde_json::Value = serde_json::from_slice(&lost.stdout).expect("JSON on stdout");
+    assert_eq!(printed["settle"]["kind"], "partial-refund");
+    assert_eq!(printed["settle"]["payment"], uuid.as_str());
+    assert_eq!(printed["settle"]["amount"], "4000");
+    assert_eq!(printed["settle"]["command"], command.as_str());
+
+    let fast = ["--within", "1", "--min-read-delay", "0", "-o", "json"];
+    let settle = |args: Vec<String>| {
+        let url = url.clone();
+        async move { run(&url, &args.iter().map(String::as_str).collect::<Vec<_>>()).await }
+    };
+    let mut args: Vec<String> = command.split(' ').skip(1).map(String::from).collect();
+    args.extend(fast.iter().map(|a| a.to_string()));
+    let partial = settle(args).await;
+    assert_eq!(partial.status.code(), Some(5), "{}", stderr(&partial));
+    let verdict: serde_json::Value = serde_json::from_slice(&partial.stdout).unwrap();
+    assert_eq!((verdict["verdict"].as_str(), verdict["status"].as_str()), (Some("undetermined"), Some("success")));
+
+    let whole = paid_payment(&sandbox, 20_000).await;
+    sandbox.inject("refund_payment", Fault::LoseAnswer, 1);
+    let lost = run(&url, &["refund", "payment", "-y", "--uuid", &whole]).await;
+    assert_eq!(lost.status.code(), Some(5), "{}", stderr(&lost));
+    let command = format!("multicard settle refund --payment {whole} --amount 20000");
+    assert!(stderr(&lost).contains(&command), "{}", stderr(&lost));
+    let mut args: Vec<String> = command.split(' ').skip(1).map(String::from).collect();
+    args.extend(fast.iter().map(|a| a.to_string()));
+    let applied = settle(args).await;
+    assert_eq!(applied.status.code(), Some(0), "{}", stderr(&applied));
+    let verdict: serde_json::Value = serde_json::from_slice(&applied.stdout).unwrap();
+    assert_eq!(verdict["verdict"], "applied");
+}

@@ -1,0 +1,135 @@
+//! `multicard settle`: after an outcome unknown (exit 5), whether the write
+//! was applied, by the SDK's settle for its kind
+//! (`multicard_api::Multicard::settle_write`). It reads only; it never sends
+//! the write again.
+
+use std::time::Duration;
+
+use clap::{Arg, ArgMatches, Command};
+use multicard_api::settle::{LostWrite, Verdict, Write, WriteKind};
+use multicard_api::{Multicard, Settle};
+use serde_json::{Value, json};
+
+use crate::output::Format;
+use crate::{Failure, exit, fail, printable, profile, shell_quote};
+
+/// What `multicard settle --help` adds.
+const HELP: &str = "\
+Reads what the write changes (the payment, payout or hold) until the reads give evidence, and
+prints the verdict. It never sends the write again. Each lost write's exit 5 prints the exact
+command, e.g. `multicard settle partial-refund --payment <uuid> --amount 40000`.
+
+  applied        the write took effect: do not send it again                       exit 0
+  not applied    positive evidence it did not, and cannot later: it may be made     exit 13
+                 again
+  still moving   money is moving (progress, billing): run this again later; do     exit 12
+                 not send the write again
+  undetermined   no evidence by the deadline: do not send it again; check the       exit 5
+                 Multicard cabinet
+
+A lost partial refund is always undetermined (no read shows what it changed); a lost create
+is undetermined here (look for its invoice_id in the cabinet or the registry).";
+
+/// The fields, as `Write::fields` names them, their flags and help.
+const FIELDS: [(&str, &str, &str); 6] = [
+    ("payment", "payment", "The payment's uuid (confirm-payment, refund, partial-refund)"),
+    ("hold", "hold", "The hold's id (charge-hold, cancel-hold)"),
+    ("payout", "payout", "The payout's uuid (confirm-payout)"),
+    ("amount", "amount", "The amount in tiyin (partial-refund: required)"),
+    ("invoice_id", "invoice-id", "The merchant's invoice_id (create-*)"),
+    ("store_id", "store-id", "The store_id (create-*)"),
+];
+
+/// The subcommand.
+pub(crate) fn command() -> Command {
+    let kinds: Vec<&'static str> = WriteKind::ALL.iter().map(|k| k.as_str()).collect();
+    let mut command = Command::new("settle")
+        .about("After an outcome unknown (exit 5): whether the write was applied (reads only; never sends it again)")
+        .after_help(HELP)
+        .arg(Arg::new("kind").required(true).value_parser(kinds).help("The kind of write"))
+        .arg(
+            Arg::new("within")
+                .long("within")
+                .value_parser(clap::value_parser!(u64))
+                .default_value("120")
+                .help("Seconds to keep reading"),
+        )
+        .arg(
+            Arg::new("min-read-delay")
+                .long("min-read-delay")
+                .value_parser(clap::value_parser!(u64))
+                .default_value("5")
+                .help("Seconds after which a read counts as evidence (reads may lag behind writes)"),
+        );
+    for (name, flag, help) in FIELDS {
+        command = command.arg(Arg::new(name).long(flag).help(help));
+    }
+    command
+}
+
+/// The command that settles `write`.
+pub(crate) fn settle_command(write: &Write) -> String {
+    let mut out = format!("multicard settle {}", write.kind());
+    for (name, value) in write.fields() {
+        out.push_str(&format!(" --{} {}", name.replace('_', "-"), shell_quote(&printable(&value))));
+    }
+    out
+}
+
+/// `write`, its settle command included, as JSON fields.
+pub(crate) fn settle_fields(write: &Write) -> Value {
+    let mut fields = serde_json::Map::new();
+    fields.insert("kind".into(), json!(write.kind().as_str()));
+    for (name, value) in write.fields() {
+        fields.insert(name.into(), json!(value));
+    }
+    fields.insert("command".into(), json!(settle_command(write)));
+    Value::Object(fields)
+}
+
+pub(crate) async fn run(matches: &ArgMatches, args: &ArgMatches) -> Result<(), Failure> {
+    let kind = args.get_one::<String>("kind").and_then(|k| WriteKind::parse(k)).expect("a known kind (clap)");
+    let given: Vec<(&str, &str)> =
+        FIELDS.iter().filter_map(|(name, _, _)| args.get_one::<String>(name).map(|v| (*name, v.as_str()))).collect();
+    let write = Write::from_fields(kind, &given).map_err(|m| fail(exit::USAGE, m))?;
+    let seconds = |name: &str| Duration::from_secs(*args.get_one::<u64>(name).expect("a default"));
+    let settle = Settle::within(seconds("within")).with_min_read_delay(seconds("min-read-delay"));
+    let format = match matches.get_one::<String>("output") {
+        Some(text) => Format::parse(text).ok_or_else(|| fail(exit::USAGE, format!("unknown output `{text}`")))?,
+        None => Format::Table,
+    };
+    let sandbox = if matches.get_flag("sandbox") {
+        Some(
+            multicard_sandbox::Sandbox::start()
+                .await
+                .map_err(|e| fail(exit::TRANSPORT, format!("starting the sandbox: {e}")))?,
+        )
+    } else {
+        None
+    };
+    let config = match &sandbox {
+        Some(sandbox) => sandbox.config(),
+        None => profile::config().map_err(|m| fail(exit::USAGE, m))?.0,
+    };
+    let multicard = Multicard::new(config).map_err(|e| fail(exit::USAGE, e.to_string()))?;
+    let verdict = multicard.settle_write(&LostWrite::new(write.clone()), settle).await;
+    let text = printable(&verdict.to_string());
+    match format {
+        Format::Json => {
+            let shown = json!({
+                "verdict": verdict.as_str(),
+                "why": printable(verdict.why()),
+                "status": verdict.last().map(|l| l.status()),
+                "write": settle_fields(&write),
+            });
+            println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
+        }
+        _ => println!("{text}"),
+    }
+    match verdict {
+        Verdict::Applied { .. } => Ok(()),
+        Verdict::NotApplied { .. } => Err(fail(exit::NOT_APPLIED, text)),
+        Verdict::StillMoving { .. } => Err(fail(exit::NOT_FINAL, text)),
+        _ => Err(fail(exit::OUTCOME_UNKNOWN, text)),
+    }
+}
