@@ -513,3 +513,34 @@ async fn outcome_unknown_names_its_settle_and_never_suggests_sending_again() {
     let plain = Error::InvalidConfiguration { message: "x".into() };
     assert!(multicard.settle_lost(&plain, brief()).await.is_none());
 }
+
+/// A lost `create_payment` settles by the registry: once the search's
+/// window has closed by Multicard's clock (here the sandbox's clock moves on
+/// two minutes while the settle waits, and its `Date` header tells the
+/// client), the one row with the invoice id is read back: `Applied`.
+#[tokio::test]
+async fn a_lost_create_is_found_by_its_invoice_id_and_applied() {
+    let (sandbox, multicard, token) = setup().await;
+    let payment: types::CreatePaymentRequest =
+        body(json!({"card": {"token": token}, "amount": 6_101, "store_id": 6, "invoice_id": "lost-found"}));
+    sandbox.inject("create_payment", Fault::LoseAnswer, 1);
+    let error = multicard.send(|api| api.create_payment().body(payment.clone())).await.expect_err("lost");
+    let one = lost(&error);
+    assert!(one.sent_at.is_some(), "the send time travels with the lost create");
+    let mover = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sandbox.advance(Duration::from_secs(120)).await;
+        // Any answer carries the sandbox's `Date`: the client learns its clock.
+        let _ = multicard.send(|api| api.get_application()).await;
+    };
+    // A settle long enough for the window (it ends a minute after the
+    // search starts); the sandbox's clock closes it at once.
+    let (verdict, ()) = tokio::join!(multicard.settle_write(&one, Settle::within(Duration::from_secs(90))), mover);
+    match &verdict {
+        Verdict::Applied { last: LastRead::Payment(found), .. } => {
+            assert_eq!(found.store_invoice_id.as_deref(), Some("lost-found"));
+            assert_eq!(found.payment_amount, 6_101);
+        }
+        other => panic!("expected applied with the payment read back: {other}"),
+    }
+}

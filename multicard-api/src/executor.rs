@@ -9,6 +9,7 @@
 //! their guards (`settle/guard.rs`) before anything is sent, and a lost
 //! answer carries its write (`Error::OutcomeUnknown`).
 
+use progenitor_client::ClientInfo;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -101,6 +102,7 @@ impl Executor {
             Some(write) => Box::pin(self.guard(O::ID, write, timeout)).await?,
             None => None,
         };
+        let sent_at = self.api.inner().server_clock().map(|clock| clock.multicard_now());
         let result = self.run_plain(timeout, &build).await;
         if let Some(ticket) = ticket {
             ticket.finish(match &result {
@@ -115,7 +117,8 @@ impl Executor {
                 operation,
                 settle_with,
                 cause,
-                write: write.map(|write| Box::new(LostWrite { write, lost_at: Some(tokio::time::Instant::now()) })),
+                write: write
+                    .map(|write| Box::new(LostWrite { write, lost_at: Some(tokio::time::Instant::now()), sent_at })),
             }),
             other => other,
         }

@@ -101,6 +101,11 @@ impl ServerClock {
         *self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = ClockOffset::observed(offset, local);
     }
 
+    /// Now by Multicard's clock: this clock's now plus the latest offset.
+    pub(crate) fn multicard_now(&self) -> MulticardDateTime {
+        self.latest().to_multicard(self.clock.now_utc())
+    }
+
     /// The latest offset.
     pub(crate) fn latest(&self) -> ClockOffset {
         *self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

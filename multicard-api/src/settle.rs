@@ -58,6 +58,7 @@ use crate::error::Error;
 #[cfg(doc)]
 use crate::multicard::Multicard;
 
+mod creates;
 mod evidence;
 pub(crate) mod guard;
 mod status;

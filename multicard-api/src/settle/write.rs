@@ -2,6 +2,7 @@
 //! ([`LostWrite`]): the target (payment uuid, hold id, payout uuid), the
 //! amount, and the snapshot read just before it was sent.
 
+use crate::time::MulticardDateTime;
 use std::fmt;
 
 use serde_json::Value;
@@ -331,13 +332,25 @@ pub struct LostWrite {
     /// [`Settle::min_read_delay`](super::Settle::min_read_delay) from here;
     /// `None` (a write made by hand) counts it from the settle's start.
     pub lost_at: Option<tokio::time::Instant>,
+    /// When it was sent, by Multicard's clock (the client's wall clock and
+    /// the `Date` offset it last saw): where a lost create's registry
+    /// search starts ([`LostCreate`](crate::lost_create::LostCreate)).
+    /// `None` for a write made by hand.
+    pub sent_at: Option<MulticardDateTime>,
 }
 
 impl LostWrite {
     /// A lost write whose time is not known: a settle counts its read delay
-    /// from its own start.
+    /// from its own start, and a lost create is not searched for.
     pub fn new(write: Write) -> Self {
-        Self { write, lost_at: None }
+        Self { write, lost_at: None, sent_at: None }
+    }
+
+    /// The same, sent at `sent_at` by Multicard's clock (a lost create is
+    /// then searched for from there).
+    pub fn sent_at(mut self, sent_at: MulticardDateTime) -> Self {
+        self.sent_at = Some(sent_at);
+        self
     }
 }
 

@@ -59,7 +59,15 @@ impl Multicard {
         | Write::CreateInvoice { invoice_id, .. }
         | Write::CreatePayment { invoice_id, .. } = write
         {
-            return lost_create(write, invoice_id.as_deref());
+            return match (write, lost.sent_at) {
+                (
+                    Write::CreatePayout { invoice_id: Some(invoice_id), store_id: Some(store_id) }
+                    | Write::CreateInvoice { invoice_id: Some(invoice_id), store_id: Some(store_id) }
+                    | Write::CreatePayment { invoice_id: Some(invoice_id), store_id: Some(store_id) },
+                    Some(sent_at),
+                ) => self.settle_lost_create(write, store_id, invoice_id, sent_at, &settle).await,
+                _ => lost_create(write, invoice_id.as_deref()),
+            };
         }
         let started = Instant::now();
         let deadline = far(settle.within);
@@ -177,16 +185,16 @@ fn at_deadline(last: Option<LastRead>, judged: Option<Judged>, failed: Option<Er
     }
 }
 
-/// The hook for a lost `create_*`: its answer carried the uuid, so there is
-/// nothing to read by it. Finding it by the merchant's `invoice_id` in the
-/// store's registry over the write's time window is a separate piece of
-/// work; until it replaces this body, the verdict is `Undetermined`.
+/// A lost `create_*` that cannot be searched for (its store, invoice id or
+/// send time unknown: a write settled by hand): its answer carried the
+/// uuid, so there is nothing to read by it.
 fn lost_create(write: &Write, invoice_id: Option<&str>) -> Verdict {
     let name = invoice_id.map_or("its invoice_id".to_string(), |id| format!("invoice_id `{}`", shown(id)));
     Verdict::Undetermined {
         last: None,
         why: format!(
-            "a lost `{}` left no uuid to read; look for {name} in the Multicard cabinet or the registry",
+            "a lost `{}` left no uuid to read; look for {name} in the Multicard cabinet or the registry \
+             (Multicard::find_lost_create, with the store and the time it was sent)",
             write.kind().operation()
         ),
     }
