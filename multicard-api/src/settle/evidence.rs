@@ -76,7 +76,7 @@ pub const EVIDENCE: [Evidence; 9] = [
     Evidence {
         kind: WriteKind::CreatePayout,
         read: "list_payouts",
-        applied: "found by its `invoice_id` in the payout registry (not built yet: undetermined)",
+        applied: "one row with its `invoice_id` in the payout registry, under any status, read back by its uuid (none or several: undetermined)",
         not_applied: None,
         still_moving: None,
     },
@@ -90,14 +90,14 @@ pub const EVIDENCE: [Evidence; 9] = [
     Evidence {
         kind: WriteKind::CreateInvoice,
         read: "list_payments",
-        applied: "found by its `invoice_id` in the registry (not built yet: undetermined)",
+        applied: "one row with its `invoice_id` in the payment registry, read back by its uuid (none or several: undetermined)",
         not_applied: None,
         still_moving: None,
     },
     Evidence {
         kind: WriteKind::CreatePayment,
         read: "list_payments",
-        applied: "found by its `invoice_id` in the registry (not built yet: undetermined)",
+        applied: "one row with its `invoice_id` in the payment registry, read back by its uuid (none or several: undetermined)",
         not_applied: None,
         still_moving: None,
     },
