@@ -14,9 +14,12 @@
 #![forbid(unsafe_code)]
 
 mod body;
+mod exit;
+mod failure;
 mod output;
 mod profile;
 mod reconcile;
+mod session;
 mod settle;
 
 #[allow(clippy::all, dead_code, missing_docs, unused_variables)]
@@ -28,6 +31,8 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use exit::EXIT_CODES;
+use failure::{Failure, fail, printable, shell_quote};
 use futures_util::StreamExt;
 use generated::{CLI_OPERATIONS, CliOperation, Prepared};
 use multicard_api::error::Error;
@@ -38,61 +43,6 @@ use multicard_api::types::PaymentStatus;
 use multicard_api::{Multicard, operation_table};
 use output::{Format, Rows};
 use serde_json::Value;
-
-/// The exit codes, also shown by `--help`.
-mod exit {
-    pub const OK: u8 = 0;
-    pub const API: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const AUTH: u8 = 3;
-    pub const TRANSPORT: u8 = 4;
-    pub const OUTCOME_UNKNOWN: u8 = 5;
-    pub const REFUSED: u8 = 6;
-    pub const UNEXPECTED: u8 = 7;
-    pub const CONFLICT: u8 = 8;
-    pub const DECLINED: u8 = 9;
-    pub const DONE_NOT_PRINTED: u8 = 10;
-    pub const ATTENTION: u8 = 11;
-    pub const NOT_FINAL: u8 = 12;
-    pub const NOT_APPLIED: u8 = 13;
-}
-
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  success
-  1  rejected: Multicard answered with its error envelope and nothing happened (a read's
-     error, a wrong OTP, a missing field); fix it and send it again (code and details on stderr)
-  2  usage or bad input: unknown flag, a --body that does not decode, missing configuration
-  3  authentication failed (/auth refused the credentials, or a token was refused)
-  4  transport failure: no answer (connection, timeout)
-  5  outcome unknown: a write may have taken effect (money may have moved); it was not
-     sent again, and must not be until a settle says `not applied`; stderr prints the
-     `multicard settle ...` command that settles it (with -o json, stdout has the same as
-     fields); `multicard settle` also exits 5 when it stays undetermined
-  6  refused: a write was not confirmed (no --yes on a non-terminal, or answered no);
-     nothing was sent
-  7  an answer that could not be understood (if Multicard said success, the operation
-     happened: the raw data is printed)
-  8  conflict: the target is already past the state this write needs (a hold no longer
-     active, a payment confirmed earlier, an invoice already paid), perhaps because an
-     earlier attempt applied; do not send it again: stderr prints the command that reads it
-  9  declined: final (insufficient funds, an expired card); stderr prints the command that
-     reads the status to confirm it
- 10  a write SUCCEEDED but its answer could not be printed (stdout closed or full): do not
-     send it again; stderr names what it made (uuid, id, invoice id)
- 11  reconcile: at least one item needs attention (frozen in billing, held, an amount
-     mismatch, unknown to Multicard, an unknown status)
- 12  reconcile: nothing needs attention, but some items are not final yet: run it again later;
-     settle: money is still moving: run it again later
- 13  settle: not applied (positive evidence): the write may be made again
-
-Codes 1, 5, 8 and 9 follow the SDK's classification of each error code per operation
-(multicard_api::outcome).
-
-Configuration: MULTICARD_APPLICATION_ID, MULTICARD_SECRET, MULTICARD_ENV (sandbox|production)
-or MULTICARD_BASE_URL; the profile ~/.config/multicard/config.toml (or $MULTICARD_CONFIG) may hold
-application_id, environment and base_url, never the secret. Without MULTICARD_SECRET, a terminal
-prompts for it. --sandbox runs against an embedded local Multicard instead.";
 
 fn command() -> Command {
     let output = Arg::new("output")
@@ -140,16 +90,6 @@ fn command() -> Command {
         )
 }
 
-/// A failure of the command line itself, with its exit code.
-struct Failure {
-    code: u8,
-    message: String,
-}
-
-fn fail(code: u8, message: impl Into<String>) -> Failure {
-    Failure { code, message: message.into() }
-}
-
 /// The largest `--body` read from a file or standard input.
 const MAX_BODY: u64 = 1024 * 1024;
 
@@ -194,14 +134,6 @@ fn confirm(operation: &CliOperation, method: &str, path: &str) -> Result<(), Fai
     if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(fail(exit::REFUSED, "not sent")) }
 }
 
-fn shell_quote(text: &str) -> String {
-    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/@".contains(c)) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
-}
-
 /// The command that reads `settle_with` for the request `prepared`:
 /// parameters of the same name, from the request's parameters or body.
 fn settle_command(settle_with: &str, prepared: &Prepared) -> String {
@@ -224,12 +156,6 @@ fn settle_command(settle_with: &str, prepared: &Prepared) -> String {
         }
     }
     out
-}
-
-/// `text` with every control character but a line break escaped
-/// (`\u{1b}`): nothing Multicard sends reaches the terminal raw.
-fn printable(text: &str) -> String {
-    text.split('\n').map(multicard_api::escape_controls).collect::<Vec<_>>().join("\n")
 }
 
 /// What to do after a conflict, by its typed reason.
@@ -500,25 +426,8 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
         confirm(operation, info.method, info.path)?;
     }
 
-    let sandbox = if matches.get_flag("sandbox") {
-        Some(
-            multicard_sandbox::Sandbox::start()
-                .await
-                .map_err(|e| fail(exit::TRANSPORT, format!("starting the sandbox: {e}")))?,
-        )
-    } else {
-        None
-    };
-    let (config, credentials) = match &sandbox {
-        Some(sandbox) => (
-            sandbox.config(),
-            profile::Credentials {
-                application_id: multicard_sandbox::APPLICATION_ID.to_string(),
-                secret: multicard_sandbox::SECRET.to_string(),
-            },
-        ),
-        None => profile::config().map_err(|m| fail(exit::USAGE, m))?,
-    };
+    let sandbox = session::sandbox(&matches).await?;
+    let (config, credentials) = session::config(sandbox.as_ref())?;
     let prepared = match prepared {
         Some(prepared) => prepared,
         None => {

@@ -7,13 +7,14 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use chrono::{DateTime, Utc};
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use multicard_api::Multicard;
 use multicard_api::reconcile::{Finding, Origin, Pending, Reconciler, Report, Standing};
 use multicard_api::time::MulticardDateTime;
 use serde_json::{Value, json};
 
+use crate::exit;
+use crate::failure::{Failure, fail, printable};
 use crate::output::Format;
-use crate::{Failure, exit, fail, printable, profile};
+use crate::session;
 
 /// What `multicard reconcile --help` adds.
 const HELP: &str = "\
@@ -189,20 +190,8 @@ pub(crate) async fn run(matches: &ArgMatches, args: &ArgMatches) -> Result<(), F
         None => Utc::now() - chrono::Duration::days(3),
     };
     let pending = items(args, since)?;
-    let sandbox = if matches.get_flag("sandbox") {
-        Some(
-            multicard_sandbox::Sandbox::start()
-                .await
-                .map_err(|e| fail(exit::TRANSPORT, format!("starting the sandbox: {e}")))?,
-        )
-    } else {
-        None
-    };
-    let config = match &sandbox {
-        Some(sandbox) => sandbox.config(),
-        None => profile::config().map_err(|m| fail(exit::USAGE, m))?.0,
-    };
-    let multicard = Multicard::new(config).map_err(|e| fail(exit::USAGE, e.to_string()))?;
+    let sandbox = session::sandbox(matches).await?;
+    let multicard = session::client(sandbox.as_ref())?;
     let concurrency = args.get_one::<usize>("concurrency").copied().unwrap_or(4);
     let report = Reconciler::read_only(multicard).with_concurrency(concurrency).inspect(pending).await;
     print(&report, format).map_err(|e| fail(exit::UNEXPECTED, format!("writing the output: {e}")))?;

@@ -6,12 +6,14 @@
 use std::time::Duration;
 
 use clap::{Arg, ArgMatches, Command};
+use multicard_api::Settle;
 use multicard_api::settle::{LostWrite, Verdict, Write, WriteKind};
-use multicard_api::{Multicard, Settle};
 use serde_json::{Value, json};
 
+use crate::exit;
+use crate::failure::{Failure, fail, printable, shell_quote};
 use crate::output::Format;
-use crate::{Failure, exit, fail, printable, profile, shell_quote};
+use crate::session;
 
 /// What `multicard settle --help` adds.
 const HELP: &str = "\
@@ -98,20 +100,8 @@ pub(crate) async fn run(matches: &ArgMatches, args: &ArgMatches) -> Result<(), F
         Some(text) => Format::parse(text).ok_or_else(|| fail(exit::USAGE, format!("unknown output `{text}`")))?,
         None => Format::Table,
     };
-    let sandbox = if matches.get_flag("sandbox") {
-        Some(
-            multicard_sandbox::Sandbox::start()
-                .await
-                .map_err(|e| fail(exit::TRANSPORT, format!("starting the sandbox: {e}")))?,
-        )
-    } else {
-        None
-    };
-    let config = match &sandbox {
-        Some(sandbox) => sandbox.config(),
-        None => profile::config().map_err(|m| fail(exit::USAGE, m))?.0,
-    };
-    let multicard = Multicard::new(config).map_err(|e| fail(exit::USAGE, e.to_string()))?;
+    let sandbox = session::sandbox(matches).await?;
+    let multicard = session::client(sandbox.as_ref())?;
     let verdict = multicard.settle_write(&LostWrite::new(write.clone()), settle).await;
     let text = printable(&verdict.to_string());
     match format {

@@ -1,0 +1,53 @@
+//! The exit codes, and their text shown by `--help`.
+
+pub const OK: u8 = 0;
+pub const API: u8 = 1;
+pub const USAGE: u8 = 2;
+pub const AUTH: u8 = 3;
+pub const TRANSPORT: u8 = 4;
+pub const OUTCOME_UNKNOWN: u8 = 5;
+pub const REFUSED: u8 = 6;
+pub const UNEXPECTED: u8 = 7;
+pub const CONFLICT: u8 = 8;
+pub const DECLINED: u8 = 9;
+pub const DONE_NOT_PRINTED: u8 = 10;
+pub const ATTENTION: u8 = 11;
+pub const NOT_FINAL: u8 = 12;
+pub const NOT_APPLIED: u8 = 13;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  rejected: Multicard answered with its error envelope and nothing happened (a read's
+     error, a wrong OTP, a missing field); fix it and send it again (code and details on stderr)
+  2  usage or bad input: unknown flag, a --body that does not decode, missing configuration
+  3  authentication failed (/auth refused the credentials, or a token was refused)
+  4  transport failure: no answer (connection, timeout)
+  5  outcome unknown: a write may have taken effect (money may have moved); it was not
+     sent again, and must not be until a settle says `not applied`; stderr prints the
+     `multicard settle ...` command that settles it (with -o json, stdout has the same as
+     fields); `multicard settle` also exits 5 when it stays undetermined
+  6  refused: a write was not confirmed (no --yes on a non-terminal, or answered no);
+     nothing was sent
+  7  an answer that could not be understood (if Multicard said success, the operation
+     happened: the raw data is printed)
+  8  conflict: the target is already past the state this write needs (a hold no longer
+     active, a payment confirmed earlier, an invoice already paid), perhaps because an
+     earlier attempt applied; do not send it again: stderr prints the command that reads it
+  9  declined: final (insufficient funds, an expired card); stderr prints the command that
+     reads the status to confirm it
+ 10  a write SUCCEEDED but its answer could not be printed (stdout closed or full): do not
+     send it again; stderr names what it made (uuid, id, invoice id)
+ 11  reconcile: at least one item needs attention (frozen in billing, held, an amount
+     mismatch, unknown to Multicard, an unknown status)
+ 12  reconcile: nothing needs attention, but some items are not final yet: run it again later;
+     settle: money is still moving: run it again later
+ 13  settle: not applied (positive evidence): the write may be made again
+
+Codes 1, 5, 8 and 9 follow the SDK's classification of each error code per operation
+(multicard_api::outcome).
+
+Configuration: MULTICARD_APPLICATION_ID, MULTICARD_SECRET, MULTICARD_ENV (sandbox|production)
+or MULTICARD_BASE_URL; the profile ~/.config/multicard/config.toml (or $MULTICARD_CONFIG) may hold
+application_id, environment and base_url, never the secret. Without MULTICARD_SECRET, a terminal
+prompts for it. --sandbox runs against an embedded local Multicard instead.";
