@@ -207,8 +207,7 @@ fn report(error: &Error, prepared: &Prepared) -> Failure {
                  settle says `not applied`."
             );
             if let Some(lost) = error.lost_write() {
-                message
-                    .push_str(&format!("\nSettle it before anything else:\n  {}", settle::settle_command(&lost.write)));
+                message.push_str(&format!("\nSettle it before anything else:\n  {}", settle::settle_command(lost)));
                 if let Some(read) = settle_with {
                     message.push_str(&format!("\n(its status alone: {})", settle_command(read, prepared)));
                 }
@@ -360,7 +359,7 @@ async fn send(multicard: &Multicard, prepared: &Prepared, format: Format) -> Res
                     "outcome": "unknown",
                     "operation": error.lost_write().map(|l| l.write.kind().operation()),
                     "advice": "money may have moved; do not send it again unless the settle says not applied",
-                    "settle": settle::settle_fields(&lost.write),
+                    "settle": settle::settle_fields(lost),
                 });
                 println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
             }

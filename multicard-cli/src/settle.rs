@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Arg, ArgMatches, Command};
 use multicard_api::Settle;
 use multicard_api::settle::{LostWrite, Verdict, Write, WriteKind};
+use multicard_api::time::MulticardDateTime;
 use serde_json::{Value, json};
 
 use crate::exit;
@@ -29,8 +30,11 @@ command, e.g. `multicard settle partial-refund --payment <uuid> --amount 40000`.
   undetermined   no evidence by the deadline: do not send it again; check the       exit 5
                  Multicard cabinet
 
-A lost partial refund is always undetermined (no read shows what it changed); a lost create
-is undetermined here (look for its invoice_id in the cabinet or the registry).";
+A lost partial refund is always undetermined (no read shows what it changed). A lost create is
+searched for by its invoice_id in the store's registry, from 5 minutes before --sent-at (by
+Multicard's clock, as the exit-5 message prints it) to a minute after the search starts: applied
+when exactly one row has it; give it --within of more than 60 seconds. Without --sent-at it is
+undetermined (look for its invoice_id in the cabinet or the registry).";
 
 /// The fields, as `Write::fields` names them, their flags and help.
 const FIELDS: [(&str, &str, &str); 6] = [
@@ -62,30 +66,46 @@ pub(crate) fn command() -> Command {
                 .value_parser(clap::value_parser!(u64))
                 .default_value("5")
                 .help("Seconds after which a read counts as evidence (reads may lag behind writes)"),
-        );
+        )
+        .arg(Arg::new("sent-at").long("sent-at").help(
+            "create-*: when it was sent, by Multicard's clock (YYYY-MM-DD HH:MM:SS, GMT+5), as the exit-5 message prints it",
+        ));
     for (name, flag, help) in FIELDS {
         command = command.arg(Arg::new(name).long(flag).help(help));
     }
     command
 }
 
-/// The command that settles `write`.
-pub(crate) fn settle_command(write: &Write) -> String {
-    let mut out = format!("multicard settle {}", write.kind());
-    for (name, value) in write.fields() {
+/// The command that settles `lost` (a create with the time it was sent).
+pub(crate) fn settle_command(lost: &LostWrite) -> String {
+    let mut out = format!("multicard settle {}", lost.write.kind());
+    for (name, value) in lost.write.fields() {
         out.push_str(&format!(" --{} {}", name.replace('_', "-"), shell_quote(&printable(&value))));
+    }
+    if let Some(sent_at) = sent_at(lost) {
+        out.push_str(&format!(" --sent-at {}", shell_quote(&sent_at)));
     }
     out
 }
 
-/// `write`, its settle command included, as JSON fields.
-pub(crate) fn settle_fields(write: &Write) -> Value {
+/// When a lost create was sent, by Multicard's clock, as `--sent-at` takes it.
+fn sent_at(lost: &LostWrite) -> Option<String> {
+    let create =
+        matches!(lost.write, Write::CreatePayment { .. } | Write::CreateInvoice { .. } | Write::CreatePayout { .. });
+    lost.sent_at.filter(|_| create).map(|at| at.to_string())
+}
+
+/// `lost`, its settle command included, as JSON fields.
+pub(crate) fn settle_fields(lost: &LostWrite) -> Value {
     let mut fields = serde_json::Map::new();
-    fields.insert("kind".into(), json!(write.kind().as_str()));
-    for (name, value) in write.fields() {
+    fields.insert("kind".into(), json!(lost.write.kind().as_str()));
+    for (name, value) in lost.write.fields() {
         fields.insert(name.into(), json!(value));
     }
-    fields.insert("command".into(), json!(settle_command(write)));
+    if let Some(sent_at) = sent_at(lost) {
+        fields.insert("sent_at".into(), json!(sent_at));
+    }
+    fields.insert("command".into(), json!(settle_command(lost)));
     Value::Object(fields)
 }
 
@@ -102,7 +122,12 @@ pub(crate) async fn run(matches: &ArgMatches, args: &ArgMatches) -> Result<(), F
     };
     let sandbox = session::sandbox(matches).await?;
     let multicard = session::client(sandbox.as_ref())?;
-    let verdict = multicard.settle_write(&LostWrite::new(write.clone()), settle).await;
+    let mut lost = LostWrite::new(write);
+    if let Some(text) = args.get_one::<String>("sent-at") {
+        let at = text.parse::<MulticardDateTime>().map_err(|e| fail(exit::USAGE, format!("--sent-at: {e}")))?;
+        lost = lost.sent_at(at);
+    }
+    let verdict = multicard.settle_write(&lost, settle).await;
     let text = printable(&verdict.to_string());
     match format {
         Format::Json => {
@@ -110,7 +135,7 @@ pub(crate) async fn run(matches: &ArgMatches, args: &ArgMatches) -> Result<(), F
                 "verdict": verdict.as_str(),
                 "why": printable(verdict.why()),
                 "status": verdict.last().map(|l| l.status()),
-                "write": settle_fields(&write),
+                "write": settle_fields(&lost),
             });
             println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
         }

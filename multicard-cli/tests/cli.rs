@@ -483,3 +483,53 @@ async fn a_lost_refund_prints_its_settle_command_and_the_command_settles_it() {
     let verdict: serde_json::Value = serde_json::from_slice(&applied.stdout).unwrap();
     assert_eq!(verdict["verdict"], "applied");
 }
+
+/// A lost create prints its settle command with the store, the invoice id
+/// and the time it was sent by Multicard's clock (`--sent-at`), which the
+/// settle takes: its registry window then ends a minute after it starts,
+/// past a short `--within`, so it stays undetermined (exit 5), never
+/// "not applied".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_prints_a_settle_command_with_the_time_it_was_sent() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let url = sandbox.url().to_string();
+    let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
+    sandbox.inject("create_payment", Fault::LoseAnswer, 1);
+    let pay = json!({"card": {"token": "tok"}, "amount": 5_000, "store_id": 6, "invoice_id": "cli-lost-7"}).to_string();
+    let lost = run(&url, &["payment", "create", "-y", "--body", &pay, "-o", "json"]).await;
+    assert_eq!(lost.status.code(), Some(5), "{}", stderr(&lost));
+    let printed: serde_json::Value = serde_json::from_slice(&lost.stdout).expect("JSON on stdout");
+    let settle = &printed["settle"];
+    assert_eq!((settle["kind"].as_str(), settle["invoice_id"].as_str()), (Some("create-payment"), Some("cli-lost-7")));
+    let sent_at = settle["sent_at"].as_str().expect("the time it was sent");
+    let command = settle["command"].as_str().unwrap();
+    assert!(command.contains(&format!("--sent-at '{sent_at}'")), "{command}");
+    assert!(stderr(&lost).contains(command), "{}", stderr(&lost));
+
+    let again = run(
+        &url,
+        &[
+            "settle",
+            "create-payment",
+            "--store-id",
+            "6",
+            "--invoice-id",
+            "cli-lost-7",
+            "--sent-at",
+            sent_at,
+            "--within",
+            "1",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(again.status.code(), Some(5), "{}", stderr(&again));
+    let verdict: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(verdict["verdict"], "undetermined");
+    assert!(verdict["why"].as_str().unwrap().contains("registry window"), "{verdict}");
+    let bad =
+        run(&url, &["settle", "create-payment", "--store-id", "6", "--invoice-id", "x", "--sent-at", "yesterday"])
+            .await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
