@@ -211,9 +211,11 @@ impl PaymentKey<'_> {
     /// (forward only), and the payment no longer left frozen.
     fn finish<'x>(&'x self, tx: &'x mut PgTx) -> BoxFuture<'x, Result<(), sqlx::Error>> {
         Box::pin(async move {
+            // One round trip: the failure row goes in a data-modifying CTE.
             if let (Some(rank), Some(status)) = (StatusSeen::rank(self.status), status_text(self.status)) {
                 sqlx::query(
-                    "INSERT INTO multicard_payment_statuses (store_id, payment_uuid, status, rank, updated_at) \
+                    "WITH decided AS (DELETE FROM multicard_failures WHERE store_id = $1 AND payment_uuid = $2) \
+                     INSERT INTO multicard_payment_statuses (store_id, payment_uuid, status, rank, updated_at) \
                      VALUES ($1, $2, $3, $4, now()) ON CONFLICT (store_id, payment_uuid) DO UPDATE \
                      SET status = EXCLUDED.status, rank = EXCLUDED.rank, updated_at = EXCLUDED.updated_at \
                      WHERE multicard_payment_statuses.rank < EXCLUDED.rank",
@@ -224,12 +226,13 @@ impl PaymentKey<'_> {
                 .bind(i16::from(rank))
                 .execute(&mut **tx)
                 .await?;
+            } else {
+                sqlx::query("DELETE FROM multicard_failures WHERE store_id = $1 AND payment_uuid = $2")
+                    .bind(self.store_id)
+                    .bind(self.uuid)
+                    .execute(&mut **tx)
+                    .await?;
             }
-            sqlx::query("DELETE FROM multicard_failures WHERE store_id = $1 AND payment_uuid = $2")
-                .bind(self.store_id)
-                .bind(self.uuid)
-                .execute(&mut **tx)
-                .await?;
             Ok(())
         })
     }

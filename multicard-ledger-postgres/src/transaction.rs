@@ -30,13 +30,17 @@ impl PgLedger {
             if self.isolation == Isolation::Serializable {
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE").execute(&mut *tx).await?;
             }
+            // Both settings in one round trip; `set_config(…, true)` is `SET LOCAL`.
             let millis = self.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
-            sqlx::query(&format!("SET LOCAL lock_timeout = {millis}")).persistent(false).execute(&mut *tx).await?;
             let idle = self.idle_timeout.as_millis().clamp(1, i32::MAX as u128);
-            sqlx::query(&format!("SET LOCAL idle_in_transaction_session_timeout = {idle}"))
-                .persistent(false)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "SELECT set_config('lock_timeout', $1, true), \
+                 set_config('idle_in_transaction_session_timeout', $2, true)",
+            )
+            .bind(millis.to_string())
+            .bind(idle.to_string())
+            .execute(&mut *tx)
+            .await?;
             Ok(tx)
         })
     }
