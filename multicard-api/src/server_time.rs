@@ -77,7 +77,8 @@ impl Default for ClockOffset {
 /// shared by its clones and by its `/auth` fetch.
 pub(crate) struct ServerClock {
     clock: Arc<dyn Clock>,
-    latest: Mutex<ClockOffset>,
+    /// The latest offset, and the `Date` text it was measured from.
+    latest: Mutex<(String, ClockOffset)>,
 }
 
 impl std::fmt::Debug for ServerClock {
@@ -89,16 +90,25 @@ impl std::fmt::Debug for ServerClock {
 impl ServerClock {
     /// A clock that has seen no answer yet, measuring against `clock`.
     pub(crate) fn new(clock: Arc<dyn Clock>) -> Self {
-        Self { clock, latest: Mutex::new(ClockOffset::UNOBSERVED) }
+        Self { clock, latest: Mutex::new((String::new(), ClockOffset::UNOBSERVED)) }
     }
 
     /// Records the `Date` header of an answer that just came in; a header
-    /// that does not parse changes nothing.
+    /// that does not parse changes nothing. The same text as the last one
+    /// (answers within one second: a `Date` has no finer resolution) keeps
+    /// the offset measured from its first sighting, without parsing it
+    /// again: every call's answer passes here.
     pub(crate) fn observe(&self, date: &str) {
+        let mut latest = self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if latest.0 == date {
+            return;
+        }
         let Ok(server) = DateTime::parse_from_rfc2822(date.trim()) else { return };
         let local = self.clock.now_utc();
         let offset = server.with_timezone(&Utc) - local;
-        *self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = ClockOffset::observed(offset, local);
+        latest.0.clear();
+        latest.0.push_str(date);
+        latest.1 = ClockOffset::observed(offset, local);
     }
 
     /// Now by Multicard's clock: this clock's now plus the latest offset.
@@ -108,7 +118,7 @@ impl ServerClock {
 
     /// The latest offset.
     pub(crate) fn latest(&self) -> ClockOffset {
-        *self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).1
     }
 }
 
