@@ -1,33 +1,15 @@
 //! The `multicard` binary against a local sandbox: one operation of every
 //! group, JSON output decoded back into the SDK's types, and the exit codes.
 
+mod support;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use multicard_api::types;
 use multicard_sandbox::{APPLICATION_ID, Fault, SECRET, Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::json;
-
-/// Runs `multicard` against `url` with the sandbox's credentials, standard
-/// input not a terminal (closed, or `stdin` when given).
-fn multicard(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_multicard"))
-        .args(args)
-        .env("MULTICARD_APPLICATION_ID", APPLICATION_ID)
-        .env("MULTICARD_SECRET", SECRET)
-        .env("MULTICARD_BASE_URL", url)
-        .env_remove("MULTICARD_ENV")
-        .env("MULTICARD_CONFIG", "/nonexistent/multicard/config.toml")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(text) = stdin {
-        child.stdin.take().expect("piped").write_all(text.as_bytes()).expect("stdin");
-    }
-    child.wait_with_output().expect("the binary finishes")
-}
+use support::multicard;
 
 /// Runs it off the runtime's threads (the sandbox serves on them).
 async fn run(url: &str, args: &[&str]) -> Output {

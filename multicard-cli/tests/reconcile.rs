@@ -2,40 +2,26 @@
 //! finding, items from arguments or standard input, and the exit codes
 //! (0 reconciled, 11 needs attention, 2 usage).
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod support;
+
+use std::process::Output;
 
 use multicard_api::Multicard;
 use multicard_api::types;
-use multicard_sandbox::{APPLICATION_ID, SECRET, Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
+use multicard_sandbox::{Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::{Value, json};
-
-/// Runs `multicard` against `url` with the sandbox's credentials, standard
-/// input `stdin` (or closed).
-fn multicard(url: &str, args: &[String], stdin: Option<String>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_multicard"))
-        .args(args)
-        .env("MULTICARD_APPLICATION_ID", APPLICATION_ID)
-        .env("MULTICARD_SECRET", SECRET)
-        .env("MULTICARD_BASE_URL", url)
-        .env_remove("MULTICARD_ENV")
-        .env("MULTICARD_CONFIG", "/nonexistent/multicard/config.toml")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(text) = stdin {
-        child.stdin.take().expect("piped").write_all(text.as_bytes()).expect("stdin");
-    }
-    child.wait_with_output().expect("the binary finishes")
-}
+use support::multicard;
 
 /// Runs it off the runtime's threads (the sandbox serves on them).
 async fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let (url, args, stdin) =
         (url.to_string(), args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), stdin.map(String::from));
-    tokio::task::spawn_blocking(move || multicard(&url, &args, stdin)).await.expect("joined")
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        multicard(&url, &args, stdin.as_deref())
+    })
+    .await
+    .expect("joined")
 }
 
 /// The findings printed, one JSON object a line.
