@@ -445,3 +445,18 @@ async fn a_decided_payment_replays_at_once_and_is_never_left_frozen() {
     let frozen = ledger.left_frozen().await.unwrap();
     assert!(frozen.iter().all(|f| f.uuid != FIRST), "a decided payment listed as left frozen: {frozen:?}");
 }
+
+/// The memory ledger's per-order lanes are forgotten once no attempt holds
+/// or waits for them: a long-running process does not keep one per order
+/// it ever saw.
+#[tokio::test]
+async fn the_memory_ledgers_lanes_are_as_many_as_the_attempts_in_flight() {
+    let ledger = MemoryLedger::new();
+    for i in 0..50 {
+        let credit = PaymentCredit::for_tests("6", &format!("pay-{i}"), &format!("order-{i}"), 1);
+        ledger.fulfil(&credit, |_tx, _credit| Box::pin(async { Ok(Decision::Accept) })).await;
+    }
+    let shown = format!("{ledger:?}");
+    assert!(shown.contains("lanes: 0"), "{shown}");
+    assert!(shown.contains("payments: 50"), "{shown}");
+}

@@ -84,6 +84,7 @@ impl std::fmt::Debug for MemoryLedger {
             .field("statuses", &state.statuses.len())
             .field("left_frozen", &state.failures.len())
             .field("outbox", &state.outbox.len())
+            .field("lanes", &lock(&self.inner.lanes).len())
             .field("lock_timeout", &self.lock_timeout)
             .field("duplicates", &self.duplicates)
             .finish()
@@ -129,9 +130,14 @@ impl MemoryLedger {
         lock(&self.inner.state).orders.get(&(store_id.to_string(), invoice_id.to_string())).cloned()
     }
 
-    async fn lane(&self, name: String) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        let lane = lock(&self.inner.lanes).entry(name).or_default().clone();
-        tokio::time::timeout(self.lock_timeout, lane.lock_owned()).await.ok()
+    /// Waits (up to the lock timeout) for the lane `name`, and holds it
+    /// until the turn is dropped; a lane nobody holds or waits for is
+    /// forgotten then, so the lanes stay as many as the attempts in flight.
+    async fn lane(&self, name: String) -> Option<LaneTurn> {
+        let lane = lock(&self.inner.lanes).entry(name.clone()).or_default().clone();
+        let held = tokio::time::timeout(self.lock_timeout, lane.lock_owned()).await.ok();
+        let turn = LaneTurn { held, name, inner: self.inner.clone() };
+        if turn.held.is_some() { Some(turn) } else { None }
     }
 
     fn failed(&self, key: &Key<'_>, reason: &HeldReason) {
@@ -150,6 +156,24 @@ impl MemoryLedger {
         entry.last_failed_at = now;
         entry.attempts = entry.attempts.saturating_add(1);
         entry.last_reason = format!("{reason:?}");
+    }
+}
+
+/// One attempt's hold on a lane (see [`MemoryLedger::lane`]).
+struct LaneTurn {
+    held: Option<tokio::sync::OwnedMutexGuard<()>>,
+    name: String,
+    inner: Arc<Inner>,
+}
+
+impl Drop for LaneTurn {
+    fn drop(&mut self) {
+        // Released first, so that its lane is idle when nobody waits.
+        drop(self.held.take());
+        let mut lanes = lock(&self.inner.lanes);
+        if lanes.get(&self.name).is_some_and(|lane| Arc::strong_count(lane) == 1) {
+            lanes.remove(&self.name);
+        }
     }
 }
 
