@@ -52,6 +52,7 @@ pub(crate) fn settings(refresh: &RefreshPolicy, retry: &RetryPolicy) -> Settings
         keep_bodies: false,
         want_date: true,
         drift: true,
+        checks: crate::checks::RequestChecks::new(),
     }
 }
 
@@ -74,7 +75,7 @@ pub(crate) fn fetch(executor: Executor, application_id: String, secret: SecretSt
                 application_id: application_id.clone(),
                 secret: secret.expose_secret().to_string(),
             };
-            let (token, date) = executor.run(None, |api| api.get_token().body(request.clone())).await?;
+            let (token, date) = executor.run(&crate::CallOptions::default(), |api| api.get_token().body(request.clone())).await?;
             let lifetime = remaining_lifetime(&token.expiry, date.as_deref(), clock.now_utc());
             Ok(Fetched { token: SecretString::from(token.token), lifetime })
         }

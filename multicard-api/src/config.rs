@@ -61,6 +61,7 @@ pub struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
     pub(crate) drift: bool,
+    pub(crate) checks: crate::checks::RequestChecks,
 }
 
 impl fmt::Debug for Config {
@@ -208,6 +209,7 @@ impl Config {
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             drift: true,
+            checks: crate::checks::RequestChecks::new(),
         }
     }
 
@@ -290,6 +292,16 @@ impl Config {
     /// fields that did not decode; see [`crate::drift`].
     pub fn with_drift_signals(mut self, on: bool) -> Self {
         self.drift = on;
+        self
+    }
+
+    /// The checks every write's request passes before it is sent
+    /// ([`crate::checks`]); by default, what the vendor's pages state is
+    /// refused and the rest is warned about.
+    /// [`CallOptions::checks`](crate::CallOptions::checks) sets them for
+    /// one call.
+    pub fn with_request_checks(mut self, checks: crate::checks::RequestChecks) -> Self {
+        self.checks = checks;
         self
     }
 

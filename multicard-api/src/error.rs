@@ -173,6 +173,18 @@ pub enum Error {
         /// Why.
         reason: NotSentReason,
     },
+    /// The request breaks a rule the SDK checks before sending
+    /// ([`checks`](crate::checks)): a fiscal receipt item without its
+    /// code, an amount of zero, splits above the amount, a payout above
+    /// 10 million сум without `kyc_data`. **Nothing was sent**; correct the
+    /// request and send it.
+    RequestRefused {
+        /// The operation, e.g. `create_invoice`.
+        operation: &'static str,
+        /// Each rule broken, with the field (`ofd[1].mxik`) and what is
+        /// wrong; never empty.
+        findings: Vec<crate::checks::Finding>,
+    },
     /// The answer was larger than the configured limit; it was not read.
     ResponseTooLarge {
         /// The operation.
@@ -372,6 +384,11 @@ impl Error {
                 scrub::scrub_in_place(message, secrets)
             }
             Error::NotSent { .. } => {}
+            Error::RequestRefused { findings, .. } => {
+                for finding in findings {
+                    scrub::scrub_in_place(&mut finding.message, secrets);
+                }
+            }
             Error::Undecodable { reason, .. } => scrub::scrub_in_place(reason, secrets),
             Error::NotSettled { last_status, .. } => scrub::scrub_in_place(last_status, secrets),
             Error::Unauthorized { .. } | Error::ResponseTooLarge { .. } | Error::InvalidConfiguration { .. } => {}
@@ -558,6 +575,19 @@ impl fmt::Display for Unescaped<'_> {
             }
             Error::NotSent { operation, target, reason } => {
                 write!(f, "{operation} of `{target}`: not sent: {reason}")
+            }
+            Error::RequestRefused { operation, findings } => {
+                write!(f, "{operation}: not sent: the request breaks ")?;
+                match findings.as_slice() {
+                    [one] => write!(f, "a rule: {one}"),
+                    many => {
+                        write!(f, "{} rules:", many.len())?;
+                        for finding in many {
+                            write!(f, " {finding};")?;
+                        }
+                        Ok(())
+                    }
+                }
             }
             Error::ResponseTooLarge { operation, limit } => {
                 write!(f, "{operation}: the response is larger than the {limit}-byte limit")

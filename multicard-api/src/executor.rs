@@ -50,6 +50,8 @@ pub(crate) struct Settings {
     pub want_date: bool,
     /// Notice where answers differ from the spec (`drift.rs`).
     pub drift: bool,
+    /// The checks a request passes before it is sent (`checks.rs`).
+    pub checks: crate::checks::RequestChecks,
 }
 
 /// Runs operations with one set of [`Settings`]. Cloning is cheap.
@@ -87,17 +89,30 @@ impl Executor {
     /// so none skips the guards.
     pub async fn run<'c, O, F>(
         &'c self,
-        timeout: Option<Duration>,
+        options: &crate::CallOptions,
         build: F,
     ) -> Result<Reply<<O::Success as Envelope>::Data>, Error>
     where
         O: Operation + 'c,
         F: Fn(&'c Client) -> O,
     {
-        if WriteKind::of_operation(O::ID).is_none() {
+        let timeout = options.timeout;
+        let kind = WriteKind::of_operation(O::ID);
+        let checked = crate::checks::applies(O::ID);
+        if kind.is_none() && !checked {
             return self.run_plain(timeout, &build).await;
         }
-        let mut write = Box::pin(self.probe(&build)).await;
+        let probed = Box::pin(self.probe(&build)).await;
+        if checked && let Some((_, Some(body))) = &probed {
+            let policy = options.checks.as_ref().unwrap_or(&self.settings.checks);
+            if let Some(findings) = crate::checks::refusals(O::ID, crate::checks::check(O::ID, body, policy)) {
+                return Err(Error::RequestRefused { operation: O::ID, findings });
+            }
+        }
+        let mut write = match (kind, probed) {
+            (Some(_), Some((params, body))) => Write::from_request(O::ID, &params, body.as_ref()),
+            _ => None,
+        };
         let ticket = match write.as_mut() {
             Some(write) => Box::pin(self.guard(O::ID, write, timeout)).await?,
             None => None,
@@ -125,8 +140,8 @@ impl Executor {
     }
 
     /// Builds `build`'s request without sending it (the transport's hook
-    /// refuses it), and reads the write it makes.
-    async fn probe<'c, O, F>(&'c self, build: &F) -> Option<Write>
+    /// refuses it): its path parameters and its body as JSON.
+    async fn probe<'c, O, F>(&'c self, build: &F) -> Option<(Vec<(String, String)>, Option<serde_json::Value>)>
     where
         O: Operation + 'c,
         F: Fn(&'c Client) -> O,
@@ -141,7 +156,7 @@ impl Executor {
             .await?;
         let params = path_params(info.path, &probed.path);
         let body = probed.body.and_then(|body| serde_json::from_slice::<serde_json::Value>(&body).ok());
-        Write::from_request(O::ID, &params, body.as_ref())
+        Some((params, body))
     }
 
     /// The guards before a refund and a hold's charge: they read the target

@@ -76,6 +76,7 @@ pub mod enums {
     //! A value Multicard adds later decodes as `Unknown`.
     include!(concat!(env!("OUT_DIR"), "/multicard_enums.rs"));
 }
+pub mod checks;
 mod envelope;
 pub mod error;
 mod executor;
@@ -85,11 +86,13 @@ pub mod fulfilment;
 pub mod fuzzing;
 pub mod informative;
 pub mod lost_create;
+pub mod money;
 mod multicard;
 pub mod operation;
 pub mod operation_table;
 pub mod outcome;
 mod paid;
+pub mod receipt;
 pub mod reconcile;
 mod redact;
 pub mod registry;

@@ -47,7 +47,8 @@ pub struct Multicard {
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct CallOptions {
-    timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) checks: Option<crate::checks::RequestChecks>,
 }
 
 impl CallOptions {
@@ -60,6 +61,14 @@ impl CallOptions {
     /// waiting for a token, every attempt and the pauses between them.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// The request checks for this call instead of the client's
+    /// ([`Config::with_request_checks`]): e.g. a split payment's
+    /// commission ([`RequestChecks::split_commission`](crate::checks::RequestChecks::split_commission)).
+    pub fn checks(mut self, checks: crate::checks::RequestChecks) -> Self {
+        self.checks = Some(checks);
         self
     }
 }
@@ -122,6 +131,7 @@ impl Multicard {
                 keep_bodies: true,
                 want_date: false,
                 drift: config.drift,
+                checks: config.checks.clone(),
             }),
             secret,
             unreadable,
@@ -194,10 +204,11 @@ impl Multicard {
         O: Operation + 'c,
         F: Fn(&'c Client) -> O,
     {
-        self.executor.run(None, build).await.map(|(data, _)| *data)
+        self.executor.run(&CallOptions::default(), build).await.map(|(data, _)| *data)
     }
 
-    /// [`Multicard::send`] with settings for this call (a timeout).
+    /// [`Multicard::send`] with settings for this call (a timeout, the
+    /// request checks).
     pub async fn send_with<'c, O, F>(
         &'c self,
         options: CallOptions,
@@ -207,7 +218,7 @@ impl Multicard {
         O: Operation + 'c,
         F: Fn(&'c Client) -> O,
     {
-        self.executor.run(options.timeout, build).await.map(|(data, _)| *data)
+        self.executor.run(&options, build).await.map(|(data, _)| *data)
     }
 }
 
