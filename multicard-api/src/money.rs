@@ -242,7 +242,7 @@ mod tests {
         assert!(matches!("sum".parse::<Tiyin>(), Err(MoneyError::Malformed { .. })));
         assert!(matches!("1.sum".parse::<Tiyin>(), Err(MoneyError::Malformed { .. })));
         assert!(matches!("99999999999999999999tiyin".parse::<Tiyin>(), Err(MoneyError::TooLarge { .. })));
-        assert!(matches!("92233720368547758sum".parse::<Tiyin>(), Err(MoneyError::TooLarge { .. })));
+        assert!(matches!("92233720368547759sum".parse::<Tiyin>(), Err(MoneyError::TooLarge { .. })));
     }
 
     #[test]

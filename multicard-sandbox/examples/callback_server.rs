@@ -40,6 +40,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use multicard_api::callbacks::axum::{ConfirmedSuccess, UnverifiedCardBinding, VerifiedWebhook};
 use multicard_api::callbacks::{self, CallbackReply, Decisions, Outcome, Verifier, testing};
+use multicard_api::receipt::{Item, Receipt};
 use multicard_api::{Multicard, types};
 use multicard_sandbox::{self as sandbox, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
@@ -193,11 +194,12 @@ async fn run() -> Result<(), Failure> {
 
     // A payer pays an invoice; the sandbox sends the success callback.
     println!("a payer pays invoice order-42 (150000 tiyin); Multicard sends the success callback:");
+    let receipt = Receipt::builder()
+        .item(Item::new("Sneakers", "06401004002000000", "1506113", "1500sum".parse()?, 1))
+        .build()?;
     let request: types::CreateInvoiceRequest = parse(json!({
-        "store_id": sandbox::STORE_ID, "amount": 150_000, "invoice_id": "order-42",
-        "callback_url": format!("{url}/multicard/success"),
-        "ofd": [{"qty": 1, "price": 150_000, "mxik": "06401004002000000", "total": 150_000,
-            "package_code": "1506113", "name": "Кроссовки"}],
+        "store_id": sandbox::STORE_ID, "amount": receipt.amount(), "invoice_id": "order-42",
+        "callback_url": format!("{url}/multicard/success"), "ofd": receipt.ofd(),
     }))?;
     let invoice = multicard.send(|api| api.create_invoice().body(request.clone())).await?;
     let paid = multicard_sandbox.pay_invoice(invoice.uuid.as_deref().ok_or("the sandbox gave the invoice no uuid")?)?;

@@ -32,6 +32,7 @@ use axum::extract::State;
 use axum::routing::post;
 use multicard_api::callbacks::axum::VerifiedSuccess;
 use multicard_api::callbacks::{self, CallbackReply, PaymentSuccessCallback, Verifier};
+use multicard_api::receipt::{Item, Receipt, Returned, remaining};
 use multicard_api::time::MulticardDateTime;
 use multicard_api::types;
 use multicard_api::types::{ErrorCode, InvoiceStatus};
@@ -119,7 +120,13 @@ async fn main() -> Result<(), Failure> {
         (None, Err(_)) => None,
     };
     let order = format!("order-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis());
-    let ofd = json!([{"qty": 1, "price": 150_000, "mxik": "06401004002000000", "total": 150_000, "package_code": "1506113", "name": "Кроссовки"}]);
+    // The fiscal receipt every invoice carries, made by the SDK's builder:
+    // totals computed, codes checked, the amount derived from the items.
+    let receipt = Receipt::builder()
+        .item(Item::new("Sneakers", "06401004002000000", "1506113", "1000sum".parse()?, 1).vat(12))
+        .item(Item::new("Delivery", "10107002001000000", "1209885", "500sum".parse()?, 1))
+        .build()?;
+    let ofd = receipt.ofd();
 
     let application = step(
         1,
@@ -134,7 +141,7 @@ async fn main() -> Result<(), Failure> {
         2,
         "create an invoice",
         async {
-            let request = body::<types::CreateInvoiceRequest>(json!({"store_id": store_id, "amount": 150_000, "invoice_id": order,
+            let request = body::<types::CreateInvoiceRequest>(json!({"store_id": store_id, "amount": receipt.amount(), "invoice_id": order,
                 "callback_url": callback_url.clone().unwrap_or_else(|| "https://example.invalid/callback".into()), "ofd": ofd}))?;
             Ok(multicard.send(|api| api.create_invoice().body(request.clone())).await?)
         },
@@ -168,9 +175,10 @@ async fn main() -> Result<(), Failure> {
         4,
         "pay by card token, confirm it",
         async {
-            let request =
-                body::<types::PaymentByTokenRequest>(json!({"card": {"token": card.card_token}, "amount": 150_000,
-                "store_id": store_id, "invoice_id": order, "callback_url": callback_url, "ofd": ofd}))?;
+            let request = body::<types::PaymentByTokenRequest>(
+                json!({"card": {"token": card.card_token}, "amount": receipt.amount(),
+                "store_id": store_id, "invoice_id": order, "callback_url": callback_url, "ofd": ofd}),
+            )?;
             let created = multicard.send(|api| api.create_payment().body(request.clone())).await?;
             // A token payment sends no OTP (`otp_hash` null): `{}` confirms it.
             let (confirm, how) = match created.otp_hash {
@@ -236,11 +244,13 @@ async fn main() -> Result<(), Failure> {
 
     step(
         7,
-        "refund part of it",
+        "refund the delivery (a partial refund with its new receipt)",
         async {
+            // The new receipt lists what the payer keeps: an inference, as
+            // the vendor's pages do not say (see `receipt::remaining`).
+            let refund = remaining(receipt.items(), &[Returned::Units { line: 1, qty: 1 }])?;
             let request = body::<types::PartialRefundRequest>(
-                json!({"refund_amount": 50_000, "ofd": [{"qty": 1, "price": 50_000,
-                "mxik": "06401004002000000", "total": 50_000, "package_code": "1506113", "name": "Кроссовки"}]}),
+                json!({"refund_amount": refund.refund_amount, "ofd": refund.receipt.ofd()}),
             )?;
             Ok(multicard
                 .send(|api| api.partial_refund_payment().uuid(payment.uuid.as_str()).body(request.clone()))

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use multicard_api::Multicard;
 use multicard_api::fulfilment::{Decision, HandlerFuture, MemoryLedger, MemoryTx, PaymentCredit};
+use multicard_api::receipt::{Item, Receipt};
 use multicard_api::reconcile::{Pending, Reconciler, Standing};
 use multicard_api::types;
 use multicard_sandbox::{
@@ -50,8 +51,11 @@ async fn pay(
     callback_url: Option<&str>,
     draft: bool,
 ) -> Result<String, Failure> {
-    let request: types::CreatePaymentRequest = body(json!({"card": {"token": token}, "amount": 150_000,
-        "store_id": 6, "invoice_id": invoice_id, "callback_url": callback_url}))?;
+    let receipt = Receipt::builder()
+        .item(Item::new("Sneakers", "06401004002000000", "1506113", "1500sum".parse()?, 1))
+        .build()?;
+    let request: types::CreatePaymentRequest = body(json!({"card": {"token": token}, "amount": receipt.amount(),
+        "store_id": 6, "invoice_id": invoice_id, "callback_url": callback_url, "ofd": receipt.ofd()}))?;
     let created = multicard.send(|api| api.create_payment().body(request.clone())).await?;
     if !draft {
         let empty: types::ConfirmPaymentRequest = body(json!({}))?;
