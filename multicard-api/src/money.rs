@@ -172,7 +172,9 @@ impl FromStr for Tiyin {
     /// `150000tiyin`, `150000 tiyin`, `1500sum`, `1500.5 сум`, `1500.50UZS`.
     /// A bare number is refused ([`MoneyError::NoUnit`]).
     fn from_str(text: &str) -> Result<Tiyin, MoneyError> {
-        let input = || text.chars().take(64).collect::<String>();
+        // What was given, for the error: at most 64 characters, control
+        // characters replaced.
+        let input = || text.chars().take(64).map(|c| if c.is_control() { '?' } else { c }).collect::<String>();
         let trimmed = text.trim();
         let split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'));
         let (number, unit) = match split {
