@@ -75,7 +75,8 @@ pub(crate) fn fetch(executor: Executor, application_id: String, secret: SecretSt
                 application_id: application_id.clone(),
                 secret: secret.expose_secret().to_string(),
             };
-            let (token, date) = executor.run(&crate::CallOptions::default(), |api| api.get_token().body(request.clone())).await?;
+            let (token, date) =
+                executor.run(&crate::CallOptions::default(), |api| api.get_token().body(request.clone())).await?;
             let lifetime = remaining_lifetime(&token.expiry, date.as_deref(), clock.now_utc());
             Ok(Fetched { token: SecretString::from(token.token), lifetime })
         }

@@ -77,14 +77,8 @@ const SPLIT: &str = "spec/vendor/endpoints/создание-расщепленн
 const PAYOUT: &str = "spec/vendor/endpoints/создание-платежа-на-выплату-c-передачей-номера-карты-19729323e0.md";
 
 /// Operations whose body carries an amount in tiyin.
-const WITH_AMOUNT: &[&str] = &[
-    "create_invoice",
-    "create_payment",
-    "partial_refund_payment",
-    "create_hold",
-    "charge_hold",
-    "create_payout",
-];
+const WITH_AMOUNT: &[&str] =
+    &["create_invoice", "create_payment", "partial_refund_payment", "create_hold", "charge_hold", "create_payout"];
 /// Operations whose body may carry a fiscal receipt (`ofd`).
 const WITH_OFD: &[&str] = &["create_invoice", "create_payment", "partial_refund_payment", "charge_hold"];
 /// Operations whose `ofd` lists what was paid for, so its totals can be set

@@ -56,7 +56,8 @@ pub struct Remaining {
 pub fn remaining(original: &[OfdItemsItem], returned: &[Returned]) -> Result<Remaining, ReceiptError> {
     let mut kept: Vec<(Item, u32)> = Vec::with_capacity(original.len());
     for (line, wire) in original.iter().enumerate() {
-        let qty = u32::try_from(wire.qty).map_err(|_| error(Some(line), "qty", format!("{} is not a quantity", wire.qty)))?;
+        let qty =
+            u32::try_from(wire.qty).map_err(|_| error(Some(line), "qty", format!("{} is not a quantity", wire.qty)))?;
         let price = Tiyin::new(wire.price).map_err(|e| error(Some(line), "price", e.to_string()))?;
         let package = match &wire.package_code {
             IntegerOrString::Integer(n) => n.to_string(),
@@ -86,10 +87,8 @@ pub fn remaining(original: &[OfdItemsItem], returned: &[Returned]) -> Result<Rem
                 *qty
             }
             Returned::Marked { codes, .. } => {
-                let marks = item
-                    .marks
-                    .as_mut()
-                    .ok_or_else(|| error(Some(line), "mark", "this line has no marking codes"))?;
+                let marks =
+                    item.marks.as_mut().ok_or_else(|| error(Some(line), "mark", "this line has no marking codes"))?;
                 for code in codes {
                     let at = marks
                         .iter()
