@@ -21,21 +21,30 @@
 //!   `--payment-uuid`); `start_date` and `end_date` also answer to `--from`
 //!   and `--to`;
 //! - an operation with a request body takes `--body`, decoded into the
-//!   body's type (`types::CreateInvoiceRequest`, …) before anything is sent.
+//!   body's type (`types::CreateInvoiceRequest`, …) before anything is sent;
+//! - a field at the top of the body marked `x-money` (an amount in tiyin) is
+//!   also a flag, `--` its name in kebab case (`--amount`,
+//!   `--refund-amount`), whose value names its unit (see [`money`]).
 //!
 //! The generated file uses `clap`, `serde_json` and `multicard_api` from the
-//! crate that includes it, and its `crate::body::decode::<T>(value, schema)
+//! crate that includes it, its `crate::body::decode::<T>(value, schema)
 //! -> Result<T, String>`, which decodes `--body` and names what does not fit
-//! without repeating the value (a body carries card data).
+//! without repeating the value (a body carries card data), and its
+//! `crate::money::with_amounts(args, body, fields) -> Result<Option<Value>,
+//! String>`, which parses the amount flags and sets them in the body.
+
+mod money;
+mod params;
 
 use heck::{ToKebabCase, ToUpperCamelCase};
-use openapiv3::{OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type};
-use proc_macro2::{Ident, Span, TokenStream};
+use openapiv3::{OpenAPI, Operation, ReferenceOr, Schema, SchemaKind, Type};
+use proc_macro2::{Ident, Span};
 use quote::quote;
 
 use crate::error::BuildError;
 use crate::format::format_tokens;
 use crate::spec::{component_name, operation_id, response_schema};
+use params::{Kind, Param, arg_tokens, param_of, rust_type};
 
 /// The group of an operation: its tag made singular, or `registry` for a
 /// `list_…` operation.
@@ -58,22 +67,6 @@ pub fn cli_verb(group: &str, operation_id: &str) -> String {
     if words.is_empty() { operation_id.to_kebab_case() } else { words.join("-") }
 }
 
-/// The kind of value a parameter takes.
-#[derive(Clone)]
-enum Kind {
-    Integer,
-    Text,
-    /// A named string enum of the spec (an open enum in `types`).
-    Enum(String),
-}
-
-struct Param {
-    name: String,
-    required: bool,
-    help: String,
-    kind: Kind,
-}
-
 struct CliOperation {
     id: String,
     method: String,
@@ -84,52 +77,11 @@ struct CliOperation {
     long_about: String,
     params: Vec<Param>,
     /// The body's schema, whether it is required, and an example.
-    body: Option<(String, bool, Option<String>)>,
+    body: Option<(String, bool, Option<serde_json::Value>)>,
+    /// The body's amounts (`x-money`): its top-level ones are flags.
+    amounts: money::Amounts,
     /// For a registry export: the array field of `data` that holds its rows.
     rows: Option<String>,
-}
-
-fn param_of(spec: &OpenAPI, id: &str, parameter: &ReferenceOr<Parameter>) -> Result<Param, BuildError> {
-    let parameter = match parameter {
-        ReferenceOr::Item(p) => p,
-        ReferenceOr::Reference { reference } => {
-            let name = reference.rsplit('/').next().unwrap_or_default();
-            match spec.components.as_ref().and_then(|c| c.parameters.get(name)) {
-                Some(ReferenceOr::Item(p)) => p,
-                _ => return Err(BuildError::new(format!("operation `{id}`: parameter {reference} not found"))),
-            }
-        }
-    };
-    let data = parameter.parameter_data_ref();
-    let kind = match &data.format {
-        ParameterSchemaOrContent::Schema(ReferenceOr::Reference { reference }) => {
-            Kind::Enum(component_name(reference).unwrap_or_default().to_string())
-        }
-        ParameterSchemaOrContent::Schema(ReferenceOr::Item(Schema {
-            schema_kind: SchemaKind::Type(Type::Integer(_)),
-            ..
-        })) => Kind::Integer,
-        ParameterSchemaOrContent::Schema(ReferenceOr::Item(Schema {
-            schema_kind: SchemaKind::Type(Type::String(_)),
-            ..
-        })) => Kind::Text,
-        _ => {
-            return Err(BuildError::new(format!(
-                "operation `{id}`: parameter `{}` is neither a string, an integer nor a named enum",
-                data.name
-            )));
-        }
-    };
-    let mut help = data.description.clone().unwrap_or_default().trim().to_string();
-    if let Some(example) = &data.example {
-        let example = example.as_str().map(str::to_string).unwrap_or_else(|| example.to_string());
-        if help.is_empty() {
-            help = format!("e.g. {example}");
-        } else {
-            help = format!("{help} (e.g. {example})");
-        }
-    }
-    Ok(Param { name: data.name.clone(), required: data.required, help, kind })
 }
 
 /// The array property of the `data` of a response schema that holds the
@@ -174,16 +126,12 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
                 _ => None,
             }
             .ok_or_else(|| BuildError::new(format!("operation `{id}`: the request body is not a named schema")))?;
-            let example = media
-                .example
-                .clone()
-                .or_else(|| {
-                    media.examples.values().find_map(|e| match e {
-                        ReferenceOr::Item(e) => e.value.clone(),
-                        ReferenceOr::Reference { .. } => None,
-                    })
+            let example = media.example.clone().or_else(|| {
+                media.examples.values().find_map(|e| match e {
+                    ReferenceOr::Item(e) => e.value.clone(),
+                    ReferenceOr::Reference { .. } => None,
                 })
-                .map(|v| v.to_string());
+            });
             Some((schema, body.required, example))
         }
         Some(ReferenceOr::Reference { .. }) => {
@@ -212,8 +160,29 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
     if method != "GET" {
         long_about.push_str("\n\nChanges state: asks for confirmation on a terminal, refused elsewhere without --yes.");
     }
+    let amounts = body.as_ref().map(|(schema, ..)| money::of_schema(spec, schema)).unwrap_or_default();
+    for flag in &amounts.flags {
+        if flag == "body" || params.iter().any(|p| p.name.to_kebab_case() == flag.to_kebab_case()) {
+            return Err(BuildError::new(format!("operation `{id}`: the amount `{flag}` and a parameter share a flag")));
+        }
+    }
     if let Some((schema, _, Some(example))) = &body {
-        long_about.push_str(&format!("\n\nThe body is a `{schema}`, e.g.:\n  --body '{example}'"));
+        let example = money::example_command(example, &amounts.flags);
+        long_about.push_str(&format!("\n\nThe body is a `{schema}`, e.g.:\n{example}"));
+    }
+    if !amounts.paths.is_empty() {
+        long_about.push_str("\n\nAmounts: ");
+        for flag in &amounts.flags {
+            long_about.push_str(&format!(
+                "--{} takes its unit (150000tiyin or 1500sum; 1 sum = 100 tiyin) and refuses a bare number. ",
+                flag.to_kebab_case()
+            ));
+        }
+        let paths: Vec<String> = amounts.paths.iter().map(|p| format!("`{p}`")).collect();
+        long_about.push_str(&format!(
+            "Inside --body every amount is a whole number of tiyin, as on the wire: {}.",
+            paths.join(", ")
+        ));
     }
     let defaults = match &body {
         Some((schema, ..)) => crate::sdk_defaults::of_schema(spec, schema)
@@ -227,42 +196,11 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
             !value
         ));
     }
-    Ok(CliOperation { id, method, path: path.to_string(), group, verb, about, long_about, params, body, rows })
+    Ok(CliOperation { id, method, path: path.to_string(), group, verb, about, long_about, params, body, amounts, rows })
 }
 
 fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
-}
-
-fn rust_type(kind: &Kind) -> TokenStream {
-    match kind {
-        Kind::Integer => quote!(i64),
-        Kind::Text => quote!(::std::string::String),
-        Kind::Enum(name) => {
-            let name = ident(name);
-            quote!(::multicard_api::types::#name)
-        }
-    }
-}
-
-/// The clap `Arg` of a parameter.
-fn arg_tokens(param: &Param) -> TokenStream {
-    let name = &param.name;
-    let long = name.to_kebab_case();
-    let help = &param.help;
-    let required = param.required;
-    let parser = match param.kind {
-        Kind::Integer => quote!(::clap::value_parser!(i64)),
-        _ => quote!(::clap::value_parser!(::std::string::String)),
-    };
-    let alias = match name.as_str() {
-        "start_date" => quote!(.visible_alias("from")),
-        "end_date" => quote!(.visible_alias("to")),
-        _ => quote!(),
-    };
-    quote! {
-        ::clap::Arg::new(#name).long(#long) #alias .required(#required).help(#help).value_parser(#parser)
-    }
 }
 
 /// Generates `multicard_cli.rs` (see the module documentation).
@@ -312,8 +250,15 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
                 };
                 quote!(.arg(::clap::Arg::new("body").long("body").value_name("JSON|@FILE|-").required(#required).help(#help)))
             });
+            let amounts = op.amounts.flags.iter().map(|name| {
+                let long = name.to_kebab_case();
+                let help = format!(
+                    "The body's `{name}` with its unit: 150000tiyin or 1500sum (1 sum = 100 tiyin); a bare number is refused"
+                );
+                quote!(.arg(::clap::Arg::new(#name).long(#long).value_name("AMOUNT").help(#help)))
+            });
             quote! {
-                ::clap::Command::new(#verb).about(#about).long_about(#long_about).alias(#id) #(.arg(#args))* #body
+                ::clap::Command::new(#verb).about(#about).long_about(#long_about).alias(#id) #(.arg(#args))* #(#amounts)* #body
             }
         });
         quote! {
@@ -333,7 +278,8 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
             None => quote!(None),
         };
         let rows = rows_of(op);
-        quote! { CliOperation { id: #id, group: #group, verb: #verb, params: &[#(#params),*], body: #body, rows: #rows }, }
+        let amounts = &op.amounts.flags;
+        quote! { CliOperation { id: #id, group: #group, verb: #verb, params: &[#(#params),*], body: #body, amounts: &[#(#amounts),*], rows: #rows }, }
     });
     let count = operations.len();
 
@@ -381,6 +327,8 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
             }
         });
         let fields = op.params.iter().map(|p| ident(&p.name));
+        let flags = &op.amounts.flags;
+        let amounts = (!flags.is_empty()).then(|| quote!(let body = crate::money::with_amounts(args, body, &[#(#flags),*])?;));
         let body = op.body.as_ref().map(|(schema, required, _)| {
             let ty = ident(schema);
             // The CLI's decoder names the path and the expected type, never the
@@ -396,6 +344,7 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
         quote! {
             #id => {
                 #(#lets)*
+                #amounts
                 #body
                 Ok(Prepared::#variant { #(#fields,)* #body_field })
             }
@@ -489,6 +438,8 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
             pub params: &'static [&'static str],
             /// The request body's schema, when it takes one.
             pub body: Option<&'static str>,
+            /// The body's top-level amounts in tiyin (`x-money`), each a flag.
+            pub amounts: &'static [&'static str],
             /// For a registry export: the field of `data` holding its rows.
             pub rows: Option<&'static str>,
         }

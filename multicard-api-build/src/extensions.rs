@@ -28,3 +28,9 @@ pub const EXACT_FIELDS: &str = "x-exact-fields";
 /// one request when it is left out). Not an OpenAPI `default`, which would
 /// tell every generator that the server assumes it (see [`crate::sdk_defaults`]).
 pub const SDK_DEFAULT: &str = "x-sdk-default";
+
+/// On a request property: the unit of an amount of money, `tiyin` (the
+/// wire's integer). The command line takes such a field of a request body
+/// as a flag whose value names its unit (`--amount 1500sum`), and lists the
+/// nested ones in `--help` (see `cli.rs`).
+pub const MONEY: &str = "x-money";

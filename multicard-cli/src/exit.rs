@@ -20,7 +20,10 @@ Exit codes:
   0  success
   1  rejected: Multicard answered with its error envelope and nothing happened (a read's
      error, a wrong OTP, a missing field); fix it and send it again (code and details on stderr)
-  2  usage or bad input: unknown flag, a --body that does not decode, missing configuration
+  2  usage or bad input, and nothing was sent: unknown flag, an amount without its unit
+     (--amount 1500: write 150000tiyin or 1500sum), a --body that does not decode, a request
+     the pre-send checks refuse (stderr lists each rule, field and reason; a warning only
+     prints `warning: ...`, unless --strict-checks), missing configuration
   3  authentication failed (/auth refused the credentials, or a token was refused)
   4  transport failure: no answer (connection, timeout)
   5  outcome unknown: a write may have taken effect (money may have moved); it was not
@@ -46,6 +49,10 @@ Exit codes:
 
 Codes 1, 5, 8 and 9 follow the SDK's classification of each error code per operation
 (multicard_api::outcome).
+
+Amounts: a flag takes its unit (--amount 150000tiyin or --amount 1500sum; 1 sum = 100 tiyin) and
+refuses a bare number; inside --body (JSON, @FILE or -) every amount is an integer of tiyin, as
+Multicard takes it.
 
 Configuration: MULTICARD_APPLICATION_ID, MULTICARD_SECRET, MULTICARD_ENV (sandbox|production)
 or MULTICARD_BASE_URL; the profile ~/.config/multicard/config.toml (or $MULTICARD_CONFIG) may hold

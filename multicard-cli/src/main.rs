@@ -9,13 +9,19 @@
 //! multicard payment get --uuid a81b7b62-6d86-11f0-9a1b-00505680eaf6 --output json
 //! multicard reconcile --store-id 6 --invoice-id order-42 a81b7b62-6d86-11f0-9a1b-00505680eaf6
 //! multicard registry payments --store-id 6 --offset 0 --limit 100 --from '2025-03-01 00:00:00' --to '2025-03-02 00:00:00' --all --output csv
+//! multicard invoice create --amount 1500sum --body @invoice.json
 //! ```
+//!
+//! Amount flags take their unit (`150000tiyin`, `1500sum`; see `money.rs`);
+//! every request is checked before it is sent (see `checks.rs`).
 
 #![forbid(unsafe_code)]
 
 mod body;
+mod checks;
 mod exit;
 mod failure;
+mod money;
 mod output;
 mod profile;
 mod reconcile;
@@ -74,6 +80,13 @@ fn command() -> Command {
                 .help("Run against an embedded local Multicard (multicard-sandbox) on loopback; no credentials needed"),
         )
         .arg(
+            Arg::new("strict-checks")
+                .long("strict-checks")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Refuse a request on any pre-send check's warning too (an item total that is not price × qty, a malformed mxik, …), not only on the rules the vendor's pages state"),
+        )
+        .arg(
             Arg::new("all")
                 .long("all")
                 .global(true)
@@ -116,9 +129,14 @@ fn read_body(arg: &str) -> Result<Value, Failure> {
     serde_json::from_str(&text).map_err(|e| fail(exit::USAGE, format!("--body is not JSON: {e}")))
 }
 
-/// Asks before an operation that changes state; refuses on a non-terminal.
-fn confirm(operation: &CliOperation, method: &str, path: &str) -> Result<(), Failure> {
-    let what = format!("`multicard {} {}` ({} {method} {path})", operation.group, operation.verb, operation.id);
+/// Asks before an operation that changes state, showing its amounts in
+/// both units; refuses on a non-terminal.
+fn confirm(operation: &CliOperation, method: &str, path: &str, amounts: &[String]) -> Result<(), Failure> {
+    let mut what = format!("`multicard {} {}` ({} {method} {path}", operation.group, operation.verb, operation.id);
+    for amount in amounts {
+        what.push_str(&format!("; {amount}"));
+    }
+    what.push(')');
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(fail(
             exit::REFUSED,
@@ -226,6 +244,7 @@ fn report(error: &Error, prepared: &Prepared) -> Failure {
             }
             fail(exit::UNEXPECTED, shown)
         }
+        Error::RequestRefused { operation, findings } => checks::refused_failure(operation, findings),
         Error::InvalidRequest { .. } | Error::InvalidConfiguration { .. } => fail(exit::USAGE, shown),
         _ => fail(exit::UNEXPECTED, shown),
     }
@@ -419,14 +438,23 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
         Some(generated::prepare(operation.id, args, body).map_err(|m| fail(exit::USAGE, m))?)
     };
 
+    // The SDK's request checks, before the confirmation: a refusal exits 2
+    // with nothing sent, a warning is printed once.
+    let policy = checks::policy(&matches);
+    let body = prepared.as_ref().and_then(Prepared::body_json);
+    if let Some(prepared) = &prepared {
+        checks::before_sending(prepared.id(), body.as_ref(), &policy)?;
+    }
+
     // What changes state asks first; `/auth` (the one operation that needs
     // no token) changes nothing.
     if !info.is_read() && info.requires_token && !matches.get_flag("yes") {
-        confirm(operation, info.method, info.path)?;
+        confirm(operation, info.method, info.path, &money::summary(body.as_ref(), operation.amounts))?;
     }
 
     let sandbox = session::sandbox(&matches).await?;
     let (config, credentials) = session::config(sandbox.as_ref())?;
+    let config = config.with_request_checks(policy);
     let prepared = match prepared {
         Some(prepared) => prepared,
         None => {
@@ -512,5 +540,22 @@ mod tests {
     fn the_command_tree_is_valid() {
         command().debug_assert();
         assert_eq!(CLI_OPERATIONS.len(), operation_table::OPERATIONS.len());
+    }
+
+    /// A request the SDK's checks refuse (`Error::RequestRefused`) exits 2,
+    /// like one the command line refuses itself: nothing was sent.
+    #[test]
+    fn a_refusal_by_the_sdks_checks_exits_2_naming_the_rule_and_the_field() {
+        let matches = command().try_get_matches_from(["multicard", "payout", "get", "--payment-uuid", "p"]).unwrap();
+        let args = matches.subcommand().and_then(|(_, group)| group.subcommand()).map(|(_, args)| args).unwrap();
+        let prepared = generated::prepare("get_payout", args, None).unwrap();
+        let body =
+            serde_json::json!({"amount": 1_000_000_001i64, "card": {"pan": "8600"}, "store_id": 6, "invoice_id": "p"});
+        let findings = multicard_api::checks::check("create_payout", &body, &Default::default());
+        let failure = report(&Error::RequestRefused { operation: "create_payout", findings }, &prepared);
+        assert_eq!(failure.code, exit::USAGE);
+        for expected in ["nothing was sent", "payout.kyc_above_10m_sum: `kyc_data`"] {
+            assert!(failure.message.contains(expected), "{}", failure.message);
+        }
     }
 }

@@ -11,16 +11,16 @@ use multicard_api::settle::{LostWrite, Verdict, Write, WriteKind};
 use multicard_api::time::MulticardDateTime;
 use serde_json::{Value, json};
 
-use crate::exit;
 use crate::failure::{Failure, fail, printable, shell_quote};
 use crate::output::Format;
-use crate::session;
+use crate::{exit, money, session};
 
 /// What `multicard settle --help` adds.
 const HELP: &str = "\
 Reads what the write changes (the payment, payout or hold) until the reads give evidence, and
 prints the verdict. It never sends the write again. Each lost write's exit 5 prints the exact
-command, e.g. `multicard settle partial-refund --payment <uuid> --amount 40000`.
+command, e.g.
+`multicard settle partial-refund --payment a81b7b62-6d86-11f0-9a1b-00505680eaf6 --amount 40000tiyin`.
 
   applied        the write took effect: do not send it again                       exit 0
   not applied    positive evidence it did not, and cannot later: it may be made     exit 13
@@ -41,7 +41,7 @@ const FIELDS: [(&str, &str, &str); 6] = [
     ("payment", "payment", "The payment's uuid (confirm-payment, refund, partial-refund)"),
     ("hold", "hold", "The hold's id (charge-hold, cancel-hold)"),
     ("payout", "payout", "The payout's uuid (confirm-payout)"),
-    ("amount", "amount", "The amount in tiyin (partial-refund: required)"),
+    ("amount", "amount", "The amount with its unit, e.g. 40000tiyin or 400sum (partial-refund: required)"),
     ("invoice_id", "invoice-id", "The merchant's invoice_id (create-*)"),
     ("store_id", "store-id", "The store_id (create-*)"),
 ];
@@ -76,10 +76,24 @@ pub(crate) fn command() -> Command {
     command
 }
 
+/// The fields of `lost` as `multicard settle` takes them: the amount with
+/// its unit (`40000tiyin`).
+fn fields(lost: &LostWrite) -> Vec<(&'static str, String)> {
+    let with_unit = |value: String| match value.parse::<i64>() {
+        Ok(tiyin) => money::flag_value(tiyin),
+        Err(_) => value,
+    };
+    lost.write
+        .fields()
+        .into_iter()
+        .map(|(name, value)| if name == "amount" { (name, with_unit(value)) } else { (name, value) })
+        .collect()
+}
+
 /// The command that settles `lost` (a create with the time it was sent).
 pub(crate) fn settle_command(lost: &LostWrite) -> String {
     let mut out = format!("multicard settle {}", lost.write.kind());
-    for (name, value) in lost.write.fields() {
+    for (name, value) in fields(lost) {
         out.push_str(&format!(" --{} {}", name.replace('_', "-"), shell_quote(&printable(&value))));
     }
     if let Some(sent_at) = sent_at(lost) {
@@ -99,7 +113,7 @@ fn sent_at(lost: &LostWrite) -> Option<String> {
 pub(crate) fn settle_fields(lost: &LostWrite) -> Value {
     let mut fields = serde_json::Map::new();
     fields.insert("kind".into(), json!(lost.write.kind().as_str()));
-    for (name, value) in lost.write.fields() {
+    for (name, value) in self::fields(lost) {
         fields.insert(name.into(), json!(value));
     }
     if let Some(sent_at) = sent_at(lost) {
@@ -111,8 +125,18 @@ pub(crate) fn settle_fields(lost: &LostWrite) -> Value {
 
 pub(crate) async fn run(matches: &ArgMatches, args: &ArgMatches) -> Result<(), Failure> {
     let kind = args.get_one::<String>("kind").and_then(|k| WriteKind::parse(k)).expect("a known kind (clap)");
-    let given: Vec<(&str, &str)> =
-        FIELDS.iter().filter_map(|(name, _, _)| args.get_one::<String>(name).map(|v| (*name, v.as_str()))).collect();
+    // The amount takes its unit; the SDK's write takes it in tiyin.
+    let amount = match args.get_one::<String>("amount") {
+        Some(text) => Some(money::parse("--amount", text).map_err(|m| fail(exit::USAGE, m))?.tiyin().to_string()),
+        None => None,
+    };
+    let given: Vec<(&str, &str)> = FIELDS
+        .iter()
+        .filter_map(|(name, _, _)| match *name {
+            "amount" => amount.as_deref().map(|v| (*name, v)),
+            _ => args.get_one::<String>(name).map(|v| (*name, v.as_str())),
+        })
+        .collect();
     let write = Write::from_fields(kind, &given).map_err(|m| fail(exit::USAGE, m))?;
     let seconds = |name: &str| Duration::from_secs(*args.get_one::<u64>(name).expect("a default"));
     let settle = Settle::within(seconds("within")).with_min_read_delay(seconds("min-read-delay"));

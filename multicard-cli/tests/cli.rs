@@ -431,13 +431,13 @@ async fn a_lost_refund_prints_its_settle_command_and_the_command_settles_it() {
     let refund = ["refund", "partial-payment", "-y", "--uuid", &uuid, "--body", &body, "-o", "json"];
     let lost = run(&url, &refund).await;
     assert_eq!(lost.status.code(), Some(5), "{}", stderr(&lost));
-    let command = format!("multicard settle partial-refund --payment {uuid} --amount 4000");
+    let command = format!("multicard settle partial-refund --payment {uuid} --amount 4000tiyin");
     assert!(stderr(&lost).contains(&command), "{}", stderr(&lost));
     assert!(stderr(&lost).contains("do not send it again unless a settle says `not applied`"), "{}", stderr(&lost));
     let printed: serde_json::Value = serde_json::from_slice(&lost.stdout).expect("JSON on stdout");
     assert_eq!(printed["settle"]["kind"], "partial-refund");
     assert_eq!(printed["settle"]["payment"], uuid.as_str());
-    assert_eq!(printed["settle"]["amount"], "4000");
+    assert_eq!(printed["settle"]["amount"], "4000tiyin");
     assert_eq!(printed["settle"]["command"], command.as_str());
 
     let fast = ["--within", "1", "--min-read-delay", "0", "-o", "json"];
@@ -456,7 +456,7 @@ async fn a_lost_refund_prints_its_settle_command_and_the_command_settles_it() {
     sandbox.inject("refund_payment", Fault::LoseAnswer, 1);
     let lost = run(&url, &["refund", "payment", "-y", "--uuid", &whole]).await;
     assert_eq!(lost.status.code(), Some(5), "{}", stderr(&lost));
-    let command = format!("multicard settle refund --payment {whole} --amount 20000");
+    let command = format!("multicard settle refund --payment {whole} --amount 20000tiyin");
     assert!(stderr(&lost).contains(&command), "{}", stderr(&lost));
     let mut args: Vec<String> = command.split(' ').skip(1).map(String::from).collect();
     args.extend(fast.iter().map(|a| a.to_string()));

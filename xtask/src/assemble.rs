@@ -260,6 +260,7 @@ pub fn normalize(pages: &[Page], corrections: &Corrections, ledger: &mut Ledger)
     crate::examples::clean_examples(&mut doc);
     crate::patches::apply_patches(&mut doc, corrections, ledger)?;
     crate::sensitive::mark(&mut doc, corrections)?;
+    crate::money::mark(&mut doc, corrections)?;
     crate::patches::apply_formats(&mut doc, corrections, ledger);
     let callbacks: Vec<String> = corrections.pages.values().filter_map(|p| p.callback.clone()).collect();
     crate::decoding::apply(&mut doc, &corrections.decoding, &callbacks)?;

@@ -46,6 +46,10 @@ pub struct Corrections {
     /// after the patches (see [`crate::sensitive`]).
     #[serde(default)]
     pub sensitive: Vec<Sensitive>,
+    /// Request fields that are amounts of money, marked `x-money` after the
+    /// sensitive fields (see [`crate::money`]).
+    #[serde(default)]
+    pub money: Vec<Money>,
 }
 
 /// The role of one endpoint page.
@@ -212,6 +216,19 @@ pub struct Sensitive {
     /// Parameters, written `operation_id.parameter`.
     #[serde(default)]
     pub parameters: Vec<String>,
+}
+
+/// A group of request fields that are amounts in one unit, with the reason.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// `tiyin` (see [`crate::money::UNITS`]).
+    pub unit: String,
+    /// Why these fields are amounts (what the vendor's pages say).
+    pub reason: String,
+    /// Properties, written `Schema.property`, with `[]` after an array to
+    /// step into its items: `OfdItems[].price`.
+    pub properties: Vec<String>,
 }
 
 /// The kinds of [`Patch`].

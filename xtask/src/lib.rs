@@ -18,6 +18,7 @@ pub mod import;
 pub mod json;
 pub mod live;
 pub mod mapping;
+pub mod money;
 pub mod packaging;
 pub mod page_ops;
 pub mod patches;

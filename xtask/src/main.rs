@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--repin] [--spec-dir DIR] [--changelog FILE]
-       cargo xtask live-check [--base-url URL] [--out DIR] [--callback-listen ADDR [--callback-url URL]]
+       cargo xtask live-check [--base-url URL] [--out DIR] [--callback-listen ADDR [--callback-url URL]] [--probe-receipts]
        cargo xtask bench-report
        cargo xtask build-bench
 
@@ -38,6 +38,9 @@ const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--repin]
                      registry's date filter, hold statuses, an older token after a new /auth
   --callback-listen ADDR  listen on ADDR (ip:port) for the callback probe's success callback
   --callback-url URL the callback_url Multicard is told (default http://ADDR/live-check/callback)
+  --probe-receipts   also create three invoices whose fiscal receipt breaks one rule each (item totals
+                     against the amount, price x qty against total, a malformed mxik), each deleted,
+                     and record HTTP status, success and error code in receipts.json
   bench-report       the table of criterion medians and ratios (after `cargo bench -p multicard-api-tests --bench sdk`)
   build-bench        clean build of multicard-api against a bare crate, the build script's time, no-op rebuild";
 

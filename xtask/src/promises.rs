@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::corrections::Corrections;
 use crate::error::{RegenError, Result};
-use crate::extensions::{KEPT, PREFIX, SENSITIVE};
+use crate::extensions::{KEPT, MONEY, PREFIX, SENSITIVE};
 
 /// Sorts the component schemas by name.
 pub fn sort_schemas(doc: &mut Value) {
@@ -32,6 +32,10 @@ pub fn check(doc: &Value, corrections: &Corrections) -> Result<()> {
         for (key, value) in map.iter() {
             if key == SENSITIVE {
                 if let Err(message) = crate::sensitive::check_mark(pointer, value) {
+                    problem = Some((pointer.to_string(), message));
+                }
+            } else if key == MONEY {
+                if let Err(message) = crate::money::check_mark(pointer, map) {
                     problem = Some((pointer.to_string(), message));
                 }
             } else if key.starts_with(PREFIX) && !KEPT.contains(&key.as_str()) {

@@ -10,7 +10,7 @@
 //! | `shape.rs` | the shapes recorded, `spec/observed/<operationId>.json` |
 //! | `drift.rs` | shapes against the spec: the findings |
 //! | `spec.rs` | the spec's operations and schemas, `$ref`/`allOf`/`oneOf`/`anyOf` resolved |
-//! | `probes/` | after the walk, questions nobody has measured, answered as relations: `spec/observed/probes.json` |
+//! | `probes/` | after the walk, questions nobody has measured, answered as relations: `spec/observed/probes.json`; with `--probe-receipts`, what Multicard answers to receipts that break a rule: `spec/observed/receipts.json` |
 //!
 //! Dependencies go one way, from the top of this list to the bottom
 //! (`probes/` uses the walk's session and the shapes' withholding rules).
@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use drift::Finding;
+pub use probes::receipts::Receipts;
 pub use probes::{Probe, ProbeOptions};
 pub use shape::Observed;
 pub use spec::Spec;
@@ -53,6 +54,8 @@ pub struct LiveRun {
     pub findings: Vec<Finding>,
     /// The probes' answers, in the order they ran.
     pub probes: Vec<Probe>,
+    /// The receipt probes' answers, when `--probe-receipts` asked for them.
+    pub receipts: Option<Receipts>,
     /// The files written under the output folder.
     pub written: Vec<PathBuf>,
 }
@@ -78,6 +81,12 @@ impl LiveRun {
         if !self.probes.is_empty() {
             out.push_str("\nProbes (relations and error codes only, never values):\n");
             out.push_str(&probes::verdict::render(&self.probes));
+        }
+        if let Some(receipts) = &self.receipts {
+            out.push_str("\nReceipt probes (HTTP status, success and error code only):\n");
+            for line in &receipts.lines {
+                out.push_str(&format!("{line}\n"));
+            }
         }
         if let Some(first) = self.written.first() {
             let dir = first.parent().map(Path::display).map(|d| d.to_string()).unwrap_or_default();
@@ -130,17 +139,28 @@ pub async fn live_check_with(
     story::story(&mut walker).await;
     let probes = probes::run(&mut walker, options, listener.as_ref()).await;
     drop(listener);
+    let receipts = match options.receipts {
+        true => {
+            walker.heading("-- probe receipts".to_string());
+            Some(probes::receipts::run(&mut walker).await)
+        }
+        false => None,
+    };
     let walk = walker.walk;
     let findings = drift::compare(spec, &walk.observed);
     let cannot_write = |e: std::io::Error| format!("{}: cannot write: {e}", out.display());
     let mut written = shape::write_all(out, &walk.observed).map_err(cannot_write)?;
     written.push(probes::verdict::write(out, &probes).map_err(cannot_write)?);
+    if let Some(receipts) = &receipts {
+        written.extend(probes::receipts::write(out, receipts).map_err(cannot_write)?);
+    }
     Ok(LiveRun {
         target: display_url(&target.base_url),
         log: walk.log,
         observed: walk.observed,
         findings,
         probes,
+        receipts,
         written,
     })
 }
@@ -233,6 +253,8 @@ pub struct Args {
     pub callback_listen: Option<std::net::SocketAddr>,
     /// `--callback-url`.
     pub callback_url: Option<String>,
+    /// `--probe-receipts`.
+    pub probe_receipts: bool,
 }
 
 impl Args {
@@ -241,6 +263,7 @@ impl Args {
         ProbeOptions {
             callback_listen: self.callback_listen,
             callback_url: self.callback_url.clone(),
+            receipts: self.probe_receipts,
             ..ProbeOptions::default()
         }
     }
@@ -255,6 +278,7 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
         match arg.as_str() {
             "--base-url" => parsed.base_url = Some(value()?),
             "--out" => parsed.out = Some(PathBuf::from(value()?)),
+            "--probe-receipts" => parsed.probe_receipts = true,
             "--callback-listen" => {
                 let text = value()?;
                 let listen = text.parse().map_err(|_| {

@@ -294,6 +294,11 @@ fn finish(answer: &mut Answer) {
 /// operation's observations (`read_all` leaves it alone).
 pub const PROBES_FILE: &str = "probes.json";
 
+/// The file of the folder that holds the receipt probes' answers
+/// (`--probe-receipts`), not an operation's observations (`read_all` leaves
+/// it alone).
+pub const RECEIPTS_FILE: &str = "receipts.json";
+
 /// The file name of an operation's observations.
 pub fn file_name(operation: &str) -> String {
     format!("{operation}.json")
@@ -320,7 +325,7 @@ pub fn read_all(dir: &Path) -> Result<BTreeMap<String, Observed>, String> {
     let mut files: Vec<std::path::PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .filter(|path| path.file_name().is_none_or(|name| name != PROBES_FILE))
+        .filter(|path| path.file_name().is_none_or(|name| name != PROBES_FILE && name != RECEIPTS_FILE))
         .collect();
     files.sort();
     let mut observed = BTreeMap::new();

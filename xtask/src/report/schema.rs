@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::change::Level;
 use super::reach::ref_name;
-use crate::extensions::{EXACT_FIELDS, INFORMATIVE_FIELDS, SDK_DEFAULT, SENSITIVE};
+use crate::extensions::{EXACT_FIELDS, INFORMATIVE_FIELDS, MONEY, SDK_DEFAULT, SENSITIVE};
 
 /// A change found inside one schema, before it is placed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -346,6 +346,7 @@ impl Differ<'_> {
         }
         for (key, level, why) in [
             (SENSITIVE, Level::Patch, "what `Debug` prints changes"),
+            (MONEY, Level::Minor, "which request fields the command line takes as amount flags with a unit changes"),
             (INFORMATIVE_FIELDS, Level::Minor, "which nested objects may fall away when they do not decode changes"),
             (EXACT_FIELDS, Level::Breaking, "a field's Rust type changes between `Option` and the exact reading"),
             (

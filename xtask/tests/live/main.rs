@@ -4,6 +4,7 @@
 mod drifted;
 mod listener;
 mod probes;
+mod receipts;
 mod redaction;
 mod regen;
 mod sandbox;

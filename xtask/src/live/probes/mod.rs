@@ -10,6 +10,7 @@
 //! | `registry.rs` | d. the registry's date filter, drafts in it |
 //! | `holds.rs` | e. hold and payment statuses after a charge and a cancel |
 //! | `token.rs` | f. an older token after a new `/auth` |
+//! | `receipts.rs` | with `--probe-receipts` only: three invoices whose receipt breaks one rule each, `receipts.json` |
 //! | `steps.rs` | the requests they share |
 //! | `listener.rs` | the callback listener of `--callback-listen` |
 //! | `relation.rs` | answers described without their values |
@@ -23,6 +24,7 @@
 mod holds;
 pub mod listener;
 mod payments;
+pub mod receipts;
 mod registry;
 pub mod relation;
 mod steps;
@@ -62,6 +64,9 @@ pub struct ProbeOptions {
     /// The pause between creating and confirming the registry probe's
     /// payment (default 3.5 s: its two times must be seconds apart).
     pub paid_after: Duration,
+    /// `--probe-receipts`: also send the receipt probes (three invoices,
+    /// each deleted), recorded in `receipts.json`. Off by default.
+    pub receipts: bool,
 }
 
 impl Default for ProbeOptions {
@@ -71,6 +76,7 @@ impl Default for ProbeOptions {
             callback_url: None,
             callback_wait: Duration::from_secs(30),
             paid_after: Duration::from_millis(3500),
+            receipts: false,
         }
     }
 }
