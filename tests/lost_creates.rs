@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 use multicard_api::informative::Exact;
 use multicard_api::lost_create::{CreateKind, CreatedRow, Found, LostCreate};
+use multicard_api::money::Tiyin;
 use multicard_api::time::MulticardDateTime;
 use multicard_api::token_cache::Clock;
 use multicard_api::types::{self, PaymentStatus};
@@ -56,8 +57,10 @@ async fn a_lost_create_payment_is_found_by_its_invoice_id_exactly() {
     let sent_at = multicard.multicard_now();
     lose_create_payment(&sandbox, &multicard, &token, 5_000, "order-77").await;
 
-    let found =
-        multicard.find_lost_create(&lost(CreateKind::Payment, "order-77", sent_at).amount(5_000)).await.unwrap();
+    let found = multicard
+        .find_lost_create(&lost(CreateKind::Payment, "order-77", sent_at).amount(Tiyin::new(5_000).unwrap()))
+        .await
+        .unwrap();
     let Found::Created { row, searched } = &found else { panic!("{found:?}") };
     assert_ne!(row.uuid(), other);
     assert_eq!(row.store_invoice_id(), Some("order-77"));
@@ -90,7 +93,10 @@ async fn a_lost_create_invoice_is_found_once_its_payer_paid_it() {
 
     // The payer pays through the link the SMS carried.
     sandbox.pay_invoice(&invoices[0]).expect("paid");
-    let found = multicard.find_lost_create(&lost(CreateKind::Invoice, "inv-1", sent_at).amount(7_000)).await.unwrap();
+    let found = multicard
+        .find_lost_create(&lost(CreateKind::Invoice, "inv-1", sent_at).amount(Tiyin::new(7_000).unwrap()))
+        .await
+        .unwrap();
     let row = found.created().unwrap_or_else(|| panic!("{found:?}"));
     let invoice = multicard.send(|api| api.get_invoice().uuid(invoices[0].as_str())).await.unwrap();
     let Exact::Present(paid_by) = invoice.payment else { panic!("the invoice reads paid") };
@@ -106,7 +112,10 @@ async fn two_payments_with_the_invoice_id_are_ambiguous() {
     lose_create_payment(&sandbox, &multicard, &token, 2_000, "twice").await;
 
     // The amount matches both; it does not pick one.
-    let found = multicard.find_lost_create(&lost(CreateKind::Payment, "twice", sent_at).amount(2_000)).await.unwrap();
+    let found = multicard
+        .find_lost_create(&lost(CreateKind::Payment, "twice", sent_at).amount(Tiyin::new(2_000).unwrap()))
+        .await
+        .unwrap();
     let Found::Ambiguous { rows, searched } = &found else { panic!("{found:?}") };
     assert_eq!(rows.len(), 2);
     assert_eq!(searched.matches, 2);
@@ -115,7 +124,10 @@ async fn two_payments_with_the_invoice_id_are_ambiguous() {
 
     // One row with another amount is a mismatch, never "not found".
     lose_create_payment(&sandbox, &multicard, &token, 3_000, "once").await;
-    let found = multicard.find_lost_create(&lost(CreateKind::Payment, "once", sent_at).amount(9_999)).await.unwrap();
+    let found = multicard
+        .find_lost_create(&lost(CreateKind::Payment, "once", sent_at).amount(Tiyin::new(9_999).unwrap()))
+        .await
+        .unwrap();
     assert!(
         matches!(&found, Found::AmountMismatch { row, expected: 9_999, .. } if row.payment_amount() == 3_000),
         "{found:?}"
@@ -191,8 +203,10 @@ async fn a_lost_one_step_payout_is_found_under_its_status() {
     let error = multicard.send(|api| api.create_payout().body(request.clone())).await.expect_err("lost");
     assert_eq!(error.lost_create_kind(), Some(CreateKind::Payout), "{error}");
 
-    let found =
-        multicard.find_lost_create(&lost(CreateKind::Payout, "payout-1", sent_at).amount(50_000)).await.unwrap();
+    let found = multicard
+        .find_lost_create(&lost(CreateKind::Payout, "payout-1", sent_at).amount(Tiyin::new(50_000).unwrap()))
+        .await
+        .unwrap();
     let Found::Created { row: CreatedRow::Payout { row, listing }, searched } = &found else { panic!("{found:?}") };
     let payout = multicard.send(|api| api.get_payout().payment_uuid(row.uuid.as_str())).await.unwrap();
     assert_eq!(listing.as_ref(), Some(&payout.status), "found in the listing of its status");

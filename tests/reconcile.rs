@@ -14,6 +14,7 @@ use multicard_api::callbacks::{CallbackReply, Decisions, Verifier};
 use multicard_api::fulfilment::{
     Decision, HandlerError, HandlerFuture, Ledger, MemoryLedger, MemoryTx, PaymentCredit, StoredDecision,
 };
+use multicard_api::money::Tiyin;
 use multicard_api::reconcile::{Expiry, Finding, FindingKind, Origin, Pending, Reconciler, Standing};
 use multicard_api::types::{self, PaymentStatus};
 use multicard_api_tests::money::{body, bound_card, draft_payment, ofd, paid, payment, serve, start};
@@ -188,12 +189,12 @@ async fn a_sweep_finds_every_case_and_credits_each_paid_payment_once() {
         .with_draft_ttl(Duration::from_secs(60))
         .with_registry_grace(Duration::from_secs(30));
     let pending = vec![
-        Pending::order("6", "order-10001", t0).with_expected_amount(10_001),
+        Pending::order("6", "order-10001", t0).with_expected_amount(Tiyin::new(10_001).unwrap()),
         Pending::payment(&silent_uuid),
         Pending::order("6", "inv-expired", t0).with_invoice(&invoice_uuid, Some(t0 + chrono::Duration::seconds(60))),
         Pending::payment(&reverted_uuid),
-        Pending::order("6", "order-10005", t0).with_expected_amount(99_999),
-        Pending::order("6", "never-created", t0).with_expected_amount(1_000),
+        Pending::order("6", "order-10005", t0).with_expected_amount(Tiyin::new(99_999).unwrap()),
+        Pending::order("6", "never-created", t0).with_expected_amount(Tiyin::new(1_000).unwrap()),
         Pending::payment(&fulfilled_uuid),
         Pending::payment(&draft_uuid),
     ];

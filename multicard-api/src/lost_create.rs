@@ -48,7 +48,8 @@
 //! match multicard.send(|api| api.create_payment().body(request.clone())).await {
 //!     Ok(payment) => println!("created {}", payment.uuid),
 //!     Err(error) if error.lost_create_kind().is_some() => {
-//!         let lost = LostCreate::new(CreateKind::Payment, "6", "order-42", sent_at).amount(100_000);
+//!         let lost = LostCreate::new(CreateKind::Payment, "6", "order-42", sent_at)
+//!             .amount(multicard_api::money::Tiyin::new(100_000).expect("not negative"));
 //!         match multicard.find_lost_create(&lost).await? {
 //!             Found::Created { row, .. } => println!("it was created: {}", row.uuid()),
 //!             Found::NotFound { searched } => println!("nothing in {:?} yet: search again later", searched.window),
@@ -177,7 +178,7 @@ impl Error {
 ///
 /// let sent_at = "2025-03-07 23:12:15".parse().unwrap();
 /// let lost = LostCreate::new(CreateKind::Payout, "6", "payout-17", sent_at)
-///     .amount(500_000)
+///     .amount("5000sum".parse().unwrap())
 ///     .margins(Duration::from_secs(600), Duration::from_secs(30))
 ///     .wait_at_most(Duration::from_secs(60));
 /// assert_eq!(lost.before, Duration::from_secs(600));
@@ -196,9 +197,9 @@ pub struct LostCreate {
     /// taken just before sending (or a local instant converted with
     /// [`ClockOffset::to_multicard`]).
     pub sent_at: MulticardDateTime,
-    /// The amount sent (tiyin), checked against the row's `payment_amount`;
+    /// The amount sent, checked against the row's `payment_amount`;
     /// `None`: not checked.
-    pub amount: Option<i64>,
+    pub amount: Option<crate::money::Tiyin>,
     /// How far before [`LostCreate::sent_at`] the window starts (default
     /// [`DEFAULT_BEFORE`]).
     pub before: Duration,
@@ -237,9 +238,9 @@ impl LostCreate {
         }
     }
 
-    /// Also checks the amount (tiyin) against the row's `payment_amount`.
+    /// Also checks the amount against the row's `payment_amount`.
     #[must_use]
-    pub fn amount(mut self, amount: i64) -> Self {
+    pub fn amount(mut self, amount: crate::money::Tiyin) -> Self {
         self.amount = Some(amount);
         self
     }
@@ -472,7 +473,7 @@ impl Multicard {
             }
         };
         let searched = Searched { window, offset, read_at, matches: rows.len() as u64, report };
-        Ok(matching::verdict(rows, lost.amount, searched))
+        Ok(matching::verdict(rows, lost.amount.map(crate::money::Tiyin::tiyin), searched))
     }
 }
 

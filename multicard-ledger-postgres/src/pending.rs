@@ -60,7 +60,9 @@ pub async fn pending_orders(pool: &PgPool, query: &str) -> Result<Vec<Pending>, 
                 None => Pending::order(store, invoice, created),
             };
             Ok(match amount {
-                Some(amount) => pending.with_expected_amount(amount),
+                Some(amount) => pending.with_expected_amount(
+                    multicard_api::money::Tiyin::new(amount).map_err(|_| missing("expected_amount"))?,
+                ),
                 None => pending,
             })
         })

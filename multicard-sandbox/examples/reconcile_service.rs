@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use multicard_api::Multicard;
 use multicard_api::fulfilment::{Decision, HandlerFuture, MemoryLedger, MemoryTx, PaymentCredit};
+use multicard_api::money::Tiyin;
 use multicard_api::receipt::{Item, Receipt};
 use multicard_api::reconcile::{Pending, Reconciler, Standing};
 use multicard_api::types;
@@ -94,7 +95,9 @@ async fn main() -> Result<(), Failure> {
     pay(&multicard, &token, "order-3", None, true).await?;
     let pending: Vec<Pending> = ["order-1", "order-2", "order-3", "order-4", "order-5"]
         .iter()
-        .map(|order| Pending::order("6", *order, started).with_expected_amount(150_000))
+        .map(|order| {
+            Pending::order("6", *order, started).with_expected_amount(Tiyin::new(150_000).expect("not negative"))
+        })
         .collect();
 
     let mut interval = tokio::time::interval(Duration::from_millis(100));

@@ -93,9 +93,10 @@ impl Pending {
         }
     }
 
-    /// The amount the order expects, in tiyin.
+    /// The amount the order expects.
     #[must_use]
-    pub fn with_expected_amount(mut self, amount: i64) -> Self {
+    pub fn with_expected_amount(mut self, amount: crate::money::Tiyin) -> Self {
+        let amount = amount.tiyin();
         match &mut self {
             Pending::Payment { expected_amount, .. } | Pending::Order { expected_amount, .. } => {
                 *expected_amount = Some(amount)
