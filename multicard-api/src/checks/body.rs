@@ -221,7 +221,7 @@ fn marks(out: &mut Findings<'_>, item: &Map<String, Value>, qty: Option<i64>, fi
     if marks.is_empty() {
         return;
     }
-    if let Some(index) = marks.iter().position(|m| !m.as_str().is_some_and(|s| !s.trim().is_empty())) {
+    if let Some(index) = marks.iter().position(|m| m.as_str().is_none_or(|s| s.trim().is_empty())) {
         out.add("ofd.item.marks_per_unit", format!("{field}[{index}]"), "is not a non-empty code".into());
     }
     if let Some(q) = qty
