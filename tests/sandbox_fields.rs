@@ -16,7 +16,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use multicard_api::types::{self, PaymentStatus};
 use multicard_api::{Config, Environment, Multicard};
-use multicard_api_tests::money::{body, bound_card, confirm, draft_payment, ofd, paid, serve};
+use multicard_api_tests::money::{body, bound_card, confirm, draft_payment, ofd, serve};
 use multicard_api_tests::workspace_root;
 use multicard_sandbox::{
     APPLICATION_ID, Fault, FrozenPayments, LateOutcome, SECRET, Sandbox, SandboxConfig, TEST_CARD_EXPIRY,
@@ -149,7 +149,11 @@ async fn walk(sandbox: &Sandbox, multicard: &Multicard, merchant: &str) {
         sandbox.advance(Duration::from_secs(1)).await;
         let _ = multicard.send(|api| api.get_payment().uuid(uuid.as_str())).await;
     }
-    let (done, _) = paid(multicard, &token, 2_000, None).await;
+    // Paid with a fiscal receipt: its `tax`, then `refund_tax` on refunds.
+    let with_receipt: types::CreatePaymentRequest = body(json!({"card": {"token": token}, "amount": 2_000,
+        "store_id": 6, "invoice_id": "f-1", "ofd": ofd(2_000)}));
+    let done = multicard.send(|api| api.create_payment().body(with_receipt.clone())).await.unwrap().uuid;
+    let _ = confirm(multicard, &done).await;
     let fiscal: types::FiscalLinkRequest = body(json!({"url": "https://ofd.soliq.uz/check?t=1", "is_refund": false}));
     let _ = multicard.send(|api| api.send_fiscal_link().uuid(done.as_str()).body(fiscal.clone())).await;
     let part: types::PartialRefundRequest = body(json!({"refund_amount": 500, "ofd": ofd(500)}));
@@ -271,6 +275,11 @@ async fn the_sandbox_sends_no_field_outside_the_spec_and_what_production_was_see
         operations.insert(id);
     }
     assert_eq!(operations.len(), spec.operations().len(), "every operation was answered: {operations:?}");
+    let receipts = seen.lock().unwrap().iter().any(|(_, _, _, bytes)| {
+        let value: Value = serde_json::from_slice(bytes).unwrap_or_default();
+        value.pointer("/data/tax/f_num").is_some() && value.pointer("/data/refund_tax/f_num").is_some()
+    });
+    assert!(receipts, "an answer with a fiscal receipt and a refund receipt");
     for status in ["progress", "billing", "success", "revert", "error", "draft", "active", "canceled"] {
         assert!(statuses.contains(status), "an answer in `{status}`: {statuses:?}");
     }

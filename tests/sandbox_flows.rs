@@ -205,6 +205,15 @@ async fn cards_are_bound_by_form_and_by_card_data_checked_and_revoked() {
     assert_eq!(card.status, Some(CardBindingStatus::Deleted));
 }
 
+/// A client of `sandbox` that only warns about rule `rule` of the request
+/// checks, so what breaks it reaches the sandbox.
+fn lenient(sandbox: &Sandbox, rule: &str) -> Multicard {
+    let checks = multicard_api::checks::RequestChecks::new()
+        .with_rule(rule, multicard_api::checks::Action::Warn)
+        .expect("a rule");
+    Multicard::new(sandbox.config().with_request_checks(checks)).unwrap()
+}
+
 #[tokio::test]
 async fn payments_of_all_four_kinds_refunds_fiscal_links_and_callbacks() {
     let sandbox = Sandbox::start_with(SandboxConfig::default().with_status_webhooks(true)).await.unwrap();
@@ -299,10 +308,14 @@ async fn payments_of_all_four_kinds_refunds_fiscal_links_and_callbacks() {
     let oversplit: types::CreatePaymentRequest =
         body(json!({"card": {"token": token}, "amount": 100_000, "store_id": 6,
         "invoice_id": "order-4", "split": [{"type": "card", "amount": 100_001, "details": "too much"}]}));
-    // No vendor page words this refusal, so its `ERROR_FIELDS` details are
-    // not classified: on a write that is an unknown outcome, settled by
-    // reading the registry (`outcome/table.rs`).
-    match multicard.send(|api| api.create_payment().body(oversplit.clone())).await.unwrap_err() {
+    // The SDK refuses it before sending (`split.within_amount`); a client
+    // that only warns sends it, and the sandbox refuses it. Its
+    // `ERROR_FIELDS` details are not classified: on a write that is an
+    // unknown outcome, settled by reading the registry (`outcome/table.rs`).
+    let refused = multicard.send(|api| api.create_payment().body(oversplit.clone())).await.unwrap_err();
+    assert!(matches!(refused, Error::RequestRefused { .. }), "{refused:?}");
+    let lenient = lenient(&sandbox, "split.within_amount");
+    match lenient.send(|api| api.create_payment().body(oversplit.clone())).await.unwrap_err() {
         Error::OutcomeUnknown { settle_with: Some("list_payments"), cause, .. } => {
             assert!(matches!(*cause, Error::Api { status: 200, code: ErrorCode::ErrorFields, .. }), "{cause:?}")
         }
@@ -395,7 +408,10 @@ async fn payouts_registries_application_and_merchant_account() {
     assert!(read.receipt_url.is_some());
     let kyc: types::CreatePayoutRequest =
         body(json!({"card": {"pan": TEST_CARD_PAN}, "amount": 1_000_000_001, "store_id": 6, "invoice_id": "p-3"}));
-    match multicard.send(|api| api.create_payout().body(kyc.clone())).await.unwrap_err() {
+    let refused = multicard.send(|api| api.create_payout().body(kyc.clone())).await.unwrap_err();
+    assert!(matches!(refused, Error::RequestRefused { .. }), "the SDK refuses it before sending: {refused:?}");
+    let lenient = lenient(&sandbox, "payout.kyc_above_10m_sum");
+    match lenient.send(|api| api.create_payout().body(kyc.clone())).await.unwrap_err() {
         Error::Api { status: 200, code: ErrorCode::ErrorFields, details, .. } => {
             assert!(details.contains("идентификацию"))
         }

@@ -4,6 +4,7 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use multicard_api::checks::Rule;
 use serde_json::{Value, json};
 
 /// An answer: HTTP status and JSON body.
@@ -66,6 +67,10 @@ pub(crate) enum Refusal {
     Malformed(String),
     /// A required field left out (its name as Multicard spells it).
     Missing(&'static str),
+    /// A write that breaks a rule of the SDK's request checks
+    /// (`multicard_api::checks`) the default policy refuses (`rules.rs`):
+    /// the rule's `vendor_details`, naming `field` as Multicard writes it.
+    BrokenRule { rule: &'static Rule, field: String },
     /// The object addressed does not exist.
     NotFound(StatusCode),
     /// A card that does not exist, or a wrong expiry.
@@ -107,8 +112,6 @@ pub(crate) enum Refusal {
     WrongCard,
     /// A `payment_system` the sandbox does not know.
     WrongPaymentSystem,
-    /// Split parts that add up to more than the payment.
-    SplitExceedsPayment,
     /// Confirming a payment that is not a draft (or a hold's payment).
     PaymentConfirmed,
     /// Confirming an app payment (the payer's app confirms it).
@@ -132,14 +135,14 @@ pub(crate) enum Refusal {
     // payouts
     /// Confirming a payout twice.
     PayoutConfirmed,
-    /// A payout above the threshold without `kyc_data`.
-    KycRequired,
     // reports
     /// A registry of a store that is not the sandbox's.
     AccessDenied,
     // the payer's pages (`/sandbox/...`)
     /// A page asked for with another method than GET or POST.
     PageMethod,
+    /// A receipt page asked for with another method than GET.
+    ReceiptMethod,
     /// What the payer tried cannot be done (why).
     PageRefused(String),
     // the sandbox's own controls (`/sandbox/admin/...`)
@@ -164,6 +167,17 @@ impl Refusal {
             }
             Refusal::Missing(field) => {
                 return Answer::error(BAD_REQUEST, "ERROR_FIELDS", &format!("Необходимо заполнить «{field}»."));
+            }
+            Refusal::BrokenRule { rule, field } => {
+                // Under 200 where the vendor's page (payouts) or production
+                // (splits: see `groups/payments.rs`) answers so; under 400
+                // otherwise, as the invoice page's «Необходимо заполнить».
+                let status = if rule.id.starts_with("split.") || rule.id == "payout.kyc_above_10m_sum" {
+                    OK
+                } else {
+                    BAD_REQUEST
+                };
+                return Answer::error(status, "ERROR_FIELDS", &rule.vendor_details.replace("{field}", field));
             }
             Refusal::NotFound(status) => (*status, "ERROR_NOT_FOUND", "Объект не найден"),
             Refusal::CardNotFound(status) => {
@@ -225,7 +239,6 @@ impl Refusal {
                 (BAD_REQUEST, "ERROR_FIELDS", "Card should be array with (`pan` and `expiry`) or `token` field")
             }
             Refusal::WrongPaymentSystem => (BAD_REQUEST, "ERROR_FIELDS", "Значение «Payment System» неверно."),
-            Refusal::SplitExceedsPayment => (OK, "ERROR_FIELDS", "Сумма расщепления превышает сумму платежа"),
             Refusal::PaymentConfirmed => (BAD_REQUEST, "ERROR_FIELDS", "Платеж подтвержден ранее"),
             Refusal::ConfirmedInApp => (BAD_REQUEST, "ERROR_FIELDS", "Платёж подтверждается в приложении"),
             Refusal::PaymentNotMade => (BAD_REQUEST, "ERROR_FIELDS", "Платёж не проведён"),
@@ -240,9 +253,9 @@ impl Refusal {
             Refusal::HoldNotActive => (StatusCode::FORBIDDEN, "ERROR_PAYMENT_APPLIED", "Холд не активен"),
             Refusal::ChargeExceedsHold => (BAD_REQUEST, "ERROR_FIELDS", "Сумма списания превышает сумму холдирования"),
             Refusal::PayoutConfirmed => (BAD_REQUEST, "ERROR_FIELDS", "Выплата подтверждена ранее"),
-            Refusal::KycRequired => (OK, "ERROR_FIELDS", "Для пополнения на эту сумму необходимо пройти идентификацию"),
             Refusal::AccessDenied => (StatusCode::FORBIDDEN, "ERROR_ACCESS_DENIED", "Доступ запрещен"),
             Refusal::PageMethod => (StatusCode::METHOD_NOT_ALLOWED, "ERROR_FIELDS", "GET or POST"),
+            Refusal::ReceiptMethod => (StatusCode::METHOD_NOT_ALLOWED, "ERROR_FIELDS", "GET only"),
             Refusal::PageRefused(reason) => (StatusCode::NOT_FOUND, "ERROR_NOT_FOUND", reason.as_str()),
             Refusal::AdminElsewhere => {
                 (StatusCode::FORBIDDEN, "ERROR_ACCESS_DENIED", "the sandbox's controls answer only its own host")

@@ -2,9 +2,12 @@
 //! this order: it is counted; a fault injected for the operation that
 //! answers in its place (or delays it) does so; a body that is not JSON is
 //! refused; the bearer token is checked (every operation but `get_token`);
-//! the body is checked against the operation's request type, as the SDK
-//! generates it from the spec (what the spec forbids, the sandbox refuses:
-//! Multicard answers `ERROR_FIELDS`); a write larger than
+//! a write is checked by the rules the SDK checks before sending
+//! (`rules.rs`: amounts, fiscal receipts, splits, identification; Multicard
+//! answers `ERROR_FIELDS` with its wording); the body is checked against
+//! the operation's request type, as the SDK generates it from the spec
+//! (what the spec forbids, the sandbox refuses: Multicard answers
+//! `ERROR_FIELDS`); a write larger than
 //! `max_object_bytes`, or past `max_stored_bytes`, is refused. Then the
 //! handler runs, unless a fault on a write's outcome holds it back
 //! (`Fault::ApplyLater`, `Fault::DebitUnknown`) or loses its answer
@@ -23,6 +26,7 @@ use serde_json::{Value, json};
 use crate::answer::{Refusal, Succeeded};
 use crate::extract::{Body, Plan};
 use crate::faults::{Fault, LateOutcome, cut_connection, gateway_timeout};
+use crate::rules;
 use crate::state::{App, lock};
 use crate::world::money::DebitPlan;
 use crate::world::schedule::Event;
@@ -89,6 +93,11 @@ pub(crate) async fn gate(State(gate): State<Gate>, request: Request, next: Next)
     let body = if is_auth {
         body // `/auth` answers bad bodies with its own error shape
     } else {
+        // The rules first, on the body as it arrived: what they refuse is
+        // answered in Multicard's words, not the request type's.
+        if let Some(refusal) = rules::refusal(operation.id, &body) {
+            return refusal.into_response();
+        }
         match checked(operation.id, body) {
             Ok(body) => body,
             Err(reason) => return Refusal::Malformed(reason).into_response(),

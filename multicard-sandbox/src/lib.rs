@@ -35,6 +35,14 @@
 //! `ApplyLater`, `DebitUnknown`), reads (stale reads, a registry's lag, a
 //! server clock off the client's) and callbacks ([`DeliveryFault`]).
 //!
+//! It refuses the writes the SDK's request checks refuse
+//! (`multicard_api::checks`, the same code: amounts, fiscal receipts,
+//! splits, a payout's identification) with Multicard's `ERROR_FIELDS` and
+//! its wording, and accepts what they only warn about. It issues the fiscal
+//! receipts Multicard would: a payment that succeeds with `ofd` answers with
+//! `tax` (and `refund_tax` once refunded; a partial refund issues a new
+//! receipt), whose `qr_url` is a page on the sandbox listing the items.
+//!
 //! Where production differs from the vendor's pages, it answers as
 //! production does: payments without `amount`, token payments with
 //! `otp_hash: null` confirmed by `{}`, 22-character card tokens, invoices
@@ -68,12 +76,14 @@
 //! | `runner.rs` | running what is scheduled, in order, as the clock moves (`advance`; real time) |
 //! | `delivery.rs` | sending one callback and reading its answer within bounds, no redirects |
 //! | `gate.rs` | what every request goes through first: counter, fault, token, body check, size limits |
+//! | `rules.rs` | the SDK's request checks enforced, answered with Multicard's `ERROR_FIELDS` wording |
 //! | `payer.rs` | the payer's pages and actions: checkout, hosted card form, app |
+//! | `receipt_pages.rs` | the receipt pages the payments' links point to (HTML, GET only) |
 //! | `groups/` | the handlers, one file per API group (`auth`, `invoices`, `cards`, `payments`, `refunds`, `holds`, `payouts`, `reports`) |
 //! | `registry.rs`, `extract.rs` | handlers by operation id; what handlers take from a request |
 //! | `state.rs` | what requests share; running a handler under the world's lock |
 //! | `faults.rs` | [`Fault`], [`DeliveryFault`]: the ways a request or a callback can be made to fail |
-//! | `world/` | everything the sandbox holds, one file per kind, typed statuses (`kinds.rs`); how money moves (`money.rs`); what is scheduled (`schedule.rs`); lagging reads (`replica.rs`, `reads.rs`) |
+//! | `world/` | everything the sandbox holds, one file per kind, typed statuses (`kinds.rs`); how money moves (`money.rs`); the fiscal receipts it issues (`receipts.rs`); what is scheduled (`schedule.rs`); lagging reads (`replica.rs`, `reads.rs`) |
 //! | `date.rs` | the `Date` header of every answer, by the sandbox's clock |
 //! | `clock.rs` | the sandbox's clock: manual or real time, and the offset of what it writes |
 //! | `answer.rs` | the envelope, and the one table of error answers (status, code, message) |
@@ -100,8 +110,10 @@ mod faults;
 mod gate;
 mod groups;
 mod payer;
+mod receipt_pages;
 mod registry;
 mod router;
+mod rules;
 mod runner;
 mod sandbox;
 mod server;

@@ -112,7 +112,7 @@ pub(crate) fn pages() -> Router<App> {
         .route("/sandbox/{*page}", any(no_page))
 }
 
-/// Any other page (receipts included).
+/// Any other page (the receipt pages are `receipt_pages.rs`).
 async fn no_page(method: Method) -> Refusal {
     if method == Method::GET || method == Method::POST {
         Refusal::PageRefused("no such page".into())

@@ -2,10 +2,10 @@
 //! (`multicard_api::operation_table::OPERATIONS`): each operation's method
 //! and path template (axum's `{param}` syntax is the spec's) lead to the
 //! handler its group registered for its id (`groups/`), behind the
-//! operation's gate (`gate.rs`). The payer's pages (`payer.rs`) and the
-//! sandbox's controls (`admin.rs`) sit beside them; anything else answers
-//! `ERROR_NOT_FOUND`. Every answer carries a `Date` by the sandbox's clock
-//! (`date.rs`).
+//! operation's gate (`gate.rs`). The payer's pages (`payer.rs`), the receipt
+//! pages (`receipt_pages.rs`) and the sandbox's controls (`admin.rs`) sit
+//! beside them; anything else answers `ERROR_NOT_FOUND`. Every answer
+//! carries a `Date` by the sandbox's clock (`date.rs`).
 
 use axum::Router;
 use axum::http::Method;
@@ -16,12 +16,12 @@ use multicard_api::operation_table::OPERATIONS;
 use crate::answer::Refusal;
 use crate::gate::{Gate, gate};
 use crate::state::App;
-use crate::{admin, date, groups, payer};
+use crate::{admin, date, groups, payer, receipt_pages};
 
 /// The router of a sandbox sharing `app`.
 pub(crate) fn router(app: App) -> Router {
     let mut registry = groups::registry();
-    let mut router = payer::pages().merge(admin::routes());
+    let mut router = payer::pages().merge(receipt_pages::pages()).merge(admin::routes());
     for operation in OPERATIONS {
         let method = Method::from_bytes(operation.method.as_bytes()).ok().and_then(|m| MethodFilter::try_from(m).ok());
         let Some(method) = method else {

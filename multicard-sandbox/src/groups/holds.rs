@@ -40,7 +40,8 @@ const NOT_FOUND: Refusal = Refusal::NotFound(StatusCode::NOT_FOUND);
 async fn create_hold(State(app): State<App>, Body(body): Body) -> Answer {
     app.run(|world, config| {
         let token = body.get("card").and_then(|c| text(c, "token")).ok_or(Refusal::Missing("Card"))?;
-        let amount = integer(&body, "amount").filter(|a| *a > 0).ok_or(Refusal::Missing("Amount"))?;
+        // The gate's rules refused an amount not above zero.
+        let amount = integer(&body, "amount").unwrap_or_default();
         text(&body, "store_id").ok_or(Refusal::Missing("Store Id"))?;
         text(&body, "invoice_id").ok_or(Refusal::Missing("Invoice Id"))?;
         let minutes = integer(&body, "expiry").ok_or(Refusal::Missing("Expiry"))?;
@@ -125,6 +126,10 @@ async fn charge_hold(State(app): State<App>, Param(id): Param<i64>, Plan(plan): 
         if let Some(p) = world.payments.get_mut(&payment) {
             p.fields["payment_amount"] = json!(amount);
             p.fields["total_amount"] = json!(amount);
+            // The charge's fiscal receipt, issued once the debit went through.
+            if let Some(ofd) = body.get("ofd").filter(|o| o.is_array()) {
+                p.fields["ofd"] = ofd.clone();
+            }
         }
         // The hold reads `success` once the debit went through.
         world.start_debit(&payment, plan, config);

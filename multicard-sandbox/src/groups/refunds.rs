@@ -1,5 +1,7 @@
 //! The `refunds` group: a paid payment refunded whole, or in parts up to
-//! the amount paid, each with its fiscal items.
+//! the amount paid, each with its fiscal items: a refund cancels the
+//! payment's fiscal receipt, a partial one issues a new receipt from its
+//! `ofd` for what stays paid (`world/receipts.rs`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -35,6 +37,7 @@ async fn refund_payment(State(app): State<App>, Param(uuid): Param<String>) -> A
         payment.status = PaymentStatus::Revert;
         payment.fields["refund_time"] = json!(now);
         payment.refunded = payment.amount();
+        world.refund_receipt(&uuid);
         world.webhook(&uuid, config);
         Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()))
     })
@@ -42,8 +45,9 @@ async fn refund_payment(State(app): State<App>, Param(uuid): Param<String>) -> A
 
 async fn partial_refund_payment(State(app): State<App>, Param(uuid): Param<String>, Body(body): Body) -> Answer {
     app.run(|world, config| {
-        let amount = integer(&body, "refund_amount").filter(|a| *a > 0).ok_or(Refusal::Missing("Refund Amount"))?;
-        body.get("ofd").filter(|o| o.is_array()).ok_or(Refusal::Missing("Ofd"))?;
+        // The gate's rules refused a `refund_amount` that is not above
+        // zero, and a refund without `ofd`.
+        let amount = integer(&body, "refund_amount").unwrap_or_default();
         let now = world.stamp();
         let payment = payment(&mut world.payments, &uuid)?;
         if payment.status != PaymentStatus::Success {
@@ -58,14 +62,18 @@ async fn partial_refund_payment(State(app): State<App>, Param(uuid): Param<Strin
         }
         payment.refunded += amount;
         payment.fields["refund_time"] = json!(now);
-        let whole = payment.refunded == paid;
+        let remaining = paid - payment.refunded;
+        let whole = remaining == 0;
         if whole {
             payment.status = PaymentStatus::Revert;
         }
         payment.fields["ofd"] = body["ofd"].clone();
         if whole {
+            world.refund_receipt(&uuid);
             // A webhook goes out on a change of status only.
             world.webhook(&uuid, config);
+        } else {
+            world.reissue_receipt(&uuid, &body["ofd"], remaining);
         }
         Ok(Outcome::ok(world.payment_model(&uuid).unwrap_or_default()))
     })

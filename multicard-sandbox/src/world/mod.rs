@@ -1,11 +1,12 @@
 //! The sandbox's world: everything it holds (tokens, invoices, cards,
-//! payments, holds, one-time codes sent), each kind in its own file, and
+//! payments, holds, fiscal receipts, one-time codes sent), each kind in its own file, and
 //! the few changes that touch several of them (an invoice paid makes a
 //! payment; a hold shows its payment). It knows nothing of routes or of
 //! the handlers that change it.
 
 pub(crate) mod callbacks;
 pub(crate) mod cards;
+pub(crate) mod fiscal;
 pub(crate) mod holds;
 pub(crate) mod invoices;
 pub(crate) mod kinds;
@@ -13,6 +14,7 @@ pub(crate) mod money;
 pub(crate) mod otp;
 pub(crate) mod payments;
 pub(crate) mod reads;
+pub(crate) mod receipts;
 pub(crate) mod replica;
 pub(crate) mod schedule;
 pub(crate) mod tokens;
@@ -30,6 +32,7 @@ use self::invoices::Invoice;
 use self::kinds::{CardStatus, PaymentKind};
 use self::otp::SmsLog;
 use self::payments::Payment;
+use self::receipts::FiscalReceipt;
 use self::replica::Replica;
 use self::schedule::{Event, Schedule};
 use self::tokens::Tokens;
@@ -64,6 +67,8 @@ pub(crate) struct World {
     /// Payment uuids in the order they were made (the registries' order).
     pub(crate) order: Vec<String>,
     pub(crate) holds: Vec<Hold>,
+    /// The fiscal receipts issued, by `f_num`.
+    pub(crate) receipts: BTreeMap<String, FiscalReceipt>,
     /// The one-time codes sent, by card.
     pub(crate) sms: SmsLog,
     next_id: i64,
@@ -86,6 +91,7 @@ impl World {
             payments: BTreeMap::new(),
             order: Vec::new(),
             holds: Vec::new(),
+            receipts: BTreeMap::new(),
             sms: SmsLog::default(),
             next_id: 11_351_395,
         }

@@ -7,7 +7,8 @@
 //! `SandboxConfig::frozen_payments` says whether it is sent again or
 //! reverted); anything else → cancelled and refunded (`revert`). A payment
 //! with no `callback_url`, and a payout, go from `progress` to `success`.
-//! A debit that fails ends `error`. Every change of a payment's status
+//! A debit that fails ends `error`. A payment that reaches `success` with a
+//! fiscal receipt gets it issued (`receipts.rs`). Every change of a payment's status
 //! sends a status webhook when they are on; a webhook not answered 2xx is
 //! sent 5 more times, the card-binding callback 5 times in all, 60 s apart.
 //!
@@ -126,6 +127,9 @@ impl World {
         {
             hold.set(HoldStatus::Success, now);
         }
+        if callback.is_none() {
+            self.issue_receipt(uuid);
+        }
         self.webhook(uuid, config);
         if let Some(callback) = callback {
             self.send(callback);
@@ -183,6 +187,7 @@ impl World {
                 if let Some(p) = self.payments.get_mut(&payment) {
                     p.status = PaymentStatus::Success;
                 }
+                self.issue_receipt(&payment);
                 self.webhook(&payment, config);
             }
             (CallbackKind::Success, DeliveryOutcome::Refused) => self.revert(&payment, config),
