@@ -122,6 +122,10 @@ pub struct Finding {
     pub message: String,
     /// What the policy does about it.
     pub action: Action,
+    /// The field is absent (or `null`), as against present and wrong:
+    /// Multicard words the two differently («Необходимо заполнить …» and
+    /// «Значение … неверно.»).
+    pub missing: bool,
 }
 
 fn rule_id<S: serde::Serializer>(rule: &&'static Rule, serializer: S) -> Result<S::Ok, S::Error> {

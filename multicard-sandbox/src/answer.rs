@@ -70,7 +70,7 @@ pub(crate) enum Refusal {
     /// A write that breaks a rule of the SDK's request checks
     /// (`multicard_api::checks`) the default policy refuses (`rules.rs`):
     /// the rule's `vendor_details`, naming `field` as Multicard writes it.
-    BrokenRule { rule: &'static Rule, field: String },
+    BrokenRule { rule: &'static Rule, field: String, missing: bool },
     /// The object addressed does not exist.
     NotFound(StatusCode),
     /// A card that does not exist, or a wrong expiry.
@@ -168,7 +168,12 @@ impl Refusal {
             Refusal::Missing(field) => {
                 return Answer::error(BAD_REQUEST, "ERROR_FIELDS", &format!("Необходимо заполнить «{field}»."));
             }
-            Refusal::BrokenRule { rule, field } => {
+            Refusal::BrokenRule { missing: true, field, .. } => {
+                // A field left out, whatever the rule: «Необходимо заполнить
+                // «Amount».», as the vendor's pages answer it.
+                return Answer::error(BAD_REQUEST, "ERROR_FIELDS", &format!("Необходимо заполнить «{field}»."));
+            }
+            Refusal::BrokenRule { rule, field, .. } => {
                 // Under 200 where the vendor's page (payouts) or production
                 // (splits: see `groups/payments.rs`) answers so; under 400
                 // otherwise, as the invoice page's «Необходимо заполнить».

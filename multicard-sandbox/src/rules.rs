@@ -20,10 +20,13 @@ use crate::answer::Refusal;
 /// refuses (in the order of the body's fields, as Multicard names the first
 /// field that fails), or `None`.
 pub(crate) fn refusal(operation: &str, body: &Value) -> Option<Refusal> {
-    check(operation, body, &RequestChecks::new())
-        .into_iter()
-        .find(|finding| finding.action == Action::Refuse)
-        .map(|finding| Refusal::BrokenRule { rule: finding.rule, field: vendor_field(&finding.field) })
+    check(operation, body, &RequestChecks::new()).into_iter().find(|finding| finding.action == Action::Refuse).map(
+        |finding| Refusal::BrokenRule {
+            rule: finding.rule,
+            field: vendor_field(&finding.field),
+            missing: finding.missing,
+        },
+    )
 }
 
 /// A field's name as Multicard's `details` write it: `invoice_id` →
@@ -95,7 +98,8 @@ mod tests {
         assert_eq!(refusal("create_invoice", &invoice(500, json!([item]))), None);
         // Item totals against the amount: warned about, accepted.
         assert_eq!(refusal("create_invoice", &invoice(700, json!([item]))), None);
-        let Some(Refusal::BrokenRule { rule, field }) = refusal("create_invoice", &invoice(0, json!([item]))) else {
+        let Some(Refusal::BrokenRule { rule, field, .. }) = refusal("create_invoice", &invoice(0, json!([item])))
+        else {
             panic!("amount 0 is refused")
         };
         assert_eq!((rule.id, field.as_str()), ("amount.positive", "Amount"));

@@ -23,6 +23,9 @@ pub(super) fn findings(operation: &str, body: &Value, policy: &RequestChecks) ->
     out.found
 }
 
+/// The message of a finding whose field is absent or `null`.
+const MISSING: &str = "is missing";
+
 struct Findings<'a> {
     operation: &'a str,
     policy: &'a RequestChecks,
@@ -39,7 +42,8 @@ impl Findings<'_> {
         debug_assert!(RULES.iter().any(|r| r.id == id), "unknown rule {id}");
         if let Some(rule) = self.applies(id) {
             let action = self.policy.action(rule);
-            self.found.push(Finding { rule, field, message, action });
+            let missing = message == MISSING;
+            self.found.push(Finding { rule, field, message, action, missing });
         }
     }
 }
@@ -84,7 +88,7 @@ fn amount(out: &mut Findings<'_>, body: &Map<String, Value>) -> Option<i64> {
             None
         }
         Ok(None) => {
-            out.add("amount.positive", field.into(), "is missing".into());
+            out.add("amount.positive", field.into(), MISSING.into());
             None
         }
         Err(what) => {
@@ -97,7 +101,7 @@ fn amount(out: &mut Findings<'_>, body: &Map<String, Value>) -> Option<i64> {
 fn ofd<'b>(out: &mut Findings<'_>, body: &'b Map<String, Value>) -> Option<&'b Vec<Value>> {
     match body.get("ofd") {
         None | Some(Value::Null) => {
-            out.add("ofd.required", "ofd".into(), "is missing".into());
+            out.add("ofd.required", "ofd".into(), MISSING.into());
             None
         }
         Some(Value::Array(items)) => {
@@ -125,7 +129,7 @@ fn items(out: &mut Findings<'_>, items: &[Value], amount: Option<i64>) {
         let number = |out: &mut Findings<'_>, field: &str| match integer(item.get(field)) {
             Ok(Some(v)) => Some(v),
             Ok(None) => {
-                out.add("ofd.item.fields", at(field), "is missing".into());
+                out.add("ofd.item.fields", at(field), MISSING.into());
                 None
             }
             Err(what) => {
@@ -140,7 +144,7 @@ fn items(out: &mut Findings<'_>, items: &[Value], amount: Option<i64>) {
             match item.get(field) {
                 Some(Value::String(s)) if !s.trim().is_empty() => {}
                 Some(Value::String(_)) => out.add("ofd.item.fields", at(field), "is empty".into()),
-                None | Some(Value::Null) => out.add("ofd.item.fields", at(field), "is missing".into()),
+                None | Some(Value::Null) => out.add("ofd.item.fields", at(field), MISSING.into()),
                 Some(other) => out.add("ofd.item.fields", at(field), format!("is {}, not a string", kind(other))),
             }
         }
@@ -148,7 +152,7 @@ fn items(out: &mut Findings<'_>, items: &[Value], amount: Option<i64>) {
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Number(n)) if n.is_u64() => Some(n.to_string()),
             None | Some(Value::Null) => {
-                out.add("ofd.item.fields", at("package_code"), "is missing".into());
+                out.add("ofd.item.fields", at("package_code"), MISSING.into());
                 None
             }
             Some(other) => {
@@ -248,7 +252,7 @@ fn split(out: &mut Findings<'_>, body: &Map<String, Value>, amount: Option<i64>)
                 None
             }
             Ok(None) => {
-                out.add("split.item.positive", field, "is missing".into());
+                out.add("split.item.positive", field, MISSING.into());
                 None
             }
             Err(what) => {
@@ -301,6 +305,7 @@ fn split(out: &mut Findings<'_>, body: &Map<String, Value>, amount: Option<i64>)
                         shown(amount)
                     ),
                     action: super::Action::Warn,
+                    missing: false,
                 });
             }
         }

@@ -28,7 +28,7 @@ impl Window {
 /// ```
 /// use multicard_api::reconcile::Pending;
 /// let now = chrono::Utc::now();
-/// let order = Pending::order("6", "order-42", now).with_expected_amount(150_000);
+/// let order = Pending::order("6", "order-42", now).with_expected_amount("1500sum".parse().unwrap());
 /// let payment = Pending::payment("a81b7b62-6d86-11f0-9a1b-00505680eaf6").with_order("6", "order-43");
 /// assert_eq!(order.invoice_id(), Some("order-42"));
 /// assert_eq!(payment.uuid(), Some("a81b7b62-6d86-11f0-9a1b-00505680eaf6"));
