@@ -13,18 +13,7 @@ use multicard_api::money::Tiyin;
 use multicard_api::types;
 use multicard_sandbox::{Sandbox, TEST_CARD_PAN};
 use serde_json::{Value, json};
-use support::multicard;
-
-/// Runs it off the runtime's threads (the sandbox serves on them).
-async fn run(url: &str, args: &[&str]) -> Output {
-    let (url, args): (String, Vec<String>) = (url.into(), args.iter().map(|a| a.to_string()).collect());
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        multicard(&url, &args, None)
-    })
-    .await
-    .expect("joined")
-}
+use support::{multicard, run};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

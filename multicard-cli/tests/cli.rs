@@ -9,18 +9,7 @@ use std::process::{Command, Output, Stdio};
 use multicard_api::types;
 use multicard_sandbox::{APPLICATION_ID, Fault, SECRET, Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::json;
-use support::multicard;
-
-/// Runs it off the runtime's threads (the sandbox serves on them).
-async fn run(url: &str, args: &[&str]) -> Output {
-    let (url, args): (String, Vec<String>) = (url.into(), args.iter().map(|a| a.to_string()).collect());
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        multicard(&url, &args, None)
-    })
-    .await
-    .expect("joined")
-}
+use support::{multicard, run};
 
 fn ok<T: serde::de::DeserializeOwned>(output: &Output) -> T {
     assert_eq!(output.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&output.stderr));

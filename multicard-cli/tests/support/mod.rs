@@ -28,3 +28,15 @@ pub fn multicard(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     }
     child.wait_with_output().expect("the binary finishes")
 }
+
+/// [`multicard`] from a test's runtime, off its threads (the sandbox
+/// serves on them).
+pub async fn run(url: &str, args: &[&str]) -> Output {
+    let (url, args): (String, Vec<String>) = (url.into(), args.iter().map(|a| a.to_string()).collect());
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        multicard(&url, &args, None)
+    })
+    .await
+    .expect("joined")
+}
