@@ -170,6 +170,15 @@ pub fn applies(operation: &str) -> bool {
     )
 }
 
+/// The findings that refuse, or `None`; each warning is logged once.
+pub(crate) fn refusals(operation: &'static str, findings: Vec<Finding>) -> Option<Vec<Finding>> {
+    let (refused, warned): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| f.action == Action::Refuse);
+    for finding in &warned {
+        tracing::warn!(target: "multicard_api::checks", operation, rule = finding.rule.id, "{finding}");
+    }
+    (!refused.is_empty()).then_some(refused)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -182,13 +191,4 @@ mod tests {
             all.filter(|id| super::applies(id)).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         assert_eq!(applied, ruled);
     }
-}
-
-/// The findings that refuse, or `None`; each warning is logged once.
-pub(crate) fn refusals(operation: &'static str, findings: Vec<Finding>) -> Option<Vec<Finding>> {
-    let (refused, warned): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| f.action == Action::Refuse);
-    for finding in &warned {
-        tracing::warn!(target: "multicard_api::checks", operation, rule = finding.rule.id, "{finding}");
-    }
-    (!refused.is_empty()).then_some(refused)
 }
