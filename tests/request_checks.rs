@@ -280,3 +280,18 @@ async fn a_refused_request_is_never_sent_and_a_warned_one_is() {
     assert!(matches!(&error, Error::RequestRefused { findings, .. } if findings.len() == 2), "{error:?}");
     assert_eq!(sandbox.requests("create_invoice"), 1);
 }
+
+#[test]
+fn a_hold_with_splits_above_its_amount_is_refused_as_a_payment_is() {
+    let hold = json!({"card": {"token": "a-token"}, "amount": 100000, "store_id": 6, "invoice_id": "h-1", "expiry": 60,
+        "split": [{"type": "account", "amount": 100001, "details": "goods"}]});
+    let findings = check("create_hold", &hold, &RequestChecks::new());
+    assert_eq!(ids(&findings), vec![("split.within_amount", "split", Action::Refuse)], "{findings:#?}");
+    let mut zero = hold.clone();
+    zero["split"][0]["amount"] = json!(0);
+    assert_eq!(ids(&check("create_hold", &zero, &RequestChecks::new()))[0].0, "split.item.positive");
+    // The vendor's hold example has no split: nothing to say.
+    let mut plain = hold;
+    plain.as_object_mut().unwrap().remove("split");
+    assert!(check("create_hold", &plain, &RequestChecks::new()).is_empty());
+}
