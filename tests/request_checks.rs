@@ -295,3 +295,20 @@ fn a_hold_with_splits_above_its_amount_is_refused_as_a_payment_is() {
     plain.as_object_mut().unwrap().remove("split");
     assert!(check("create_hold", &plain, &RequestChecks::new()).is_empty());
 }
+
+#[test]
+fn sums_past_i64_are_above_the_amount_not_unchecked() {
+    let mut payment = vendor_split();
+    payment["split"] = json!([
+        {"type": "account", "amount": i64::MAX, "details": "goods"},
+        {"type": "account", "amount": 1, "details": "delivery"}
+    ]);
+    let findings = check("create_payment", &payment, &RequestChecks::new());
+    assert_eq!(ids(&findings), vec![("split.within_amount", "split", Action::Refuse)], "{findings:#?}");
+    // The items' totals past i64 do not add up to the amount either.
+    let mut invoice = vendor_invoice();
+    invoice["ofd"][0]["price"] = json!(i64::MAX);
+    invoice["ofd"][0]["total"] = json!(i64::MAX);
+    let findings = check("create_invoice", &invoice, &RequestChecks::new().strict());
+    assert!(findings.iter().any(|f| f.rule.id == "ofd.totals_match_amount"), "{findings:#?}");
+}
