@@ -312,3 +312,11 @@ fn sums_past_i64_are_above_the_amount_not_unchecked() {
     let findings = check("create_invoice", &invoice, &RequestChecks::new().strict());
     assert!(findings.iter().any(|f| f.rule.id == "ofd.totals_match_amount"), "{findings:#?}");
 }
+
+#[test]
+fn a_charge_with_a_null_amount_takes_the_whole_hold_as_one_without_it() {
+    let policy = RequestChecks::new();
+    assert!(check("charge_hold", &json!({}), &policy).is_empty());
+    assert!(check("charge_hold", &json!({"amount": null}), &policy).is_empty());
+    assert_eq!(ids(&check("charge_hold", &json!({"amount": 0}), &policy))[0].0, "amount.positive");
+}

@@ -73,8 +73,8 @@ fn kind(value: &Value) -> &'static str {
 fn amount(out: &mut Findings<'_>, body: &Map<String, Value>) -> Option<i64> {
     let field = if out.operation == "partial_refund_payment" { "refund_amount" } else { "amount" };
     let value = body.get(field);
-    if value.is_none() && out.operation == "charge_hold" {
-        // A charge without an amount takes the whole hold.
+    if matches!(value, None | Some(Value::Null)) && out.operation == "charge_hold" {
+        // A charge without an amount (absent or null) takes the whole hold.
         return None;
     }
     match integer(value) {
