@@ -320,3 +320,15 @@ fn a_charge_with_a_null_amount_takes_the_whole_hold_as_one_without_it() {
     assert!(check("charge_hold", &json!({"amount": null}), &policy).is_empty());
     assert_eq!(ids(&check("charge_hold", &json!({"amount": 0}), &policy))[0].0, "amount.positive");
 }
+
+#[test]
+fn the_builder_refuses_a_marking_code_given_to_two_units() {
+    let shoes = |codes: [&str; 2]| {
+        Item::new("Shoes", "06401002004000000", "1519041", Tiyin::new(300).unwrap(), 2).marked(codes)
+    };
+    let twice = Receipt::builder().item(shoes(["m1", "m1"])).build().unwrap_err();
+    assert_eq!((twice.line, twice.field), (Some(0), "mark"), "{twice}");
+    let across = Receipt::builder().item(shoes(["m1", "m2"])).item(shoes(["m3", "m2"])).build().unwrap_err();
+    assert_eq!((across.line, across.field), (Some(1), "mark"), "{across}");
+    assert!(Receipt::builder().item(shoes(["m1", "m2"])).item(shoes(["m3", "m4"])).build().is_ok());
+}
