@@ -332,3 +332,19 @@ fn the_builder_refuses_a_marking_code_given_to_two_units() {
     assert_eq!((across.line, across.field), (Some(1), "mark"), "{across}");
     assert!(Receipt::builder().item(shoes(["m1", "m2"])).item(shoes(["m3", "m4"])).build().is_ok());
 }
+
+#[test]
+fn remaining_refuses_a_vat_it_cannot_carry_over_rather_than_dropping_it() {
+    let paid = Receipt::builder()
+        .item(Item::new("Tea", "06401004002000000", "1506113", Tiyin::new(250_000).unwrap(), 4).vat(12))
+        .build()
+        .unwrap();
+    let kept = remaining(paid.items(), &[Returned::Units { line: 0, qty: 1 }]).unwrap();
+    assert_eq!(kept.receipt.items()[0].vat, Some(12));
+    for vat in [-1, 300] {
+        let mut items = paid.items().to_vec();
+        items[0].vat = Some(vat);
+        let error = remaining(&items, &[Returned::Units { line: 0, qty: 1 }]).unwrap_err();
+        assert_eq!((error.line, error.field), (Some(0), "vat"), "{vat}: {error}");
+    }
+}
