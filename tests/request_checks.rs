@@ -280,3 +280,71 @@ async fn a_refused_request_is_never_sent_and_a_warned_one_is() {
     assert!(matches!(&error, Error::RequestRefused { findings, .. } if findings.len() == 2), "{error:?}");
     assert_eq!(sandbox.requests("create_invoice"), 1);
 }
+
+#[test]
+fn a_hold_with_splits_above_its_amount_is_refused_as_a_payment_is() {
+    let hold = json!({"card": {"token": "a-token"}, "amount": 100000, "store_id": 6, "invoice_id": "h-1", "expiry": 60,
+        "split": [{"type": "account", "amount": 100001, "details": "goods"}]});
+    let findings = check("create_hold", &hold, &RequestChecks::new());
+    assert_eq!(ids(&findings), vec![("split.within_amount", "split", Action::Refuse)], "{findings:#?}");
+    let mut zero = hold.clone();
+    zero["split"][0]["amount"] = json!(0);
+    assert_eq!(ids(&check("create_hold", &zero, &RequestChecks::new()))[0].0, "split.item.positive");
+    // The vendor's hold example has no split: nothing to say.
+    let mut plain = hold;
+    plain.as_object_mut().unwrap().remove("split");
+    assert!(check("create_hold", &plain, &RequestChecks::new()).is_empty());
+}
+
+#[test]
+fn sums_past_i64_are_above_the_amount_not_unchecked() {
+    let mut payment = vendor_split();
+    payment["split"] = json!([
+        {"type": "account", "amount": i64::MAX, "details": "goods"},
+        {"type": "account", "amount": 1, "details": "delivery"}
+    ]);
+    let findings = check("create_payment", &payment, &RequestChecks::new());
+    assert_eq!(ids(&findings), vec![("split.within_amount", "split", Action::Refuse)], "{findings:#?}");
+    // The items' totals past i64 do not add up to the amount either.
+    let mut invoice = vendor_invoice();
+    invoice["ofd"][0]["price"] = json!(i64::MAX);
+    invoice["ofd"][0]["total"] = json!(i64::MAX);
+    let findings = check("create_invoice", &invoice, &RequestChecks::new().strict());
+    assert!(findings.iter().any(|f| f.rule.id == "ofd.totals_match_amount"), "{findings:#?}");
+}
+
+#[test]
+fn a_charge_with_a_null_amount_takes_the_whole_hold_as_one_without_it() {
+    let policy = RequestChecks::new();
+    assert!(check("charge_hold", &json!({}), &policy).is_empty());
+    assert!(check("charge_hold", &json!({"amount": null}), &policy).is_empty());
+    assert_eq!(ids(&check("charge_hold", &json!({"amount": 0}), &policy))[0].0, "amount.positive");
+}
+
+#[test]
+fn the_builder_refuses_a_marking_code_given_to_two_units() {
+    let shoes = |codes: [&str; 2]| {
+        Item::new("Shoes", "06401002004000000", "1519041", Tiyin::new(300).unwrap(), 2).marked(codes)
+    };
+    let twice = Receipt::builder().item(shoes(["m1", "m1"])).build().unwrap_err();
+    assert_eq!((twice.line, twice.field), (Some(0), "mark"), "{twice}");
+    let across = Receipt::builder().item(shoes(["m1", "m2"])).item(shoes(["m3", "m2"])).build().unwrap_err();
+    assert_eq!((across.line, across.field), (Some(1), "mark"), "{across}");
+    assert!(Receipt::builder().item(shoes(["m1", "m2"])).item(shoes(["m3", "m4"])).build().is_ok());
+}
+
+#[test]
+fn remaining_refuses_a_vat_it_cannot_carry_over_rather_than_dropping_it() {
+    let paid = Receipt::builder()
+        .item(Item::new("Tea", "06401004002000000", "1506113", Tiyin::new(250_000).unwrap(), 4).vat(12))
+        .build()
+        .unwrap();
+    let kept = remaining(paid.items(), &[Returned::Units { line: 0, qty: 1 }]).unwrap();
+    assert_eq!(kept.receipt.items()[0].vat, Some(12));
+    for vat in [-1, 300] {
+        let mut items = paid.items().to_vec();
+        items[0].vat = Some(vat);
+        let error = remaining(&items, &[Returned::Units { line: 0, qty: 1 }]).unwrap_err();
+        assert_eq!((error.line, error.field), (Some(0), "vat"), "{vat}: {error}");
+    }
+}

@@ -172,9 +172,10 @@ impl FromStr for Tiyin {
     /// `150000tiyin`, `150000 tiyin`, `1500sum`, `1500.5 сум`, `1500.50UZS`.
     /// A bare number is refused ([`MoneyError::NoUnit`]).
     fn from_str(text: &str) -> Result<Tiyin, MoneyError> {
-        // What was given, for the error: at most 64 characters, control
-        // characters replaced.
-        let input = || text.chars().take(64).map(|c| if c.is_control() { '?' } else { c }).collect::<String>();
+        // What was given, for the error: at most 64 characters, control,
+        // invisible and reordering (bidi) characters replaced.
+        let input =
+            || text.chars().take(64).map(|c| if crate::scrub::is_unsafe_char(c) { '?' } else { c }).collect::<String>();
         let trimmed = text.trim();
         let split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'));
         let (number, unit) = match split {
@@ -245,6 +246,14 @@ mod tests {
         assert!(matches!("1.sum".parse::<Tiyin>(), Err(MoneyError::Malformed { .. })));
         assert!(matches!("99999999999999999999tiyin".parse::<Tiyin>(), Err(MoneyError::TooLarge { .. })));
         assert!(matches!("92233720368547759sum".parse::<Tiyin>(), Err(MoneyError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn an_error_shows_no_invisible_or_reordering_character_of_its_input() {
+        for text in ["5\u{202e}mus", "5\u{1b}[31msum", "\u{2066}5sum", "5 s\u{200b}um"] {
+            let shown = text.parse::<Tiyin>().unwrap_err().to_string();
+            assert!(!shown.chars().any(crate::scrub::is_unsafe_char), "{shown:?}");
+        }
     }
 
     #[test]

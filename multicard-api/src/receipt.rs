@@ -6,8 +6,8 @@
 //! makes one from [`Item`]s: it computes each `total` (price × quantity),
 //! derives the amount from the items (or checks the one given), checks the
 //! codes' shape (`mxik`: 17 digits; `package_code`: digits) and refuses
-//! marked goods without one code per unit. Its items pass every rule of
-//! [`checks`](crate::checks).
+//! marked goods without one code per unit (or with a code given to two
+//! units). Its items pass every rule of [`checks`](crate::checks).
 //!
 //! ```
 //! use multicard_api::money::Tiyin;
@@ -131,8 +131,13 @@ impl ReceiptBuilder {
         }
         let mut items = Vec::with_capacity(self.items.len());
         let mut amount = Tiyin::ZERO;
+        // A marking code names one unit: no two units share one.
+        let mut marks = std::collections::HashSet::new();
         for (line, item) in self.items.into_iter().enumerate() {
             let wire = line_of(line, item)?;
+            if let Some(twice) = wire.mark.iter().position(|code| !marks.insert(code.clone())) {
+                return Err(error(Some(line), "mark", format!("code {twice} is already another unit's")));
+            }
             let total = Tiyin::new(wire.total).map_err(|e| error(Some(line), "total", e.to_string()))?;
             amount = amount
                 .checked_add(total)

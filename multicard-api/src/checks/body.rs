@@ -77,8 +77,8 @@ fn kind(value: &Value) -> &'static str {
 fn amount(out: &mut Findings<'_>, body: &Map<String, Value>) -> Option<i64> {
     let field = if out.operation == "partial_refund_payment" { "refund_amount" } else { "amount" };
     let value = body.get(field);
-    if value.is_none() && out.operation == "charge_hold" {
-        // A charge without an amount takes the whole hold.
+    if matches!(value, None | Some(Value::Null)) && out.operation == "charge_hold" {
+        // A charge without an amount (absent or null) takes the whole hold.
         return None;
     }
     match integer(value) {
@@ -118,7 +118,9 @@ fn ofd<'b>(out: &mut Findings<'_>, body: &'b Map<String, Value>) -> Option<&'b V
 }
 
 fn items(out: &mut Findings<'_>, items: &[Value], amount: Option<i64>) {
-    let mut sum: Option<i64> = Some(0);
+    // In i128: totals past `i64` add up to more than any amount, not to
+    // nothing to compare.
+    let mut sum: Option<i128> = Some(0);
     for (index, item) in items.iter().enumerate() {
         let at = |field: &str| format!("ofd[{index}].{field}");
         let Some(item) = item.as_object() else {
@@ -200,15 +202,15 @@ fn items(out: &mut Findings<'_>, items: &[Value], amount: Option<i64>) {
         }
         marks(out, item, qty, &at("mark"));
         sum = match (sum, total) {
-            (Some(s), Some(t)) => s.checked_add(t),
+            (Some(s), Some(t)) => s.checked_add(i128::from(t)),
             _ => None,
         };
     }
     if let (Some(sum), Some(amount)) = (sum, amount)
         && !items.is_empty()
-        && sum != amount
+        && sum != i128::from(amount)
     {
-        let (sum, amount) = (Tiyin::new(sum).unwrap_or_default(), Tiyin::new(amount).unwrap_or_default());
+        let (sum, amount) = (shown_sum(sum), Tiyin::new(amount).unwrap_or_default());
         out.add("ofd.totals_match_amount", "ofd".into(), format!("the items' totals are {sum}, the amount {amount}"));
     }
 }
@@ -242,7 +244,8 @@ fn split(out: &mut Findings<'_>, body: &Map<String, Value>, amount: Option<i64>)
     if splits.is_empty() {
         return;
     }
-    let mut sum: Option<i64> = Some(0);
+    // In i128, as the items' totals.
+    let mut sum: Option<i128> = Some(0);
     for (index, item) in splits.iter().enumerate() {
         let field = format!("split[{index}].amount");
         let value = match integer(item.get("amount")) {
@@ -261,7 +264,7 @@ fn split(out: &mut Findings<'_>, body: &Map<String, Value>, amount: Option<i64>)
             }
         };
         sum = match (sum, value) {
-            (Some(s), Some(v)) => s.checked_add(v),
+            (Some(s), Some(v)) => s.checked_add(i128::from(v)),
             _ => None,
         };
     }
@@ -272,13 +275,13 @@ fn split(out: &mut Findings<'_>, body: &Map<String, Value>, amount: Option<i64>)
     match out.policy.commission {
         Some(commission) => {
             let limit = amount - commission.tiyin().min(amount);
-            if sum > limit {
+            if sum > i128::from(limit) {
                 out.add(
                     "split.within_amount",
                     "split".into(),
                     format!(
                         "the splits add up to {}, above the amount {} minus the commission {} = {}",
-                        shown(sum),
+                        shown_sum(sum),
                         shown(amount),
                         commission,
                         shown(limit)
@@ -286,10 +289,10 @@ fn split(out: &mut Findings<'_>, body: &Map<String, Value>, amount: Option<i64>)
                 );
             }
         }
-        None if sum > amount => out.add(
+        None if sum > i128::from(amount) => out.add(
             "split.within_amount",
             "split".into(),
-            format!("the splits add up to {}, above the amount {}", shown(sum), shown(amount)),
+            format!("the splits add up to {}, above the amount {}", shown_sum(sum), shown(amount)),
         ),
         None => {
             // Within the amount; whether within the amount minus the
@@ -301,7 +304,7 @@ fn split(out: &mut Findings<'_>, body: &Map<String, Value>, amount: Option<i64>)
                     message: format!(
                         "the splits add up to {} of the amount {}; Multicard's commission is not known here (set \
                          `RequestChecks::split_commission`), and the splits must leave room for it",
-                        shown(sum),
+                        shown_sum(sum),
                         shown(amount)
                     ),
                     action: super::Action::Warn,
@@ -309,6 +312,14 @@ fn split(out: &mut Findings<'_>, body: &Map<String, Value>, amount: Option<i64>)
                 });
             }
         }
+    }
+}
+
+/// A sum of amounts, each within `i64`, that may be past it.
+fn shown_sum(sum: i128) -> String {
+    match i64::try_from(sum).ok().map(Tiyin::new) {
+        Some(Ok(tiyin)) => tiyin.to_string(),
+        _ => format!("{sum} tiyin (beyond a signed 64-bit integer)"),
     }
 }
 

@@ -84,8 +84,9 @@ const WITH_OFD: &[&str] = &["create_invoice", "create_payment", "partial_refund_
 /// Operations whose `ofd` lists what was paid for, so its totals can be set
 /// against the amount (a partial refund's lists the new receipt instead).
 const OFD_FOR_AMOUNT: &[&str] = &["create_invoice", "create_payment", "charge_hold"];
-/// Operations whose body may carry a split.
-const WITH_SPLIT: &[&str] = &["create_payment", "charge_hold"];
+/// Operations whose body may carry a split (the hold page's `split` is the
+/// split payment page's `splitRequest`).
+const WITH_SPLIT: &[&str] = &["create_payment", "create_hold", "charge_hold"];
 
 /// Every rule, in the order they are checked.
 pub static RULES: &[Rule] = &[

@@ -68,7 +68,8 @@ impl Item {
 
     /// Goods with marking codes: one code per unit, so exactly `qty` codes.
     /// Multicard requires them for marked goods; the builder refuses a
-    /// marked line whose codes are missing or do not match the quantity.
+    /// marked line whose codes are missing or do not match the quantity,
+    /// and a code another unit of the receipt already has.
     pub fn marked<I, S>(mut self, codes: I) -> Item
     where
         I: IntoIterator<Item = S>,

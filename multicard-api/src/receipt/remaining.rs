@@ -64,7 +64,13 @@ pub fn remaining(original: &[OfdItemsItem], returned: &[Returned]) -> Result<Rem
             IntegerOrString::String(s) => s.clone(),
         };
         let mut item = Item::new(wire.name.clone(), wire.mxik.clone(), package, price, qty);
-        item.vat = wire.vat.and_then(|v| u8::try_from(v).ok());
+        item.vat = match wire.vat {
+            Some(vat) => Some(
+                u8::try_from(vat)
+                    .map_err(|_| error(Some(line), "vat", format!("{vat} is not a percent from 0 to 100")))?,
+            ),
+            None => None,
+        };
         item.tin = wire.tin.clone();
         if !wire.mark.is_empty() {
             item.marks = Some(wire.mark.clone());
