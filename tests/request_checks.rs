@@ -348,3 +348,19 @@ fn remaining_refuses_a_vat_it_cannot_carry_over_rather_than_dropping_it() {
         assert_eq!((error.line, error.field), (Some(0), "vat"), "{vat}: {error}");
     }
 }
+
+#[test]
+fn a_second_partial_refund_starts_from_the_receipt_the_first_one_carried_and_free_lines_carry_over() {
+    let paid: Vec<types::OfdItemsItem> = body(json!([
+        {"qty": 3, "price": 100_000, "mxik": "06401004002000000", "total": 300_000, "package_code": "1506113", "name": "Tea"},
+        {"qty": 1, "price": 0, "mxik": "10107002001000000", "total": 0, "package_code": "1209885", "name": "Gift bag"}
+    ]));
+    let first = remaining(&paid, &[Returned::Units { line: 0, qty: 1 }]).unwrap();
+    assert_eq!(first.refund_amount.tiyin(), 100_000);
+    assert_eq!(first.receipt.items()[1].price, 0, "the free line is carried over");
+    let second = remaining(first.receipt.items(), &[Returned::Units { line: 0, qty: 1 }]).unwrap();
+    assert_eq!((second.refund_amount.tiyin(), second.receipt.items()[0].qty), (100_000, 1));
+    // A new line at 0 is a forgotten price.
+    let zero = Receipt::builder().item(Item::new("Tea", "06401004002000000", "1506113", Tiyin::ZERO, 1)).build();
+    assert!(zero.unwrap_err().to_string().contains("`price`"));
+}

@@ -74,6 +74,9 @@ fn error(line: Option<usize>, field: &'static str, problem: impl Into<String>) -
 pub struct ReceiptBuilder {
     items: Vec<Item>,
     amount: Option<Tiyin>,
+    /// A price of 0 passes: only for lines carried over from a receipt
+    /// already issued ([`remaining`]); a new line at 0 is a forgotten price.
+    free_lines: bool,
 }
 
 impl Receipt {
@@ -134,7 +137,7 @@ impl ReceiptBuilder {
         // A marking code names one unit: no two units share one.
         let mut marks = std::collections::HashSet::new();
         for (line, item) in self.items.into_iter().enumerate() {
-            let wire = line_of(line, item)?;
+            let wire = line_of(line, item, self.free_lines)?;
             if let Some(twice) = wire.mark.iter().position(|code| !marks.insert(code.clone())) {
                 return Err(error(Some(line), "mark", format!("code {twice} is already another unit's")));
             }
@@ -154,7 +157,7 @@ impl ReceiptBuilder {
 }
 
 /// One line, checked, as the wire carries it.
-fn line_of(line: usize, item: Item) -> Result<OfdItemsItem, ReceiptError> {
+fn line_of(line: usize, item: Item, free_lines: bool) -> Result<OfdItemsItem, ReceiptError> {
     let at = |field, problem: String| error(Some(line), field, problem);
     if item.name.trim().is_empty() {
         return Err(at("name", "the name is empty".into()));
@@ -164,7 +167,7 @@ fn line_of(line: usize, item: Item) -> Result<OfdItemsItem, ReceiptError> {
     if item.qty == 0 {
         return Err(at("qty", "the quantity is 0".into()));
     }
-    if item.price == Tiyin::ZERO {
+    if item.price == Tiyin::ZERO && !free_lines {
         return Err(at("price", "the price is 0 tiyin".into()));
     }
     if let Some(vat) = item.vat

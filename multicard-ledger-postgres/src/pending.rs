@@ -60,9 +60,14 @@ pub async fn pending_orders(pool: &PgPool, query: &str) -> Result<Vec<Pending>, 
                 None => Pending::order(store, invoice, created),
             };
             Ok(match amount {
-                Some(amount) => pending.with_expected_amount(
-                    multicard_api::money::Tiyin::new(amount).map_err(|_| missing("expected_amount"))?,
-                ),
+                Some(amount) => {
+                    pending.with_expected_amount(multicard_api::money::Tiyin::new(amount).map_err(|_| {
+                        LedgerError::Storage(format!(
+                            "pending order row {index}: `expected_amount` is {amount}, below zero; an amount is \
+                             zero or more"
+                        ))
+                    })?)
+                }
                 None => pending,
             })
         })

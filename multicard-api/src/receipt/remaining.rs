@@ -34,12 +34,18 @@ pub struct Remaining {
     pub receipt: Receipt,
 }
 
-/// The refund of `returned` units of the `original` receipt (e.g. the
-/// payment's `ofd` from `get_payment`) and the new receipt a partial refund
-/// carries, **inferred** to list what the payer keeps: the vendor's pages
-/// say a new receipt is issued and the old one cancelled, not what it
-/// lists. Returning every unit is refused: that is a full refund
-/// (`refund_payment`).
+/// The refund of `returned` units of the `original` receipt and the new
+/// receipt a partial refund carries, **inferred** to list what the payer
+/// keeps: the vendor's pages say a new receipt is issued and the old one
+/// cancelled, not what it lists. Returning every unit is refused: that is a
+/// full refund (`refund_payment`).
+///
+/// `original` is the receipt **in force**: the one paid, or after an
+/// earlier partial refund the new receipt that refund carried (its
+/// `receipt.items()`, kept by the merchant), never the one first paid again.
+/// Lines are counted in that receipt: a line returned in full by an earlier
+/// refund is gone from it, and the lines after it move up. A free line
+/// (price 0) is carried over as it is.
 ///
 /// ```
 /// use multicard_api::money::Tiyin;
@@ -130,6 +136,7 @@ pub fn remaining(original: &[OfdItemsItem], returned: &[Returned]) -> Result<Rem
     if items.is_empty() {
         return Err(error(None, "refund_amount", "every unit is returned: that is a full refund (`refund_payment`)"));
     }
-    let receipt = Receipt::builder().items(items).build()?;
+    // Lines of a receipt already issued: a free one (price 0) is carried over.
+    let receipt = super::ReceiptBuilder { items, amount: None, free_lines: true }.build()?;
     Ok(Remaining { refund_amount: refund, receipt })
 }
