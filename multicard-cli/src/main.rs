@@ -25,6 +25,8 @@ mod money;
 mod output;
 mod profile;
 mod reconcile;
+mod registry;
+mod report;
 mod session;
 mod settle;
 
@@ -38,16 +40,12 @@ use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use exit::EXIT_CODES;
-use failure::{Failure, fail, printable, shell_quote};
-use futures_util::StreamExt;
+use failure::{Failure, fail};
 use generated::{CLI_OPERATIONS, CliOperation, Prepared};
-use multicard_api::error::Error;
-use multicard_api::outcome::{FieldsReason, WriteOutcome};
-use multicard_api::registry::{RegistryPosition, RegistryQuery, RegistryStream, RegistryWindow};
-use multicard_api::time::MulticardDateTime;
-use multicard_api::types::PaymentStatus;
 use multicard_api::{Multicard, operation_table};
 use output::{Format, Rows};
+use registry::{export, rows_of};
+use report::{identifiers, report};
 use serde_json::Value;
 
 fn command() -> Command {
@@ -150,220 +148,6 @@ fn confirm(operation: &CliOperation, method: &str, path: &str, amounts: &[String
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).map_err(|e| fail(exit::USAGE, e.to_string()))?;
     if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(fail(exit::REFUSED, "not sent")) }
-}
-
-/// The command that reads `settle_with` for the request `prepared`:
-/// parameters of the same name, from the request's parameters or body.
-fn settle_command(settle_with: &str, prepared: &Prepared) -> String {
-    let Some(read) = CLI_OPERATIONS.iter().find(|op| op.id == settle_with) else {
-        return format!("(the read `{settle_with}`)");
-    };
-    let body = prepared.body_json();
-    let mut out = format!("multicard {} {}", read.group, read.verb);
-    for name in read.params {
-        let value = prepared.param(name).or_else(|| {
-            body.as_ref().and_then(|b| b.get(*name)).map(|v| match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-        });
-        let flag = name.replace('_', "-");
-        match value {
-            Some(value) => out.push_str(&format!(" --{flag} {}", shell_quote(&value))),
-            None => out.push_str(&format!(" --{flag} <{name}>")),
-        }
-    }
-    out
-}
-
-/// What to do after a conflict, by its typed reason.
-fn conflict_advice(error: &Error) -> &'static str {
-    match error.fields_reason() {
-        Some(FieldsReason::AlreadyConfirmed) => {
-            "CONFLICT: an earlier confirm of this payment was accepted. That does NOT mean it is paid: \
-             read the payment (success: paid; error: declined; anything else: still moving). Do not confirm it again."
-        }
-        Some(FieldsReason::InvoiceAlreadyPaid) => {
-            "CONFLICT: the invoice was NOT cancelled: its transaction is complete (it was paid). Check its payment."
-        }
-        _ => {
-            "CONFLICT: the target is already past the state this write needs, perhaps because an earlier attempt \
-             applied. Do not send it again; read it and act on what it says."
-        }
-    }
-}
-
-/// The exit code and message of an SDK error.
-fn report(error: &Error, prepared: &Prepared) -> Failure {
-    let shown = printable(&error.to_string());
-    let read = |advice: &str, code: u8| {
-        let mut message = format!("{shown}\n{advice}");
-        if let Some(read) = error.settle_with() {
-            message.push_str(&format!("\n  {}", settle_command(read, prepared)));
-        }
-        fail(code, message)
-    };
-    match error {
-        // `/auth` refusing is an authentication failure, whatever its shape.
-        Error::Api { operation: "get_token", .. } => fail(exit::AUTH, shown),
-        Error::Api { .. } => match error.outcome() {
-            Some(WriteOutcome::Conflict) => read(conflict_advice(error), exit::CONFLICT),
-            Some(WriteOutcome::Declined) => read(
-                "DECLINED: final; nothing was taken. Read the status to confirm it (`error`); if it says anything \
-                 else, treat the outcome as unknown:",
-                exit::DECLINED,
-            ),
-            // The SDK reports these as OutcomeUnknown; kept safe here all the same.
-            Some(WriteOutcome::OutcomeUnknown) => fail(exit::OUTCOME_UNKNOWN, shown),
-            _ => fail(exit::API, shown),
-        },
-        Error::Authentication { .. } | Error::Unauthorized { .. } => fail(exit::AUTH, shown),
-        Error::Transport { .. } | Error::ResponseTooLarge { .. } => fail(exit::TRANSPORT, shown),
-        Error::OutcomeUnknown { settle_with, .. } => {
-            let mut message = format!(
-                "{shown}\nMONEY MAY HAVE MOVED. The request was not sent again; do not send it again unless a \
-                 settle says `not applied`."
-            );
-            if let Some(lost) = error.lost_write() {
-                message.push_str(&format!("\nSettle it before anything else:\n  {}", settle::settle_command(lost)));
-                if let Some(read) = settle_with {
-                    message.push_str(&format!("\n(its status alone: {})", settle_command(read, prepared)));
-                }
-            } else if let Some(read) = settle_with {
-                message.push_str(&format!(
-                    "\nSettle it before anything else; read until the status is final:\n  {}",
-                    settle_command(read, prepared)
-                ));
-            }
-            fail(exit::OUTCOME_UNKNOWN, message)
-        }
-        Error::Undecodable { succeeded, data, .. } => {
-            if *succeeded {
-                // The operation happened: its raw payload is the answer.
-                println!("{}", serde_json::to_string_pretty(data.value()).unwrap_or_default());
-            }
-            fail(exit::UNEXPECTED, shown)
-        }
-        Error::RequestRefused { operation, findings } => checks::refused_failure(operation, findings),
-        Error::InvalidRequest { .. } | Error::InvalidConfiguration { .. } => fail(exit::USAGE, shown),
-        _ => fail(exit::UNEXPECTED, shown),
-    }
-}
-
-fn rows_of(data: &Value, field: &str) -> Vec<Value> {
-    data.get(field).and_then(Value::as_array).cloned().unwrap_or_default()
-}
-
-/// A registry parameter of `prepared` as text, or a usage failure naming
-/// its flag.
-fn registry_param(prepared: &Prepared, name: &str) -> Result<String, Failure> {
-    prepared.param(name).ok_or_else(|| fail(exit::USAGE, format!("--{} is required", name.replace('_', "-"))))
-}
-
-/// A registry parameter parsed as `T`, or a usage failure naming its flag.
-fn parsed_param<T: std::str::FromStr>(prepared: &Prepared, name: &str, what: &str) -> Result<T, Failure>
-where
-    T::Err: std::fmt::Display,
-{
-    let text = registry_param(prepared, name)?;
-    text.trim()
-        .parse()
-        .map_err(|e| fail(exit::USAGE, format!("--{} `{text}` is not {what}: {e}", name.replace('_', "-"))))
-}
-
-/// The SDK's registry query for an export: `--from`/`--to` as the window
-/// (closed a minute ago when `--to` is not in the past, said on stderr),
-/// `--limit` as the page size, `--offset` as where to start.
-fn registry_query(prepared: &Prepared) -> Result<RegistryQuery, Failure> {
-    let store_id = registry_param(prepared, "store_id")?;
-    let start: MulticardDateTime = parsed_param(prepared, "start_date", "a Multicard timestamp")?;
-    let end: MulticardDateTime = parsed_param(prepared, "end_date", "a Multicard timestamp")?;
-    let page_size: u32 = parsed_param(prepared, "limit", "a page size (1 to 1000)")?;
-    let offset: u64 = parsed_param(prepared, "offset", "an offset (0 or more)")?;
-    let status = match prepared.param("only_status").filter(|s| !s.is_empty()) {
-        Some(text) => Some(
-            serde_json::from_value::<PaymentStatus>(Value::String(text.clone()))
-                .map_err(|e| fail(exit::USAGE, format!("--only-status `{text}`: {e}")))?,
-        ),
-        None => None,
-    };
-    let window = if end.to_utc() >= chrono::Utc::now() {
-        let closed = RegistryWindow::until_a_minute_ago(start);
-        eprintln!(
-            "multicard: --to {end} is not in the past; the export reads up to {} (a minute ago), so that rows still \
-             arriving do not shift its pages",
-            closed.end
-        );
-        closed
-    } else {
-        RegistryWindow::new(start, end)
-    };
-    let mut query = RegistryQuery::new(store_id, window).page_size(page_size);
-    if let Some(status) = &status {
-        query = query.only_status(status.clone());
-    }
-    Ok(query.resume_from(RegistryPosition::new(status, offset)))
-}
-
-/// Runs a registry export through the SDK's registry stream: every page
-/// from `--offset` on, rows written a page at a time as they arrive
-/// (duplicates across pages left out), with a progress bar on a terminal.
-async fn export(multicard: &Multicard, prepared: &Prepared, format: Format) -> Result<(), Failure> {
-    let query = registry_query(prepared)?;
-    let page_size = query.page_size as usize;
-    if prepared.id() == "list_payouts" {
-        write_rows(multicard.payout_registry(query), prepared, format, page_size).await
-    } else {
-        write_rows(multicard.payment_registry(query), prepared, format, page_size).await
-    }
-}
-
-async fn write_rows<T: serde::Serialize>(
-    mut stream: RegistryStream<T>,
-    prepared: &Prepared,
-    format: Format,
-    page_size: usize,
-) -> Result<(), Failure> {
-    let mut rows_out = Rows::new(format);
-    let stdout = std::io::stdout();
-    let progress =
-        if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
-    let mut page: Vec<Value> = Vec::with_capacity(page_size);
-    let write = |page: &mut Vec<Value>, rows_out: &mut Rows| {
-        let written = rows_out.write_page(&mut stdout.lock(), page);
-        progress.inc(page.len() as u64);
-        page.clear();
-        written.map_err(|e| fail(exit::UNEXPECTED, format!("writing the output: {e}")))
-    };
-    while let Some(row) = stream.next().await {
-        let row = match row {
-            Ok(row) => row,
-            Err(error) => {
-                write(&mut page, &mut rows_out)?;
-                let mut failure = report(&error, prepared);
-                let report = stream.report();
-                if report.requests > 0 {
-                    let at = report.position.offset;
-                    failure.message.push_str(&format!(
-                        "\nThe export stopped at offset {at} (rows before it were written); --offset {at} resumes it."
-                    ));
-                }
-                return Err(failure);
-            }
-        };
-        let value = serde_json::to_value(&row.item)
-            .map_err(|e| fail(exit::UNEXPECTED, format!("the answer does not print as JSON: {e}")))?;
-        page.push(value);
-        if page.len() >= page_size {
-            if let Some(total) = stream.report().total {
-                progress.set_length(total.max(0) as u64);
-            }
-            write(&mut page, &mut rows_out)?;
-        }
-    }
-    write(&mut page, &mut rows_out)?;
-    progress.finish_and_clear();
-    Ok(())
 }
 
 async fn send(multicard: &Multicard, prepared: &Prepared, format: Format) -> Result<Value, Failure> {
@@ -491,23 +275,6 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     })
 }
 
-/// What identifies the object a write made or changed, from its answer:
-/// its `uuid`, `id` and invoice ids, and its payment's (escaped: they came
-/// from the wire).
-fn identifiers(data: &Value) -> String {
-    let mut found = Vec::new();
-    for (prefix, object) in [("", Some(data)), ("payment.", data.get("payment"))] {
-        for key in ["uuid", "id", "invoice_id", "store_invoice_id"] {
-            match object.and_then(|o| o.get(key)) {
-                Some(Value::String(text)) => found.push(format!("{prefix}{key} {}", printable(text))),
-                Some(Value::Number(number)) => found.push(format!("{prefix}{key} {number}")),
-                _ => {}
-            }
-        }
-    }
-    if found.is_empty() { "nothing that identifies it was in the answer".into() } else { found.join(", ") }
-}
-
 fn main() -> ExitCode {
     let matches = match command().try_get_matches() {
         Ok(matches) => matches,
@@ -535,6 +302,7 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use multicard_api::error::Error;
 
     #[test]
     fn the_command_tree_is_valid() {
