@@ -12,10 +12,11 @@ use std::path::PathBuf;
 use multicard_api::Config;
 
 /// The keys a profile may hold, and the variable each stands for.
-const KEYS: [(&str, &str); 3] = [
+const KEYS: [(&str, &str); 4] = [
     ("application_id", "MULTICARD_APPLICATION_ID"),
     ("environment", "MULTICARD_ENV"),
     ("base_url", "MULTICARD_BASE_URL"),
+    ("store_id", "MULTICARD_STORE_ID"),
 ];
 
 /// The profile file's path.
@@ -47,7 +48,7 @@ pub fn read(text: &str) -> Result<BTreeMap<String, String>, String> {
                 .into());
         }
         if !KEYS.iter().any(|(k, _)| *k == key) {
-            return Err(format!("unknown key `{key}` (expected application_id, environment, base_url)"));
+            return Err(format!("unknown key `{key}` (expected application_id, environment, base_url, store_id)"));
         }
         let toml::Value::String(value) = value else {
             return Err(format!("the value of `{key}` must be a string"));
@@ -61,13 +62,7 @@ pub fn read(text: &str) -> Result<BTreeMap<String, String>, String> {
 /// terminal, a prompt for the secret; and the application id and secret it
 /// was made with (for `auth get-token`, whose body they are).
 pub fn config() -> Result<(Config, Credentials), String> {
-    let profile = match path() {
-        Some(path) if path.exists() => {
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            read(&text).map_err(|e| format!("{}: {e}", path.display()))?
-        }
-        _ => BTreeMap::new(),
-    };
+    let profile = profile()?;
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let mut secret = env("MULTICARD_SECRET");
     if secret.is_none() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
@@ -95,6 +90,27 @@ pub fn config() -> Result<(Config, Credentials), String> {
     let credentials =
         Credentials { application_id: application_id.unwrap_or_default(), secret: secret.unwrap_or_default() };
     Ok((config, credentials))
+}
+
+/// The profile file's keys, or none when there is no file.
+fn profile() -> Result<BTreeMap<String, String>, String> {
+    match path() {
+        Some(path) if path.exists() => {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            read(&text).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        _ => Ok(BTreeMap::new()),
+    }
+}
+
+/// The store commands use when they are not given one:
+/// `MULTICARD_STORE_ID`, else the profile's `store_id`.
+#[allow(dead_code)] // the registry commands take it as their default store
+pub fn default_store_id() -> Result<Option<String>, String> {
+    if let Some(store) = std::env::var("MULTICARD_STORE_ID").ok().filter(|v| !v.trim().is_empty()) {
+        return Ok(Some(store));
+    }
+    Ok(profile()?.get("store_id").cloned())
 }
 
 /// The application id and secret a configuration was made with.
