@@ -52,6 +52,14 @@ pub fn cli_group(tag: &str, operation_id: &str) -> String {
     if operation_id.starts_with("list_") {
         return "registry".to_string();
     }
+    // The reports tag gathers unrelated reads (`get_application`,
+    // `get_merchant_account`): each is a group of its own, named by what it
+    // reads (`multicard application get`), as the other groups are.
+    if tag == "reports"
+        && let Some(object) = operation_id.strip_prefix("get_")
+    {
+        return object.to_kebab_case();
+    }
     tag.strip_suffix('s').unwrap_or(tag).to_string()
 }
 
@@ -62,6 +70,9 @@ pub fn cli_verb(group: &str, operation_id: &str) -> String {
         && let Some(rest) = operation_id.strip_prefix("list_")
     {
         return rest.to_kebab_case();
+    }
+    if operation_id.strip_prefix("get_") == Some(group.replace('-', "_").as_str()) {
+        return "get".to_string();
     }
     let words: Vec<&str> = operation_id.split('_').filter(|w| *w != group).collect();
     if words.is_empty() { operation_id.to_kebab_case() } else { words.join("-") }
@@ -78,6 +89,10 @@ struct CliOperation {
     params: Vec<Param>,
     /// The body's schema, whether it is required, and an example.
     body: Option<(String, bool, Option<serde_json::Value>)>,
+    /// The spec requires a body whose schema requires no field: the command
+    /// line sends `{}` when `--body` is not given (as the SDK's builder
+    /// sends the type's default), instead of requiring the flag.
+    empty_body: bool,
     /// The body's amounts (`x-money`): its top-level ones are flags.
     amounts: money::Amounts,
     /// For a registry export: the array field of `data` that holds its rows.
@@ -196,7 +211,33 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
             !value
         ));
     }
-    Ok(CliOperation { id, method, path: path.to_string(), group, verb, about, long_about, params, body, amounts, rows })
+    let empty_body = body.as_ref().is_some_and(|(schema, required, _)| *required && !requires_fields(spec, schema));
+    Ok(CliOperation {
+        id,
+        method,
+        path: path.to_string(),
+        group,
+        verb,
+        about,
+        long_about,
+        params,
+        body,
+        empty_body,
+        amounts,
+        rows,
+    })
+}
+
+/// Whether a body of schema `name` must hold some field: an object with a
+/// `required` list, or anything else (a union, a reference the spec does
+/// not define) to be safe.
+fn requires_fields(spec: &OpenAPI, name: &str) -> bool {
+    match spec.components.as_ref().and_then(|c| c.schemas.get(name)) {
+        Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(object)), .. })) => {
+            !object.required.is_empty()
+        }
+        _ => true,
+    }
 }
 
 fn ident(name: &str) -> Ident {
@@ -230,7 +271,7 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
     }
     for op in &operations {
         if !groups.iter().any(|(g, _)| *g == op.group) {
-            groups.push((op.group.clone(), String::new()));
+            groups.push((op.group.clone(), op.about.clone()));
         }
     }
 
@@ -242,11 +283,14 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
                 // `/auth`'s body is the credentials: the command line sends the
                 // configured ones when it is not given, so the secret never
                 // has to be in argv.
-                let required = *required && op.id != "get_token";
+                let required = *required && op.id != "get_token" && !op.empty_body;
                 let help = if op.id == "get_token" {
                     format!("The request body, a `{schema}` (default: MULTICARD_APPLICATION_ID and the secret from MULTICARD_SECRET or the prompt): JSON, @FILE or - (standard input)")
                 } else {
-                    format!("The request body, a `{schema}`: JSON, @FILE or - (standard input)")
+                    match op.empty_body {
+                        true => format!("The request body, a `{schema}` (default: `{{}}`, every field left out): JSON, @FILE or - (standard input)"),
+                        false => format!("The request body, a `{schema}`: JSON, @FILE or - (standard input)"),
+                    }
                 };
                 quote!(.arg(::clap::Arg::new("body").long("body").value_name("JSON|@FILE|-").required(#required).help(#help)))
             });
@@ -334,7 +378,9 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
             // The CLI's decoder names the path and the expected type, never the
             // value (a body carries card data and one-time codes).
             let decode = quote!(crate::body::decode::<::multicard_api::types::#ty>(value, #schema));
-            if *required {
+            if *required && op.empty_body {
+                quote!(let body = { let value = body.unwrap_or_else(|| ::serde_json::json!({})); #decode? };)
+            } else if *required {
                 quote!(let body = match body { Some(value) => #decode?, None => return Err("--body is required".to_string()) };)
             } else {
                 quote!(let body = match body { Some(value) => Some(#decode?), None => None };)

@@ -30,8 +30,10 @@ Exit codes:
      sent again, and must not be until a settle says `not applied`; stderr prints the
      `multicard settle ...` command that settles it (with -o json, stdout has the same as
      fields); `multicard settle` also exits 5 when it stays undetermined
-  6  refused: a write was not confirmed (no --yes on a non-terminal, or answered no);
-     nothing was sent
+  6  refused: a write was not confirmed (no --yes on a non-terminal, or answered no), or
+     the SDK's guard refused it before sending (an earlier refund of the payment not
+     settled, refunds above what it captured, a hold lapsing within 2 minutes, a target
+     it could not read first); nothing was sent
   7  an answer that could not be understood (if Multicard said success, the operation
      happened: the raw data is printed)
   8  conflict: the target is already past the state this write needs (a hold no longer

@@ -5,7 +5,7 @@
 //! never resend money, envelope and typed errors.
 //!
 //! ```text
-//! multicard --sandbox report get-application
+//! multicard --sandbox application get
 //! multicard payment get --uuid a81b7b62-6d86-11f0-9a1b-00505680eaf6 --output json
 //! multicard reconcile --store-id 6 --invoice-id order-42 a81b7b62-6d86-11f0-9a1b-00505680eaf6
 //! multicard registry payments --store-id 6 --offset 0 --limit 100 --from '2025-03-01 00:00:00' --to '2025-03-02 00:00:00' --all --output csv

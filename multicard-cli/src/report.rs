@@ -103,6 +103,8 @@ pub(crate) fn report(error: &Error, prepared: &Prepared) -> Failure {
             fail(exit::UNEXPECTED, shown)
         }
         Error::RequestRefused { operation, findings } => checks::refused_failure(operation, findings),
+        // The guard before a refund or a charge refused it: nothing left.
+        Error::NotSent { .. } => fail(exit::REFUSED, format!("{shown}\nNothing was sent.")),
         Error::InvalidRequest { .. } | Error::InvalidConfiguration { .. } => fail(exit::USAGE, shown),
         _ => fail(exit::UNEXPECTED, shown),
     }

@@ -31,7 +31,7 @@ async fn one_operation_of_every_group_decodes_into_the_sdk_types() {
         ok(&run(&url, &[&j[..], &["auth", "get-token", "--yes", "--body", &auth]].concat()).await);
     assert!(!token.token.is_empty());
 
-    let _application: types::Application = ok(&run(&url, &[&j[..], &["report", "get-application"]].concat()).await);
+    let _application: types::Application = ok(&run(&url, &[&j[..], &["application", "get"]].concat()).await);
 
     let ofd = json!([{"qty": 1, "price": 150000, "mxik": "06401004002000000", "total": 150000, "package_code": "1506113", "name": "Shoes"}]);
     let invoice = json!({"store_id": 6, "amount": 150000, "invoice_id": "cli-1", "callback_url": "https://example.invalid/cb", "ofd": ofd}).to_string();
@@ -169,7 +169,7 @@ async fn exit_codes() {
     let url_for_auth = url.clone();
     let denied = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_multicard"))
-            .args(["report", "get-application"])
+            .args(["application", "get"])
             .env("MULTICARD_APPLICATION_ID", APPLICATION_ID)
             .env("MULTICARD_SECRET", "wrong-secret")
             .env("MULTICARD_BASE_URL", url_for_auth)
@@ -183,7 +183,7 @@ async fn exit_codes() {
     assert_eq!(denied.status.code(), Some(3), "{}", String::from_utf8_lossy(&denied.stderr));
 
     // Transport failure: nothing listens there, exit 4.
-    let closed = run("http://127.0.0.1:9", &["report", "get-application"]).await;
+    let closed = run("http://127.0.0.1:9", &["application", "get"]).await;
     assert_eq!(closed.status.code(), Some(4));
 
     // A write whose answer is lost: exit 5, and the read that settles it.
