@@ -202,3 +202,22 @@ fn the_readme_transcript_prints_what_it_says() {
         assert_eq!(shown, expected, "$ {command}");
     }
 }
+
+/// The package's own README (what crates.io shows): each command of its
+/// example that runs against `--sandbox` succeeds.
+#[test]
+fn the_package_readme_commands_succeed_on_the_sandbox() {
+    let readme = include_str!("../README.md");
+    let (_, block) = readme.split_once("```sh\n").expect("an example block");
+    let (block, _) = block.split_once("```").expect("the block ends");
+    let dir = scratch("package-readme");
+    let mut ran = 0;
+    for line in block.lines().filter(|l| l.contains("--sandbox")) {
+        let command = line.split_once(" #").map_or(line, |(command, _)| command).trim();
+        let output = shell(&dir, command);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{command}\n{stderr}{stdout}");
+        ran += 1;
+    }
+    assert!(ran >= 2, "{ran}");
+}

@@ -1,17 +1,20 @@
 //! Copies that make each published crate build on its own: `cargo package`
-//! sees nothing outside a package's folder, so `multicard-api` carries a copy
-//! of `spec/multicard.yaml` (its build script reads it) and every published
-//! crate a copy of `LICENSE`. `cargo xtask regen` writes them; `--check`
+//! sees nothing outside a package's folder, so `multicard-api` and
+//! `multicard-cli` carry a copy of `spec/multicard.yaml` (their build
+//! scripts read it) and every published crate a copy of `LICENSE`. `cargo xtask regen` writes them; `--check`
 //! fails when one differs from its original.
 
 use std::path::{Path, PathBuf};
 
 /// The published crates, each with a copy of the workspace's `LICENSE`.
-pub const PUBLISHED: [&str; 3] = ["multicard-api-build", "multicard-api", "multicard-sandbox"];
+pub const PUBLISHED: [&str; 4] = ["multicard-api-build", "multicard-api", "multicard-sandbox", "multicard-cli"];
 
 /// Every (original, copy) pair, relative to the workspace root.
 pub fn copies() -> Vec<(PathBuf, PathBuf)> {
-    let mut pairs = vec![(PathBuf::from("spec/multicard.yaml"), PathBuf::from("multicard-api/spec/multicard.yaml"))];
+    let mut pairs = vec![
+        (PathBuf::from("spec/multicard.yaml"), PathBuf::from("multicard-api/spec/multicard.yaml")),
+        (PathBuf::from("spec/multicard.yaml"), PathBuf::from("multicard-cli/spec/multicard.yaml")),
+    ];
     pairs.extend(PUBLISHED.iter().map(|krate| (PathBuf::from("LICENSE"), Path::new(krate).join("LICENSE"))));
     pairs
 }
