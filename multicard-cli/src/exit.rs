@@ -23,7 +23,8 @@ Exit codes:
   2  usage or bad input, and nothing was sent: unknown flag, an amount without its unit
      (--amount 1500: write 150000tiyin or 1500sum), a --body that does not decode, a request
      the pre-send checks refuse (stderr lists each rule, field and reason; a warning only
-     prints `warning: ...`, unless --strict-checks), missing configuration
+     prints `warning: ...`, unless --strict-checks), a write to production without --live,
+     missing configuration
   3  authentication failed (/auth refused the credentials, or a token was refused)
   4  transport failure: no answer (connection, timeout)
   5  outcome unknown: a write may have taken effect (money may have moved); it was not
@@ -57,6 +58,8 @@ refuses a bare number; inside --body (JSON, @FILE or -) every amount is an integ
 Multicard takes it.
 
 Configuration: MULTICARD_APPLICATION_ID, MULTICARD_SECRET, MULTICARD_ENV (sandbox|production)
-or MULTICARD_BASE_URL; the profile ~/.config/multicard/config.toml (or $MULTICARD_CONFIG) may hold
-application_id, environment and base_url, never the secret. Without MULTICARD_SECRET, a terminal
-prompts for it. --sandbox runs against an embedded local Multicard instead.";
+or MULTICARD_BASE_URL; the profile file ~/.config/multicard/config.toml (or $MULTICARD_CONFIG) may
+hold application_id, environment, base_url, store_id and production = true at its top and in
+[profiles.NAME] tables (--profile NAME or MULTICARD_PROFILE), never the secret. The secret comes
+from MULTICARD_SECRET, then the keyring (multicard login, the `keyring` feature), then a prompt on
+a terminal. --sandbox runs against an embedded local Multicard instead.";

@@ -19,8 +19,11 @@
 
 mod body;
 mod checks;
+mod confirm;
 mod exit;
 mod failure;
+mod login;
+mod mask;
 mod money;
 mod output;
 mod profile;
@@ -41,7 +44,7 @@ use std::process::ExitCode;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use exit::EXIT_CODES;
 use failure::{Failure, fail};
-use generated::{CLI_OPERATIONS, CliOperation, Prepared};
+use generated::{CLI_OPERATIONS, Prepared};
 use multicard_api::{Multicard, operation_table};
 use output::{Format, Rows};
 use registry::{export, rows_of};
@@ -71,6 +74,27 @@ fn command() -> Command {
                 .help("Send an operation that changes state without asking"),
         )
         .arg(
+            Arg::new("live")
+                .long("live")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Allow a write against production (Multicard's production URL or a profile marked production); --yes does not replace it"),
+        )
+        .arg(
+            Arg::new("profile")
+                .long("profile")
+                .global(true)
+                .value_name("NAME")
+                .help("Use the profile [profiles.NAME] of the profile file (default: $MULTICARD_PROFILE, else the keys at its top)"),
+        )
+        .arg(
+            Arg::new("reveal")
+                .long("reveal")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Print card tokens (card_token) whole; they are shown as <redacted> otherwise"),
+        )
+        .arg(
             Arg::new("sandbox")
                 .long("sandbox")
                 .global(true)
@@ -94,6 +118,7 @@ fn command() -> Command {
         .subcommands(generated::group_commands())
         .subcommand(reconcile::command())
         .subcommand(settle::command())
+        .subcommands(login::commands())
         .subcommand(
             Command::new("completions")
                 .about("Shell completions: multicard completions bash|zsh|fish")
@@ -125,29 +150,6 @@ fn read_body(arg: &str) -> Result<Value, Failure> {
         arg.to_string()
     };
     serde_json::from_str(&text).map_err(|e| fail(exit::USAGE, format!("--body is not JSON: {e}")))
-}
-
-/// Asks before an operation that changes state, showing its amounts in
-/// both units; refuses on a non-terminal.
-fn confirm(operation: &CliOperation, method: &str, path: &str, amounts: &[String]) -> Result<(), Failure> {
-    let mut what = format!("`multicard {} {}` ({} {method} {path}", operation.group, operation.verb, operation.id);
-    for amount in amounts {
-        what.push_str(&format!("; {amount}"));
-    }
-    what.push(')');
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(fail(
-            exit::REFUSED,
-            format!(
-                "refusing to send {what}: it changes state and there is no terminal to confirm on; nothing was sent (add --yes to send it)"
-            ),
-        ));
-    }
-    eprint!("{what} changes state. Send it? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer).map_err(|e| fail(exit::USAGE, e.to_string()))?;
-    if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(fail(exit::REFUSED, "not sent")) }
 }
 
 async fn send(multicard: &Multicard, prepared: &Prepared, format: Format) -> Result<Value, Failure> {
@@ -183,6 +185,12 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     }
     if group == "settle" {
         return settle::run(&matches, group_matches).await;
+    }
+    if group == "login" {
+        return login::run(&matches, group_matches).await;
+    }
+    if group == "profile" {
+        return login::show(&matches);
     }
     let (verb, args) = group_matches.subcommand().ok_or_else(|| fail(exit::USAGE, "no operation"))?;
     let operation = CLI_OPERATIONS
@@ -230,10 +238,23 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
         checks::before_sending(prepared.id(), body.as_ref(), &policy)?;
     }
 
-    // What changes state asks first; `/auth` (the one operation that needs
-    // no token) changes nothing.
-    if !info.is_read() && info.requires_token && !matches.get_flag("yes") {
-        confirm(operation, info.method, info.path, &money::summary(body.as_ref(), operation.amounts))?;
+    // What changes state is guarded against production, then asks;
+    // `/auth` (the one operation that needs no token) changes nothing.
+    if !info.is_read() && info.requires_token {
+        let target = session::target(&matches)?;
+        let amounts = money::summary(body.as_ref(), operation.amounts);
+        let summary = confirm::Summary::new(
+            operation,
+            (info.method, info.path),
+            prepared.as_ref(),
+            body.as_ref(),
+            &amounts,
+            &target,
+        );
+        confirm::production(&summary, &target, matches.get_flag("live"))?;
+        if !matches.get_flag("yes") {
+            confirm::ask(&summary)?;
+        }
     }
 
     let sandbox = session::sandbox(&matches).await?;
@@ -253,12 +274,13 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
         return export(&multicard, &prepared, format).await;
     }
     let data = send(&multicard, &prepared, format).await?;
+    let shown = mask::hidden(data.clone());
     let mut stdout = std::io::stdout().lock();
     let written = match (operation.rows, format) {
         (Some(field), Format::Ndjson | Format::Csv | Format::Table) => {
-            Rows::new(format).write_page(&mut stdout, &rows_of(&data, field))
+            Rows::new(format).write_page(&mut stdout, &rows_of(&shown, field))
         }
-        _ => output::print_value(&mut stdout, format, &data),
+        _ => output::print_value(&mut stdout, format, &shown),
     }
     .and_then(|()| stdout.flush());
     written.map_err(|e| match info.is_read() || !info.requires_token {
@@ -290,6 +312,8 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::UNEXPECTED);
         }
     };
+    profile::choose(matches.get_one::<String>("profile").map(String::as_str));
+    mask::reveal(matches.get_flag("reveal"));
     match runtime.block_on(run(matches)) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(failure) => {

@@ -120,7 +120,7 @@ async fn write_rows<T: serde::Serialize>(
         };
         let value = serde_json::to_value(&row.item)
             .map_err(|e| fail(exit::UNEXPECTED, format!("the answer does not print as JSON: {e}")))?;
-        page.push(value);
+        page.push(crate::mask::hidden(value));
         if page.len() >= page_size {
             if let Some(total) = stream.report().total {
                 progress.set_length(total.max(0) as u64);

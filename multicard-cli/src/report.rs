@@ -98,7 +98,8 @@ pub(crate) fn report(error: &Error, prepared: &Prepared) -> Failure {
         Error::Undecodable { succeeded, data, .. } => {
             if *succeeded {
                 // The operation happened: its raw payload is the answer.
-                println!("{}", serde_json::to_string_pretty(data.value()).unwrap_or_default());
+                let shown = crate::mask::hidden(data.value().clone());
+                println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
             }
             fail(exit::UNEXPECTED, shown)
         }

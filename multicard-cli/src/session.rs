@@ -7,7 +7,7 @@ use multicard_sandbox::Sandbox;
 
 use crate::exit;
 use crate::failure::{Failure, fail};
-use crate::profile::{self, Credentials};
+use crate::profile::{self, Credentials, Target};
 
 /// The embedded sandbox when `--sandbox` was given, started; it runs
 /// while the value lives.
@@ -16,6 +16,16 @@ pub(crate) async fn sandbox(matches: &ArgMatches) -> Result<Option<Sandbox>, Fai
         return Ok(None);
     }
     Sandbox::start().await.map(Some).map_err(|e| fail(exit::TRANSPORT, format!("starting the sandbox: {e}")))
+}
+
+/// Where a command's calls go, known before the secret is asked for and
+/// before anything is sent: the embedded sandbox (never production), or
+/// what the profile and the environment name.
+pub(crate) fn target(matches: &ArgMatches) -> Result<Target, Failure> {
+    if matches.get_flag("sandbox") {
+        return Ok(Target { shown: "the embedded sandbox (--sandbox)".into(), production: false });
+    }
+    profile::settings().and_then(|settings| settings.target()).map_err(|m| fail(exit::USAGE, m))
 }
 
 /// The configuration and credentials for `sandbox` (when one runs) or the

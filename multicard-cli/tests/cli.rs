@@ -42,11 +42,12 @@ async fn one_operation_of_every_group_decodes_into_the_sdk_types() {
     assert_eq!(read.uuid, invoice.uuid);
 
     let card = json!({"pan": TEST_CARD_PAN, "expiry": TEST_CARD_EXPIRY, "user_phone": "998901234567"}).to_string();
-    let draft: types::BoundCard = ok(&run(&url, &[&j[..], &["card", "add", "-y", "--body", &card]].concat()).await);
+    let draft: types::BoundCard =
+        ok(&run(&url, &[&j[..], &["card", "add", "-y", "--reveal", "--body", &card]].concat()).await);
     let otp = json!({"otp": TEST_OTP}).to_string();
     let card: types::BoundCard = ok(&run(
         &url,
-        &[&j[..], &["card", "confirm", "-y", "--card-token", &draft.card_token, "--body", &otp]].concat(),
+        &[&j[..], &["card", "confirm", "-y", "--reveal", "--card-token", &draft.card_token, "--body", &otp]].concat(),
     )
     .await);
 
