@@ -126,7 +126,7 @@ async fn a_write_to_a_profile_marked_production_needs_live_and_yes_does_not_repl
 
     // A read needs no --live; the same sandbox without the mark takes
     // writes without it.
-    let read = run(&file, &[], &["--profile", "live", "-o", "json", "report", "get-application"]).await;
+    let read = run(&file, &[], &["--profile", "live", "-o", "json", "application", "get"]).await;
     assert_eq!(read.status.code(), Some(0), "{}", stderr(&read));
     let unmarked = ProfileFile::new(&format!("base_url = \"{}\"\n", sandbox.url()));
     let sent = run(&unmarked, &[], &["-y", "-o", "json", "invoice", "create", "--body", &invoice("live-5")]).await;
@@ -176,9 +176,9 @@ async fn a_profile_picks_the_application_and_the_store() {
 
     // A named profile's application id wins over MULTICARD_APPLICATION_ID:
     // the stranger's is refused by /auth (exit 3), the shop's is not.
-    let stranger = run(&file, &[], &["--profile", "stranger", "-o", "json", "report", "get-application"]).await;
+    let stranger = run(&file, &[], &["--profile", "stranger", "-o", "json", "application", "get"]).await;
     assert_eq!(stranger.status.code(), Some(3), "{}", stderr(&stranger));
-    let shop = run(&file, &[], &["--profile", "shop", "-o", "json", "report", "get-application"]).await;
+    let shop = run(&file, &[], &["--profile", "shop", "-o", "json", "application", "get"]).await;
     assert_eq!(shop.status.code(), Some(0), "{}", stderr(&shop));
 
     let shown = |output: &Output| -> Value {
@@ -202,7 +202,7 @@ async fn a_profile_picks_the_application_and_the_store() {
     assert_eq!(chosen["store_id"], "6");
 
     // A profile the file does not have: exit 2, naming the ones it has.
-    let unknown = run(&file, &[], &["--profile", "shoop", "report", "get-application"]).await;
+    let unknown = run(&file, &[], &["--profile", "shoop", "application", "get"]).await;
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("no profile `shoop`") && stderr(&unknown).contains("shop, stranger"));
 }
