@@ -5,19 +5,38 @@
 use multicard_api_tests::{operations, spec, workspace_root};
 
 #[test]
-fn the_readme_table_lists_every_operation() {
-    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md");
+fn the_operations_table_lists_every_operation_and_what_send_returns() {
+    let table = std::fs::read_to_string(workspace_root().join("docs/operations.md")).expect("docs/operations.md");
     let spec = spec();
     let mut missing = Vec::new();
     for op in operations(&spec) {
         let row = format!("| `{}` | `{} {}` |", op.id, op.method, op.path);
-        if !readme.contains(&row) {
+        let Some(line) = table.lines().find(|l| l.starts_with(&row)) else {
             missing.push(row);
+            continue;
+        };
+        let returns = format!("| `types::{}` |", data_type(&spec, &op.operation));
+        if !line.ends_with(&returns) {
+            missing.push(format!("{line}  (should end with {returns})"));
         }
     }
-    assert!(missing.is_empty(), "README rows missing or wrong:\n{}", missing.join("\n"));
-    let rows = readme.lines().filter(|l| l.starts_with("| `") && l.contains(" /")).count();
-    assert_eq!(rows, operations(&spec).len(), "one README row per operation");
+    assert!(missing.is_empty(), "docs/operations.md rows missing or wrong:\n{}", missing.join("\n"));
+    let rows = table.lines().filter(|l| l.starts_with("| `") && l.contains(" /")).count();
+    assert_eq!(rows, operations(&spec).len(), "one row per operation");
+}
+
+/// The type `Multicard::send` returns for an operation: its success
+/// envelope's `data`, or the answer itself when it has no envelope (`/auth`).
+fn data_type(spec: &serde_json::Value, operation: &serde_json::Value) -> String {
+    let name =
+        |reference: &serde_json::Value| reference.as_str().and_then(|r| r.rsplit('/').next()).unwrap().to_string();
+    let responses = &operation["responses"];
+    let response = if responses["200"].is_object() { &responses["200"] } else { &responses["201"] };
+    let envelope = name(&response["content"]["application/json"]["schema"]["$ref"]);
+    match spec["components"]["schemas"][&envelope]["properties"]["data"]["$ref"].as_str() {
+        Some(data) => data.rsplit('/').next().unwrap().to_string(),
+        None => envelope,
+    }
 }
 
 /// Every `cargo run` the README gives names a package of the workspace and,

@@ -19,49 +19,22 @@
 //! credentials is the `multicard-sandbox` crate; the workspace's README tells
 //! the whole story (`cargo run -p multicard-sandbox --example quickstart`).
 //!
-//! # Map
+//! # What to reach for
 //!
-//! A call goes one way through the files of this crate, `/auth` included:
-//!
-//! | file | holds |
+//! | task | where |
 //! |---|---|
-//! | `multicard.rs` | [`Multicard`]: puts the pieces together, hands each call to the executor |
-//! | `executor.rs` | the call: token, deadline, attempts, the one retry policy (`retry.rs`), 401 replay |
-//! | `transport.rs` | the generated client's hooks: route check, token header, size cap, the answer's head |
-//! | `attempt.rs` | what one attempt carries and what the hooks record for it |
-//! | `envelope.rs` | the one place that decides what an answer means (`success` flag, statuses, bodies) |
-//! | `token_cache.rs` | the token cache: when to fetch, single flight, deadlines; it is handed its fetch |
-//! | `auth.rs` | the fetch: `get_token` through the executor with its own settings; token lifetimes |
-//! | `error.rs`, `scrub.rs`, `redact.rs` | the one error type; secrets and card numbers kept out of errors, logs and `Debug` |
-//! | `operation.rs`, `operation_table.rs` | what ties a generated builder to the executor; the operations of the spec |
-//! | `informative.rs` | nested objects that never sink an answer; [`informative::Exact`] for those that decide |
-//! | `callbacks/` | verifying, answering and confirming what Multicard sends (`raw` and `verify`: the body as sent and its signature; `lenient`: the fields after it; `reply`, `confirm`, `decisions`, `testing`, `axum`) |
-//! | `outcome.rs`, `outcome/` | each error code per operation in four classes (the table, with sources, in `outcome/table.rs`); `ERROR_FIELDS` reasons; after "confirmed earlier" |
-//! | `settle.rs`, `settle/` | after a lost answer: a settle per kind of write answering a [`settle::Verdict`] (rules as data in `settle/evidence.rs`); status settles ([`Settle`]); the refund and charge guards the executor runs (`settle/guard.rs`) |
-//! | `paid.rs` | whether an invoice is paid: yes, no or unknown ([`Paid`]) |
-//! | `registry/` | every row of the payment and payout registries as a stream, one page at a time ([`registry`]) |
-//! | `lost_create.rs`, `lost_create/` | a create whose answer was lost, found by its `invoice_id` in the registry ([`lost_create`]) |
-//! | `server_time.rs` | Multicard's clock: the offset read off answers' `Date` headers ([`server_time`]) |
-//! | `reconcile/` | sweeps: what the callbacks missed, credited once through the ledger ([`reconcile::Reconciler`]) |
+//! | call an operation: the data or one error | [`Multicard::send`], [`Error`], [`types`] |
+//! | a write's answer was lost: was it applied? | [`Error::OutcomeUnknown`], [`Multicard::settle_lost`], [`settle`] |
+//! | a fiscal receipt; amounts in tiyin | [`receipt::Receipt`], [`money::Tiyin`] |
+//! | what is checked before sending | [`checks`] |
+//! | verify and answer a callback | [`callbacks`] (with axum: `callbacks::axum`, feature `axum`) |
+//! | credit each paid order once, across replicas | [`fulfilment`] |
+//! | what the callbacks missed | [`reconcile`] |
+//! | every row of a registry | [`registry`] |
+//! | a create whose answer was lost | [`lost_create`] |
 //!
-//! Where to go for a change:
-//!
-//! - **add or change an operation**: correct the vendor's page in
-//!   `spec/corrections.yaml` or import the vendor's new pages, and run
-//!   `cargo xtask regen`; the client, the operation table and the glue are
-//!   generated (`multicard-api-build`). The sandbox needs a handler in
-//!   `multicard-sandbox/src/groups/<group>.rs`, or its tests fail.
-//! - **change the refresh margin**: [`token_cache::RefreshPolicy`] (users
-//!   set it with [`Config::with_refresh_policy`]).
-//! - **classify an error code**: add a row, with its source, to
-//!   `src/outcome/table.rs` (a new `ERROR_FIELDS` wording goes in its
-//!   `WORDINGS`).
-//! - **correct a vendor page**: `spec/corrections.yaml`, each entry with its
-//!   reason (and a pin where it overwrites vendor content), then
-//!   `cargo xtask regen`.
-//! - **add a sandbox behaviour**: `multicard-sandbox/src/groups/` (handlers
-//!   by API group), `world/` (what it holds), `answer.rs` (its error
-//!   answers), `faults.rs` (injected faults).
+//! The guide (`docs/` in the repository) tells each of these in full; the
+//! map of this crate's files, for contributors, is in `CONTRIBUTING.md`.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]

@@ -1,7 +1,7 @@
 //! Every example the command line shows runs: each `--help` example (with
 //! the example values of its required flags) is pasted into `sh` as printed
 //! and run against `--sandbox`; the commands of the crate's documentation
-//! run there too; and the README's transcript prints what it says it
+//! run there too; and the guide's transcript prints what it says it
 //! prints, exit codes included.
 
 mod support;
@@ -178,13 +178,12 @@ fn the_commands_of_the_crate_documentation_run_against_the_sandbox() {
     assert!(ran >= 4, "{ran}");
 }
 
-/// The README's command-line transcript: each `$` line run by `sh`, its
+/// The guide's command-line transcript (docs/cli.md): each `$` line run by `sh`, its
 /// output (stdout and stderr, as a terminal shows them) the lines after it.
 #[test]
-fn the_readme_transcript_prints_what_it_says() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
-    let section = readme.split_once("## Command line").expect("the README has a command-line section").1;
-    let (_, block) = section.split_once("```sh\n").expect("a transcript");
+fn the_guides_transcript_prints_what_it_says() {
+    let guide = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/cli.md")).unwrap();
+    let (_, block) = guide.split_once("```sh\n").expect("a transcript");
     let (block, _) = block.split_once("```").expect("the transcript ends");
     let dir = scratch("readme");
     let mut steps: Vec<(String, Vec<&str>)> = Vec::new();

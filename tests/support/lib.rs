@@ -9,6 +9,27 @@ use std::path::PathBuf;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+/// The guide (`docs/`) and CONTRIBUTING.md, compiled the same way.
+#[cfg(doctest)]
+pub mod guide_doctests {
+    #[doc = include_str!("../../docs/calls.md")]
+    pub struct Calls;
+    #[doc = include_str!("../../docs/receipts.md")]
+    pub struct Receipts;
+    #[doc = include_str!("../../docs/callbacks.md")]
+    pub struct Callbacks;
+    #[doc = include_str!("../../docs/sandbox.md")]
+    pub struct Sandbox;
+    #[doc = include_str!("../../docs/security.md")]
+    pub struct Security;
+    #[doc = include_str!("../../docs/operations.md")]
+    pub struct Operations;
+    #[doc = include_str!("../../docs/cli.md")]
+    pub struct Cli;
+    #[doc = include_str!("../../CONTRIBUTING.md")]
+    pub struct Contributing;
+}
+
 use serde_json::Value;
 
 pub mod money;
