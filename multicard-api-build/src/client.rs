@@ -2,8 +2,9 @@
 //! spec with the type mappings the Multicard API needs, then the passes over
 //! its output (builders pruned, structs made non-exhaustive, informative
 //! fields made tolerant and exact fields exact, request fields given the
-//! SDK's defaults, sensitive fields redacted in `Debug`, path
-//! parameters sent through the SDK's encoder), and the open enums. A spec
+//! SDK's defaults, sensitive fields redacted in `Debug`, each operation documented
+//! through `Multicard::send`, path parameters sent through the SDK's
+//! encoder), and the open enums. A spec
 //! progenitor cannot take becomes an error naming the operation.
 
 use openapiv3::{OpenAPI, ReferenceOr};
@@ -13,7 +14,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use crate::error::BuildError;
 use crate::format::format_tokens;
 use crate::open_enums::{OpenEnum, open_enum_tokens, open_enums};
-use crate::{informative, non_exhaustive, prune, redact, sdk_defaults};
+use crate::{informative, non_exhaustive, prune, redact, safe_path, sdk_defaults};
 
 /// The inner state every generated `Client` carries; its `ClientHooks`
 /// implementation (hand-written, in `multicard-api`) adds the token.
@@ -86,6 +87,9 @@ pub fn generate_code(spec: &OpenAPI) -> Result<(String, String, usize), BuildErr
     let sensitive = redact::sensitive_fields(spec).map_err(|e| BuildError::new(format!("sensitive fields: {e}")))?;
     redact::redact_debug(&mut file, &sensitive)
         .map_err(|e| BuildError::new(format!("redacting sensitive fields in `Debug`: {e}")))?;
+    let returns = safe_path::returns(spec).map_err(|e| BuildError::new(format!("what each operation returns: {e}")))?;
+    safe_path::rewrite(&mut file, &returns)
+        .map_err(|e| BuildError::new(format!("documenting the call through `Multicard::send`: {e}")))?;
     let client = prettyplease::unparse(&file);
     // Path parameters go through the SDK's encoder, which also encodes `\`
     // (the URL parser reads it as `/`, so a parameter could name another).

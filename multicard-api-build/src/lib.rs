@@ -51,6 +51,7 @@ mod open_enums;
 mod operation_table;
 mod prune;
 pub mod redact;
+mod safe_path;
 pub mod sdk_defaults;
 mod spec;
 mod types_module;
