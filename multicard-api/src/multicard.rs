@@ -185,6 +185,24 @@ impl Multicard {
     /// client's builder (typed arguments), and the result is the `data`
     /// payload, unwrapped, or an [`Error`].
     ///
+    /// `build` is called once per attempt (and once more, without sending,
+    /// for the checks before sending), so it is a `Fn`: build the body
+    /// outside and clone it in, rather than moving it in:
+    ///
+    /// ```no_run
+    /// # async fn run(multicard: multicard_api::Multicard, request: multicard_api::types::CreateInvoiceRequest)
+    /// # -> Result<(), multicard_api::Error> {
+    /// let invoice = multicard.send(|api| api.create_invoice().body(request.clone())).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Builder arguments: an optional text field takes a `String` or an
+    /// `Option<String>`, not a `&str` (`.sms("998901234567".to_string())`);
+    /// a list of nested bodies is a `Vec` of built values
+    /// (`types::X::builder()...try_into()?` each), or JSON through
+    /// `serde_json::from_value`; a fiscal receipt comes whole from
+    /// [`Receipt`](crate::receipt::Receipt).
+    ///
     /// The token is taken (or refreshed) first. Reads are retried on
     /// transient failures; a write is never sent twice once it may have
     /// reached the server (see [`crate::retry`]): then the error is
