@@ -24,20 +24,36 @@
 //!   body's type (`types::CreateInvoiceRequest`, …) before anything is sent;
 //! - a field at the top of the body marked `x-money` (an amount in tiyin) is
 //!   also a flag, `--` its name in kebab case (`--amount`,
-//!   `--refund-amount`), whose value names its unit (see [`money`]).
+//!   `--refund-amount`), whose value names its unit (see [`money`]);
+//! - a parameter that is a spec enum takes only its values (`--help` lists
+//!   them);
+//! - in `registry`, the store, the page and the window are optional, each
+//!   with the command line's default, and the window's ends are checked as
+//!   Multicard timestamps when parsed (the one rule beyond the spec, in
+//!   `params::REGISTRY_DEFAULTS`);
+//! - a registry export's columns are its row schema's properties, in the
+//!   spec's order (`CliOperation::columns`), so that an export has the same
+//!   columns whatever its rows carry.
 //!
 //! The generated file uses `clap`, `serde_json` and `multicard_api` from the
 //! crate that includes it, its `crate::body::decode::<T>(value, schema)
 //! -> Result<T, String>`, which decodes `--body` and names what does not fit
-//! without repeating the value (a body carries card data), and its
+//! without repeating the value (a body carries card data), with
+//! `crate::body::decode_one_of::<T>(value, schema, variants)` and
+//! `crate::body::misfit::<V>` for a body of several shapes (an untagged
+//! enum: each variant is tried to name the closest one's path), its
+//! `crate::registry::default_param(args, operation, name) -> Result<String,
+//! String>` and `crate::registry::timestamp` (a clap value parser) for the
+//! registry rule, and its
 //! `crate::money::with_amounts(args, body, fields) -> Result<Option<Value>,
 //! String>`, which parses the amount flags and sets them in the body.
 
 mod money;
 mod params;
+mod shapes;
 
 use heck::{ToKebabCase, ToUpperCamelCase};
-use openapiv3::{OpenAPI, Operation, ReferenceOr, Schema, SchemaKind, Type};
+use openapiv3::{OpenAPI, Operation, ReferenceOr};
 use proc_macro2::{Ident, Span};
 use quote::quote;
 
@@ -45,6 +61,7 @@ use crate::error::BuildError;
 use crate::format::format_tokens;
 use crate::spec::{component_name, operation_id, response_schema};
 use params::{Kind, Param, arg_tokens, param_of, rust_type};
+use shapes::{one_of_variants, row_schema};
 
 /// The group of an operation: its tag made singular, or `registry` for a
 /// `list_…` operation.
@@ -97,31 +114,10 @@ struct CliOperation {
     amounts: money::Amounts,
     /// For a registry export: the array field of `data` that holds its rows.
     rows: Option<String>,
-}
-
-/// The array property of the `data` of a response schema that holds the
-/// rows: `list` when there is one, else the first.
-fn rows_field(spec: &OpenAPI, response: &str) -> Option<String> {
-    let schemas = &spec.components.as_ref()?.schemas;
-    let object = |name: &str| match schemas.get(name)? {
-        ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(object)), .. }) => Some(object.clone()),
-        _ => None,
-    };
-    let envelope = object(response)?;
-    let data = match envelope.properties.get("data")? {
-        ReferenceOr::Reference { reference } => object(component_name(reference)?)?,
-        ReferenceOr::Item(_) => return None,
-    };
-    let arrays: Vec<&String> = data
-        .properties
-        .iter()
-        .filter(|(_, schema)| {
-            matches!(schema, ReferenceOr::Item(schema) if matches!(schema.schema_kind, SchemaKind::Type(Type::Array(_))))
-        })
-        .map(|(name, _)| name)
-        .collect();
-    // A registry's rows are its `list` (beside aggregates such as `stat`).
-    arrays.iter().find(|name| name.as_str() == "list").or(arrays.first()).map(|name| name.to_string())
+    /// For a registry export: the columns of a row, from the spec.
+    columns: Vec<String>,
+    /// For a body of several shapes: the type of each.
+    variants: Vec<String>,
 }
 
 fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation) -> Result<CliOperation, BuildError> {
@@ -129,7 +125,7 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
     let tag = operation.tags.first().cloned().unwrap_or_else(|| "other".into());
     let group = cli_group(&tag, &id);
     let verb = cli_verb(&group, &id);
-    let params = operation.parameters.iter().map(|p| param_of(spec, &id, p)).collect::<Result<Vec<_>, _>>()?;
+    let mut params = operation.parameters.iter().map(|p| param_of(spec, &id, p)).collect::<Result<Vec<_>, _>>()?;
     let body = match &operation.request_body {
         None => None,
         Some(ReferenceOr::Item(body)) => {
@@ -154,16 +150,24 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
         }
     };
     let paged = ["offset", "limit"].iter().all(|n| params.iter().any(|p| p.name == *n));
-    let rows = if paged {
+    let (rows, columns) = if paged {
         let response = operation
             .responses
             .responses
             .iter()
             .find(|(status, _)| matches!(status, openapiv3::StatusCode::Code(200..=299)))
             .and_then(|(_, r)| response_schema(r));
-        Some(response.and_then(|r| rows_field(spec, &r)).unwrap_or_else(|| "list".into()))
+        let row = response.and_then(|r| row_schema(spec, &r)).ok_or_else(|| {
+            BuildError::new(format!(
+                "operation `{id}`: a paged export whose success answer has no array of object rows in `data`"
+            ))
+        })?;
+        if group == "registry" {
+            params::registry_rule(&id, &mut params, &row.status)?;
+        }
+        (Some(row.field), row.columns)
     } else {
-        None
+        (None, Vec::new())
     };
     let summary = operation.summary.clone().unwrap_or_default();
     let method = method.to_uppercase();
@@ -212,6 +216,7 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
         ));
     }
     let empty_body = body.as_ref().is_some_and(|(schema, required, _)| *required && !requires_fields(spec, schema));
+    let variants = body.as_ref().map(|(schema, ..)| one_of_variants(spec, schema)).unwrap_or_default();
     Ok(CliOperation {
         id,
         method,
@@ -225,6 +230,8 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
         empty_body,
         amounts,
         rows,
+        columns,
+        variants,
     })
 }
 
@@ -233,9 +240,10 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
 /// not define) to be safe.
 fn requires_fields(spec: &OpenAPI, name: &str) -> bool {
     match spec.components.as_ref().and_then(|c| c.schemas.get(name)) {
-        Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(object)), .. })) => {
-            !object.required.is_empty()
-        }
+        Some(ReferenceOr::Item(openapiv3::Schema {
+            schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)),
+            ..
+        })) => !object.required.is_empty(),
         _ => true,
     }
 }
@@ -323,7 +331,8 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
         };
         let rows = rows_of(op);
         let amounts = &op.amounts.flags;
-        quote! { CliOperation { id: #id, group: #group, verb: #verb, params: &[#(#params),*], body: #body, amounts: &[#(#amounts),*], rows: #rows }, }
+        let columns = &op.columns;
+        quote! { CliOperation { id: #id, group: #group, verb: #verb, params: &[#(#params),*], body: #body, amounts: &[#(#amounts),*], rows: #rows, columns: &[#(#columns),*] }, }
     });
     let count = operations.len();
 
@@ -363,7 +372,16 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
                     })
                 }
             };
-            if p.required {
+            if p.required && p.default.is_some() {
+                // The registry rule: the command line's default.
+                let default = match &p.kind {
+                    Kind::Integer => quote!(crate::registry::default_param(args, #id, #name)?
+                        .parse::<i64>()
+                        .map_err(|e| format!("{}: {e}", #flag))?),
+                    _ => quote!(crate::registry::default_param(args, #id, #name)?.parse().map_err(|e| format!("{}: {e}", #flag))?),
+                };
+                quote!(let #field = match #value { Some(value) => value, None => #default };)
+            } else if p.required {
                 let missing = format!("{flag} is required");
                 quote!(let #field = #value.ok_or_else(|| #missing.to_string())?;)
             } else {
@@ -377,7 +395,17 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
             let ty = ident(schema);
             // The CLI's decoder names the path and the expected type, never the
             // value (a body carries card data and one-time codes).
-            let decode = quote!(crate::body::decode::<::multicard_api::types::#ty>(value, #schema));
+            // A body of several shapes (an untagged enum) that fits none is
+            // tried against each, to name the closest one's path and type.
+            let decode = if op.variants.is_empty() {
+                quote!(crate::body::decode::<::multicard_api::types::#ty>(value, #schema))
+            } else {
+                let variants = op.variants.iter().map(|variant| {
+                    let variant_ty = ident(variant);
+                    quote!((#variant, crate::body::misfit::<::multicard_api::types::#variant_ty> as crate::body::Try))
+                });
+                quote!(crate::body::decode_one_of::<::multicard_api::types::#ty>(value, #schema, &[#(#variants),*]))
+            };
             if *required && op.empty_body {
                 quote!(let body = { let value = body.unwrap_or_else(|| ::serde_json::json!({})); #decode? };)
             } else if *required {
@@ -488,6 +516,9 @@ pub fn generate_cli(spec: &OpenAPI) -> Result<String, BuildError> {
             pub amounts: &'static [&'static str],
             /// For a registry export: the field of `data` holding its rows.
             pub rows: Option<&'static str>,
+            /// For a registry export: the columns of a row, from the spec's
+            /// row schema in its order (an object's fields as `object.field`).
+            pub columns: &'static [&'static str],
         }
 
         #[doc = #doc]
@@ -576,11 +607,46 @@ mod tests {
 
     #[test]
     fn the_spec_generates_a_command_line() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/multicard.yaml")).unwrap();
-        let spec = crate::parse_spec(&text).unwrap();
-        let code = generate_cli(&spec).unwrap();
+        let code = generate_cli(&spec()).unwrap();
         assert!(code.contains("\"registry\""));
         assert!(code.contains(".list_payments()"));
         assert!(code.contains("rows: Some(\"list\")"));
+    }
+
+    fn spec() -> OpenAPI {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/multicard.yaml")).unwrap();
+        crate::parse_spec(&text).unwrap()
+    }
+
+    fn operation(spec: &OpenAPI, id: &str) -> CliOperation {
+        let (path, method, op) = spec.operations().find(|(_, _, op)| op.operation_id.as_deref() == Some(id)).unwrap();
+        cli_operation(spec, path, method, op).unwrap()
+    }
+
+    /// The registry rule: the store, the page and the window are optional
+    /// with a default; the status filter lists its values, for payouts too
+    /// (where the spec types it as a plain string).
+    #[test]
+    fn the_registry_rule_makes_the_store_page_and_window_optional() {
+        let spec = spec();
+        for id in ["list_payments", "list_payouts"] {
+            let op = operation(&spec, id);
+            for name in ["store_id", "offset", "limit", "start_date", "end_date"] {
+                let param = op.params.iter().find(|p| p.name == name).unwrap();
+                assert!(param.required && !param.flag_required() && param.default.is_some(), "{id} {name}");
+                assert_eq!(param.timestamp, name.ends_with("_date"), "{id} {name}");
+            }
+            let status = op.params.iter().find(|p| p.name == "only_status").unwrap();
+            assert!(status.values.iter().any(|v| v == "success") && status.values.len() >= 7, "{id}");
+        }
+        // Outside the registry nothing changes.
+        let get = operation(&spec, "get_payment");
+        assert!(get.params.iter().all(|p| p.default.is_none() && !p.timestamp));
+        let code = generate_cli(&spec).unwrap();
+        assert!(code.contains("crate::registry::default_param"));
+        assert!(code.contains("registry::timestamp"));
+        // A body of several shapes is decoded by trying each one.
+        assert_eq!(operation(&spec, "create_payment").variants.len(), 4);
+        assert!(code.contains("crate::body::decode_one_of"));
     }
 }

@@ -19,6 +19,75 @@ pub fn decode<T: DeserializeOwned>(value: Value, schema: &str) -> Result<T, Stri
     })
 }
 
+/// Why a body does not fit one type: where, how deep, and what was expected
+/// there (never the value).
+pub struct Misfit {
+    /// The JSON path (`card.pan`; `.` for the body itself).
+    path: String,
+    /// How close the body came to fitting: how many fields and indexes
+    /// deep the path goes, then how near the complaint is (a wrong type
+    /// where the type has the field is nearer than a field it lacks).
+    closeness: (usize, u8),
+    /// What does not fit, without the value.
+    what: String,
+}
+
+/// Tries a body against one variant of a body of several shapes.
+pub type Try = fn(Value) -> Result<(), Misfit>;
+
+/// Whether `value` is a `T`, and if not, where it stops fitting.
+pub fn misfit<T: DeserializeOwned>(value: Value) -> Result<(), Misfit> {
+    serde_path_to_error::deserialize::<_, T>(value).map(|_| ()).map_err(|error| {
+        let what = without_values(&error.inner().to_string());
+        let nearness = if what.starts_with("unknown field") {
+            0
+        } else if what.starts_with("missing field") || what.starts_with("unknown variant") {
+            1
+        } else {
+            2
+        };
+        Misfit { path: error.path().to_string(), closeness: (error.path().iter().count(), nearness), what }
+    })
+}
+
+/// `value` as a `T` (the request type `schema` names, one of several
+/// shapes, `variants`: an untagged enum), or a message naming the closest
+/// shape, the path where it stops fitting and what was expected there.
+/// The closest shape is the one whose mismatch is deepest in the body (the
+/// body got furthest into it), then the one that has the field (a wrong
+/// type) over one that lacks it (an unknown or missing field); on a tie,
+/// the first the spec lists.
+pub fn decode_one_of<T: DeserializeOwned>(value: Value, schema: &str, variants: &[(&str, Try)]) -> Result<T, String> {
+    if let Ok(decoded) = serde_json::from_value::<T>(value.clone()) {
+        return Ok(decoded);
+    }
+    let mut closest: Option<(&str, Misfit)> = None;
+    for (name, attempt) in variants {
+        match attempt(value.clone()) {
+            // A variant that fits alone but not within the enum: say so
+            // rather than guess.
+            Ok(()) => return Err(format!("--body is not a valid `{schema}`, although it is a valid `{name}`")),
+            Err(misfit) => {
+                if closest.as_ref().is_none_or(|(_, best)| misfit.closeness > best.closeness) {
+                    closest = Some((name, misfit));
+                }
+            }
+        }
+    }
+    let names: Vec<&str> = variants.iter().map(|(name, _)| *name).collect();
+    let shapes = format!("a `{schema}` is one of {}", names.join(", "));
+    Err(match closest {
+        Some((name, misfit)) if misfit.path == "." => {
+            format!("--body is not a valid `{schema}`: closest is `{name}`: {} ({shapes})", misfit.what)
+        }
+        Some((name, misfit)) => format!(
+            "--body is not a valid `{schema}`: closest is `{name}`: at `{}`: {} ({shapes})",
+            misfit.path, misfit.what
+        ),
+        None => format!("--body is not a valid `{schema}` ({shapes})"),
+    })
+}
+
 /// serde's complaint with the value it quotes left out: `invalid type:
 /// string "8600…", expected i64` becomes `invalid type: a string, expected
 /// i64`. A complaint of a shape not known here says only that the value

@@ -38,7 +38,7 @@ pub(crate) fn before_sending(
     let (refused, warned): (Vec<Finding>, Vec<Finding>) =
         check(operation, body, policy).into_iter().partition(|f| f.action == Action::Refuse);
     for finding in &warned {
-        eprintln!("warning: {} (sent anyway; --strict-checks refuses it)", line(finding));
+        crate::console::warning(&format!("{} (sent anyway; --strict-checks refuses it)", line(finding)));
     }
     if refused.is_empty() { Ok(()) } else { Err(refused_failure(operation, &refused)) }
 }

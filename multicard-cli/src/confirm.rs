@@ -131,7 +131,7 @@ pub(crate) fn ask(summary: &Summary) -> Result<(), Failure> {
             ),
         ));
     }
-    eprint!("{}Send it? [y/N] ", summary.lines());
+    crate::console::prompt(&format!("{}Send it? [y/N] ", summary.lines()));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).map_err(|e| fail(exit::USAGE, e.to_string()))?;

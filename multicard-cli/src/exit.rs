@@ -14,6 +14,33 @@ pub const DONE_NOT_PRINTED: u8 = 10;
 pub const ATTENTION: u8 = 11;
 pub const NOT_FINAL: u8 = 12;
 pub const NOT_APPLIED: u8 = 13;
+/// Standard output was closed early (`multicard … | head -1`): 128 plus
+/// SIGPIPE's number, what a shell reports for a process SIGPIPE ended, so
+/// that `set -o pipefail` sees the same as with other tools.
+pub const PIPE_CLOSED: u8 = 141;
+
+/// The name of an exit code, as the error object of `-o json` gives it
+/// (`exit_class`).
+pub fn class(code: u8) -> &'static str {
+    match code {
+        OK => "success",
+        API => "rejected",
+        USAGE => "usage",
+        AUTH => "authentication",
+        TRANSPORT => "transport",
+        OUTCOME_UNKNOWN => "outcome_unknown",
+        REFUSED => "not_confirmed",
+        UNEXPECTED => "unexpected",
+        CONFLICT => "conflict",
+        DECLINED => "declined",
+        DONE_NOT_PRINTED => "done_not_printed",
+        ATTENTION => "attention",
+        NOT_FINAL => "not_final",
+        NOT_APPLIED => "not_applied",
+        PIPE_CLOSED => "pipe_closed",
+        _ => "other",
+    }
+}
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -24,13 +51,16 @@ Exit codes:
      (--amount 1500: write 150000tiyin or 1500sum), a --body that does not decode, a request
      the pre-send checks refuse (stderr lists each rule, field and reason; a warning only
      prints `warning: ...`, unless --strict-checks), a write to production without --live,
+     a --from/--to that is not
+     YYYY-MM-DD HH:MM:SS, a registry export with no store (--store-id, MULTICARD_STORE_ID),
      missing configuration
   3  authentication failed (/auth refused the credentials, or a token was refused)
   4  transport failure: no answer (connection, timeout)
   5  outcome unknown: a write may have taken effect (money may have moved); it was not
      sent again, and must not be until a settle says `not applied`; stderr prints the
-     `multicard settle ...` command that settles it (with -o json, stdout has the same as
-     fields); `multicard settle` also exits 5 when it stays undetermined
+     `multicard settle ...` command that settles it (with -o json, the error object's
+     \"settle\" has the same as fields); `multicard settle` also exits 5 when it stays
+     undetermined
   6  refused: a write was not confirmed (no --yes on a non-terminal, or answered no), or
      the SDK's guard refused it before sending (an earlier refund of the payment not
      settled, refunds above what it captured, a hold lapsing within 2 minutes, a target
@@ -49,6 +79,19 @@ Exit codes:
  12  reconcile: nothing needs attention, but some items are not final yet: run it again later;
      settle: money is still moving: run it again later
  13  settle: not applied (positive evidence): the write may be made again
+141  stdout was closed before everything was written (a reader such as `head` stopped
+     reading): the rest was not written, quietly; a read may be run again (a write whose
+     answer could not be printed exits 10 instead)
+
+With -o json, stdout keeps only data and every line on stderr is a JSON object
+({\"note\": ...}, {\"warning\": ...}); a failure ends with one error object:
+  {\"error\": {\"code\": <Multicard's error code or null>, \"reason\": <rejected, conflict,
+  declined, outcome_unknown for Multicard's errors; else the exit class>, \"exit\": <code>,
+  \"exit_class\": <usage, transport, ...>, \"message\": <the text>, ...}}
+with, when they apply, \"fields_reason\" (ERROR_FIELDS typed: already_confirmed,
+field_missing, ...) and \"field\", \"status\" (HTTP), \"read\" (the command that reads the
+target), and for an unknown outcome \"settle\" (kind, target, amount, sent_at and the
+`multicard settle ...` \"command\") and \"advice\".
 
 Codes 1, 5, 8 and 9 follow the SDK's classification of each error code per operation
 (multicard_api::outcome).

@@ -102,12 +102,12 @@ pub(crate) async fn run(matches: &ArgMatches, args: &ArgMatches) -> Result<(), F
     let secret = read_secret()?;
     check(&settings, &secret).await?;
     keyring::keep(&user, &secret)?;
-    eprintln!(
-        "multicard: the secret of `{}` is kept in the platform's keyring ({}); MULTICARD_SECRET, when set, still comes \
+    crate::console::note(&format!(
+        "the secret of `{}` is kept in the platform's keyring ({}); MULTICARD_SECRET, when set, still comes \
          first",
         crate::failure::printable(&user),
         settings.profile.shown()
-    );
+    ));
     Ok(())
 }
 
@@ -159,7 +159,9 @@ pub(crate) fn stored_secret(settings: &Settings) -> Option<String> {
     match keyring::read(&user) {
         Ok(secret) => secret,
         Err(message) => {
-            eprintln!("multicard: the keyring could not be read ({message}); looking elsewhere for the secret");
+            crate::console::note(&format!(
+                "the keyring could not be read ({message}); looking elsewhere for the secret"
+            ));
             None
         }
     }
@@ -215,11 +217,11 @@ mod keyring {
         let failed = |e: String| fail(exit::UNEXPECTED, format!("the keyring could not remove the secret: {e}"));
         match entry(user)?.delete_credential() {
             Ok(()) => {
-                eprintln!("multicard: the secret of `{}` is no longer kept", crate::failure::printable(user));
+                crate::console::note(&format!("the secret of `{}` is no longer kept", crate::failure::printable(user)));
                 Ok(())
             }
             Err(::keyring::Error::NoEntry) => {
-                eprintln!("multicard: no secret of `{}` was kept", crate::failure::printable(user));
+                crate::console::note(&format!("no secret of `{}` was kept", crate::failure::printable(user)));
                 Ok(())
             }
             Err(e) => Err(failed(crate::failure::printable(&e.to_string()))),

@@ -20,6 +20,7 @@
 mod body;
 mod checks;
 mod confirm;
+mod console;
 mod exit;
 mod failure;
 mod login;
@@ -57,7 +58,7 @@ fn command() -> Command {
         .short('o')
         .global(true)
         .value_parser(["table", "json", "ndjson", "csv"])
-        .help("table (default on a terminal), json (the `data` payload; default elsewhere), ndjson or csv (registry exports)");
+        .help("table (default on a terminal), json (the `data` payload; default elsewhere), ndjson (one row a line; the default of --all elsewhere) or csv (registry exports)");
     Command::new("multicard")
         .version(env!("CARGO_PKG_VERSION"))
         .about("The Multicard payment gateway (Uzbekistan) from the command line: one subcommand per API operation")
@@ -152,24 +153,14 @@ fn read_body(arg: &str) -> Result<Value, Failure> {
     serde_json::from_str(&text).map_err(|e| fail(exit::USAGE, format!("--body is not JSON: {e}")))
 }
 
-async fn send(multicard: &Multicard, prepared: &Prepared, format: Format) -> Result<Value, Failure> {
+/// Sends `prepared`; an error as its exit code and message (with `-o
+/// json`, its error object, which for a lost write carries the settle: see
+/// `report.rs`).
+async fn send(multicard: &Multicard, prepared: &Prepared) -> Result<Value, Failure> {
     match prepared.send(multicard).await {
         Ok(Ok(data)) => Ok(data),
         Ok(Err(e)) => Err(fail(exit::UNEXPECTED, format!("the answer does not print as JSON: {e}"))),
-        Err(error) => {
-            // With `-o json`, a lost write's settle also goes to stdout, as
-            // fields a script can act on.
-            if let (Format::Json, Some(lost)) = (format, error.lost_write()) {
-                let shown = serde_json::json!({
-                    "outcome": "unknown",
-                    "operation": error.lost_write().map(|l| l.write.kind().operation()),
-                    "advice": "money may have moved; do not send it again unless the settle says not applied",
-                    "settle": settle::settle_fields(lost),
-                });
-                println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
-            }
-            Err(report(&error, prepared))
-        }
+        Err(error) => Err(report(&error, prepared)),
     }
 }
 
@@ -177,8 +168,10 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     let (group, group_matches) = matches.subcommand().ok_or_else(|| fail(exit::USAGE, "no command"))?;
     if group == "completions" {
         let shell = *group_matches.get_one::<clap_complete::Shell>("shell").expect("required");
-        clap_complete::generate(shell, &mut command(), "multicard", &mut std::io::stdout());
-        return Ok(());
+        // Written to a buffer first: `generate` panics when its writer fails.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command(), "multicard", &mut script);
+        return console::print_bytes(&script);
     }
     if group == "reconcile" {
         return reconcile::run(&matches, group_matches).await;
@@ -200,12 +193,14 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     let info = operation_table::find(operation.id)
         .ok_or_else(|| fail(exit::USAGE, format!("`{}` is not in the operation table", operation.id)))?;
 
+    let all = matches.get_flag("all");
     let format = match matches.get_one::<String>("output") {
         Some(text) => Format::parse(text).ok_or_else(|| fail(exit::USAGE, format!("unknown output `{text}`")))?,
         None if std::io::stdout().is_terminal() => Format::Table,
+        // An export's rows, one JSON object a line, for a pipe or a file.
+        None if all && operation.rows.is_some() => Format::Ndjson,
         None => Format::Json,
     };
-    let all = matches.get_flag("all");
     if operation.rows.is_none() && (all || matches!(format, Format::Ndjson | Format::Csv)) {
         return Err(fail(
             exit::USAGE,
@@ -236,6 +231,9 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     let body = prepared.as_ref().and_then(Prepared::body_json);
     if let Some(prepared) = &prepared {
         checks::before_sending(prepared.id(), body.as_ref(), &policy)?;
+        if operation.rows.is_some() {
+            registry::note_window(args, prepared);
+        }
     }
 
     // What changes state is guarded against production, then asks;
@@ -271,20 +269,26 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     let multicard = Multicard::new(config).map_err(|e| fail(exit::USAGE, e.to_string()))?;
 
     if operation.rows.is_some() && all {
-        return export(&multicard, &prepared, format).await;
+        return export(&multicard, &prepared, operation, format).await;
     }
-    let data = send(&multicard, &prepared, format).await?;
+    let data = send(&multicard, &prepared).await?;
     let shown = mask::hidden(data.clone());
     let mut stdout = std::io::stdout().lock();
     let written = match (operation.rows, format) {
         (Some(field), Format::Ndjson | Format::Csv | Format::Table) => {
-            Rows::new(format).write_page(&mut stdout, &rows_of(&shown, field))
+            let mut rows = Rows::new(format, operation.columns);
+            let written = rows.write_page(&mut stdout, &rows_of(&shown, field));
+            registry::note_unknown_fields(&multicard, operation.id, field, &mut rows);
+            written
         }
         _ => output::print_value(&mut stdout, format, &shown),
     }
     .and_then(|()| stdout.flush());
+    if let Some(field) = operation.rows {
+        registry::note_page(&data, field);
+    }
     written.map_err(|e| match info.is_read() || !info.requires_token {
-        true => fail(exit::UNEXPECTED, format!("writing the output: {e}")),
+        true => console::write_failed(e),
         // The write happened: what it made must not be lost with the output.
         false => fail(
             exit::DONE_NOT_PRINTED,
@@ -297,18 +301,49 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     })
 }
 
+/// Whether the arguments ask for `-o json` (`-o json`, `-ojson`,
+/// `--output json`, `--output=json`): read from the words themselves for an
+/// error clap finds before there are matches.
+fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
+    let words: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    words.iter().enumerate().any(|(i, word)| match *word {
+        "-o" | "--output" => words.get(i + 1) == Some(&"json"),
+        other => other == "-ojson" || other == "--output=json",
+    })
+}
+
+/// A parse error (exit 2), or `--help`/`--version` (exit 0), as clap
+/// prints it; a usage error as the error object with `-o json`.
+fn clap_exit(error: clap::Error, json: bool) -> ExitCode {
+    if !error.use_stderr() {
+        return match error.print() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(exit::PIPE_CLOSED),
+            _ => ExitCode::from(exit::OK),
+        };
+    }
+    if json {
+        // The error itself, without clap's `error: ` and its pointer to --help.
+        let rendered = error.render().to_string();
+        let message = rendered.split("\n\n").next().unwrap_or_default().trim().trim_start_matches("error: ");
+        fail(exit::USAGE, message).with("reason", "usage").print(true);
+    } else {
+        let _ = error.print();
+    }
+    ExitCode::from(exit::USAGE)
+}
+
 fn main() -> ExitCode {
-    let matches = match command().try_get_matches() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let matches = match command().try_get_matches_from(&args) {
         Ok(matches) => matches,
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { exit::USAGE } else { exit::OK });
-        }
+        Err(error) => return clap_exit(error, asks_for_json(&args)),
     };
+    let json = matches.get_one::<String>("output").map(String::as_str) == Some("json");
+    console::set_json(json);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("multicard: cannot start the runtime: {e}");
+            fail(exit::UNEXPECTED, format!("cannot start the runtime: {e}")).print(json);
             return ExitCode::from(exit::UNEXPECTED);
         }
     };
@@ -317,7 +352,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(matches)) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(failure) => {
-            eprintln!("multicard: {}", failure.message);
+            failure.print(json);
             ExitCode::from(failure.code)
         }
     }

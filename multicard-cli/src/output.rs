@@ -1,11 +1,18 @@
 //! Printing the `data` payload: JSON exactly as decoded, a key-value view
 //! for people, and rows (table, NDJSON, CSV) for registry exports, written
 //! page by page as they arrive.
+//!
+//! A registry export's columns (CSV and table) are the spec's row schema
+//! (`CliOperation::columns`, generated from the spec), then `extra`: the
+//! same columns every run and for every page, a header even when there are
+//! no rows. A field the spec does not know goes into `extra`, as a JSON
+//! object of such fields; [`Rows::new_unknown_fields`] names each once.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// How the answer is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +86,7 @@ fn shown(text: &str) -> Cow<'_, str> {
 /// JSON text with the characters a terminal would act on (C1 controls, DEL
 /// and the marks that reorder text, which JSON allows raw inside strings)
 /// written as `\uXXXX` escapes: the same JSON, safe to print.
-fn json_for_terminal(text: String) -> String {
+pub(crate) fn json_for_terminal(text: String) -> String {
     // `escape_controls` changes exactly the characters a terminal acts on;
     // serde_json already writes C0 controls inside strings as escapes, so a
     // raw one in its output is the layout's own line break or indent.
@@ -125,11 +132,20 @@ pub fn print_value(out: &mut impl Write, format: Format, data: &Value) -> std::i
     }
 }
 
-/// Writes registry rows as they come: the header (CSV, table) with the
-/// first page, then every page's rows.
+/// The column after the schema's: the fields the spec does not know, as
+/// one JSON object.
+pub const EXTRA: &str = "extra";
+
+/// Writes registry rows as they come: the header (CSV, table) first, then
+/// every page's rows, in the schema's columns and `extra`.
 pub struct Rows {
     format: Format,
-    columns: Option<Vec<String>>,
+    columns: Vec<String>,
+    header_written: bool,
+    /// Every field seen that the schema does not know.
+    unknown: BTreeSet<String>,
+    /// Those not yet handed out by [`Rows::new_unknown_fields`].
+    fresh: Vec<String>,
 }
 
 fn csv_field(text: &str) -> String {
@@ -148,56 +164,98 @@ fn csv_cell(leaf: &Leaf) -> String {
     }
 }
 
+/// The value at `column` (`a.b`: field `b` of object `a`) of `row`.
+fn at<'a>(row: &'a Value, column: &str) -> Option<&'a Value> {
+    column.split('.').try_fold(row, |value, key| value.get(key))
+}
+
+/// One cell: a scalar as its text, an object or array as its JSON.
+fn cell(value: Option<&Value>) -> Leaf {
+    match value {
+        None => Leaf::default(),
+        Some(value @ (Value::Object(_) | Value::Array(_))) => Leaf { text: value.to_string(), string: true },
+        Some(value) => scalar(value),
+    }
+}
+
 impl Rows {
-    /// A writer in `format`.
-    pub fn new(format: Format) -> Self {
-        Self { format, columns: None }
+    /// A writer in `format`, with the schema's `columns`.
+    pub fn new(format: Format, columns: &[&str]) -> Self {
+        Self {
+            format,
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            header_written: false,
+            unknown: BTreeSet::new(),
+            fresh: Vec::new(),
+        }
     }
 
-    /// Writes one page's rows and flushes them.
-    pub fn write_page(&mut self, out: &mut impl Write, rows: &[Value]) -> std::io::Result<()> {
-        let flat: Vec<Vec<(String, Leaf)>> = rows
-            .iter()
-            .map(|row| {
-                let mut pairs = Vec::new();
-                flatten("", row, &mut pairs);
-                pairs
-            })
-            .collect();
-        if self.format != Format::Ndjson && self.columns.is_none() && !flat.is_empty() {
-            let mut columns: Vec<String> = Vec::new();
-            for pairs in &flat {
-                for (key, _) in pairs {
-                    if !columns.contains(key) {
-                        columns.push(key.clone());
-                    }
-                }
+    /// The fields of `row` (below `prefix`) that no column holds, by path
+    /// (sorted: the same order whatever order they came in).
+    fn extra(&self, prefix: &str, row: &Value, out: &mut BTreeMap<String, Value>) {
+        let Value::Object(map) = row else { return };
+        for (key, value) in map {
+            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            if self.columns.contains(&path) {
+                continue;
             }
+            let nested = format!("{path}.");
+            if value.is_object() && self.columns.iter().any(|c| c.starts_with(&nested)) {
+                self.extra(&path, value, out);
+            } else {
+                out.insert(path, value.clone());
+            }
+        }
+    }
+
+    /// Notes `name` as a field the schema does not know, found elsewhere;
+    /// `true` when it was not known yet.
+    pub fn mark_unknown(&mut self, name: &str) -> bool {
+        self.unknown.insert(name.to_string())
+    }
+
+    /// The fields seen so far that the schema does not know, each handed
+    /// out once.
+    pub fn new_unknown_fields(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.fresh)
+    }
+
+    /// Writes the header (CSV, table) if it is not written yet, then one
+    /// page's rows, and flushes them. An empty page still writes the header.
+    pub fn write_page(&mut self, out: &mut impl Write, rows: &[Value]) -> std::io::Result<()> {
+        if self.format != Format::Ndjson && !self.header_written {
+            let names = self.columns.iter().map(String::as_str).chain([EXTRA]);
             match self.format {
                 Format::Csv => {
                     let header: Vec<String> =
-                        columns.iter().map(|c| csv_cell(&Leaf { text: c.clone(), string: true })).collect();
+                        names.map(|c| csv_cell(&Leaf { text: c.to_string(), string: true })).collect();
                     writeln!(out, "{}", header.join(","))?
                 }
-                _ => writeln!(out, "{}", columns.iter().map(|c| shown(c)).collect::<Vec<_>>().join("\t"))?,
+                _ => writeln!(out, "{}", names.map(shown).collect::<Vec<_>>().join("\t"))?,
             }
-            self.columns = Some(columns);
+            self.header_written = true;
         }
-        for (row, pairs) in rows.iter().zip(&flat) {
-            let cell =
-                |column: &String| pairs.iter().find(|(k, _)| k == column).map(|(_, v)| v.clone()).unwrap_or_default();
+        for row in rows {
+            let mut extra = BTreeMap::new();
+            self.extra("", row, &mut extra);
+            for key in extra.keys() {
+                if self.unknown.insert(key.clone()) {
+                    self.fresh.push(key.clone());
+                }
+            }
+            let extra = if extra.is_empty() {
+                Leaf::default()
+            } else {
+                Leaf { text: Value::Object(extra.into_iter().collect::<Map<_, _>>()).to_string(), string: true }
+            };
+            let cells = self.columns.iter().map(|c| cell(at(row, c))).chain([extra]);
             match self.format {
                 Format::Ndjson | Format::Json => {
                     writeln!(out, "{}", json_for_terminal(serde_json::to_string(row).map_err(std::io::Error::other)?))?
                 }
-                Format::Csv => {
-                    let columns = self.columns.as_deref().unwrap_or_default();
-                    writeln!(out, "{}", columns.iter().map(|c| csv_cell(&cell(c))).collect::<Vec<_>>().join(","))?
-                }
+                Format::Csv => writeln!(out, "{}", cells.map(|c| csv_cell(&c)).collect::<Vec<_>>().join(","))?,
                 Format::Table => {
-                    let columns = self.columns.as_deref().unwrap_or_default();
-                    let cells: Vec<String> = columns.iter().map(|c| shown(&cell(c).text).into_owned()).collect();
-                    writeln!(out, "{}", cells.join("\t"))?
+                    writeln!(out, "{}", cells.map(|c| shown(&c.text).into_owned()).collect::<Vec<_>>().join("\t"))?
                 }
             }
         }
@@ -211,23 +269,51 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn csv_quotes_and_keeps_the_first_pages_columns() {
-        let mut rows = Rows::new(Format::Csv);
+    fn csv_columns_come_from_the_schema_whatever_the_first_page_holds() {
+        let mut rows = Rows::new(Format::Csv, &["a", "b.c", "refund_time"]);
         let mut out = Vec::new();
         rows.write_page(&mut out, &[json!({"a": 1, "b": {"c": "x,y"}})]).unwrap();
-        rows.write_page(&mut out, &[json!({"a": 2})]).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "a,b.c\n1,\"x,y\"\n2,\n");
+        rows.write_page(&mut out, &[json!({"a": 2, "refund_time": "2025-03-01 10:00:00"})]).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "a,b.c,refund_time,extra\n1,\"x,y\",,\n2,,2025-03-01 10:00:00,\n");
+        assert!(rows.new_unknown_fields().is_empty());
+    }
+
+    #[test]
+    fn an_empty_export_still_has_its_header() {
+        for (format, header) in [(Format::Csv, "a,b,extra\n"), (Format::Table, "a\tb\textra\n"), (Format::Ndjson, "")] {
+            let mut out = Vec::new();
+            Rows::new(format, &["a", "b"]).write_page(&mut out, &[]).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), header);
+        }
+    }
+
+    /// A field the spec does not know lands in `extra` as JSON, and is
+    /// named once however many rows carry it.
+    #[test]
+    fn fields_the_spec_does_not_know_land_in_extra_and_are_named_once() {
+        let mut rows = Rows::new(Format::Csv, &["a", "b.c"]);
+        let mut out = Vec::new();
+        rows.write_page(&mut out, &[json!({"a": 1, "new": "=x", "b": {"c": 2, "d": [1]}})]).unwrap();
+        assert_eq!(rows.new_unknown_fields(), ["b.d", "new"]);
+        rows.write_page(&mut out, &[json!({"a": 2, "new": 5}), json!({"a": 3, "later": null})]).unwrap();
+        assert_eq!(rows.new_unknown_fields(), ["later"]);
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "a,b.c,extra");
+        assert_eq!(lines[1], r#"1,2,"{""b.d"":[1],""new"":""=x""}""#);
+        assert_eq!(lines[2], r#"2,,"{""new"":5}""#);
+        assert_eq!(lines[3], r#"3,,"{""later"":null}""#);
     }
 
     #[test]
     fn csv_strings_that_start_a_formula_are_kept_as_text_and_numbers_stay_numbers() {
-        let mut rows = Rows::new(Format::Csv);
+        let mut rows = Rows::new(Format::Csv, &["a", "b", "c", "d", "e", "f", "g"]);
         let mut out = Vec::new();
         let row = json!({"a": "=HYPERLINK(\"http://x\",\"pay\")", "b": -5000, "c": "-5000", "d": "+1", "e": "@x", "f": "\tx", "g": "ok"});
         rows.write_page(&mut out, &[row]).unwrap();
         let text = String::from_utf8(out).unwrap();
         let line = text.lines().nth(1).unwrap();
-        assert_eq!(line, "\"'=HYPERLINK(\"\"http://x\"\",\"\"pay\"\")\",-5000,'-5000,'+1,'@x,'\tx,ok");
+        assert_eq!(line, "\"'=HYPERLINK(\"\"http://x\"\",\"\"pay\"\")\",-5000,'-5000,'+1,'@x,'\tx,ok,");
     }
 
     #[test]
@@ -235,7 +321,7 @@ mod tests {
         let forged = json!({"details": "\u{1b}[2J\u{1b}[32mREFUND COMPLETED\u{1b}]8;;http://evil\u{7}link\u{202e}"});
         let mut out = Vec::new();
         print_value(&mut out, Format::Table, &forged).unwrap();
-        let mut rows = Rows::new(Format::Table);
+        let mut rows = Rows::new(Format::Table, &["details"]);
         rows.write_page(&mut out, std::slice::from_ref(&forged)).unwrap();
         let mut json_out = Vec::new();
         print_value(&mut json_out, Format::Json, &json!({"x": "a\u{9b}b\u{2066}"})).unwrap();

@@ -194,7 +194,7 @@ pub(crate) async fn run(matches: &ArgMatches, args: &ArgMatches) -> Result<(), F
     let multicard = session::client(sandbox.as_ref())?;
     let concurrency = args.get_one::<usize>("concurrency").copied().unwrap_or(4);
     let report = Reconciler::read_only(multicard).with_concurrency(concurrency).inspect(pending).await;
-    print(&report, format).map_err(|e| fail(exit::UNEXPECTED, format!("writing the output: {e}")))?;
+    print(&report, format).map_err(crate::console::write_failed)?;
     let attention = report.needs_attention().count();
     let open = report.open().count();
     if attention > 0 {

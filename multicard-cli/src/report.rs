@@ -3,11 +3,12 @@
 
 use multicard_api::error::Error;
 use multicard_api::outcome::{FieldsReason, WriteOutcome};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::exit;
 use crate::failure::{Failure, fail, printable, shell_quote};
 use crate::generated::{CLI_OPERATIONS, Prepared};
+use crate::output::json_for_terminal;
 use crate::{checks, settle};
 
 /// The command that reads `settle_with` for the request `prepared`:
@@ -51,8 +52,85 @@ fn conflict_advice(error: &Error) -> &'static str {
     }
 }
 
-/// The exit code and message of an SDK error.
+/// The typed reason of an `ERROR_FIELDS` answer, as the error object
+/// names it, and the field it names.
+fn fields_reason(reason: &FieldsReason) -> (&'static str, Option<&str>) {
+    match reason {
+        FieldsReason::AlreadyConfirmed => ("already_confirmed", None),
+        FieldsReason::InvoiceAlreadyPaid => ("invoice_already_paid", None),
+        FieldsReason::IdentificationRequired => ("identification_required", None),
+        FieldsReason::FieldMissing { field } => ("field_missing", Some(field)),
+        FieldsReason::FieldInvalid { field } => ("field_invalid", Some(field)),
+        FieldsReason::BadStore => ("bad_store", None),
+        FieldsReason::PinflFormat => ("pinfl_format", None),
+        FieldsReason::ScanCodeRejected => ("scan_code_rejected", None),
+        _ => ("other", None),
+    }
+}
+
+/// What kind of SDK error it is, as the error object's `reason`: for
+/// Multicard's error envelope, the SDK's class of it.
+fn reason(error: &Error) -> &'static str {
+    match error {
+        Error::Api { .. } => match error.outcome() {
+            Some(WriteOutcome::Conflict) => "conflict",
+            Some(WriteOutcome::Declined) => "declined",
+            Some(WriteOutcome::OutcomeUnknown) => "outcome_unknown",
+            _ => "rejected",
+        },
+        Error::OutcomeUnknown { .. } => "outcome_unknown",
+        Error::Authentication { .. } | Error::Unauthorized { .. } => "authentication",
+        Error::Transport { .. } => "transport",
+        Error::ResponseTooLarge { .. } => "response_too_large",
+        Error::UnexpectedResponse { .. } => "unexpected_response",
+        Error::Undecodable { .. } => "undecodable",
+        Error::NotSent { .. } => "not_sent",
+        Error::RequestRefused { .. } => "request_refused",
+        Error::NotSettled { .. } => "not_settled",
+        Error::InvalidRequest { .. } => "invalid_request",
+        Error::InvalidConfiguration { .. } => "invalid_configuration",
+        _ => "other",
+    }
+}
+
+/// The exit code, message and error object of an SDK error.
 pub(crate) fn report(error: &Error, prepared: &Prepared) -> Failure {
+    let mut failure = classify(error, prepared).with("reason", reason(error));
+    if let Some(code) = error.code() {
+        failure = failure.with("code", printable(code.as_str()));
+    }
+    if let Some(status) = error.status() {
+        failure = failure.with("status", status);
+    }
+    if let Some(reason) = error.fields_reason() {
+        let (name, field) = fields_reason(&reason);
+        failure = failure.with("fields_reason", name);
+        if let Some(field) = field {
+            failure = failure.with("field", printable(field));
+        }
+    }
+    if let Some(read) = error.settle_with() {
+        failure = failure.with("read", settle_command(read, prepared));
+    }
+    if let Error::RequestRefused { findings, .. } = error {
+        let findings: Vec<Value> = findings
+            .iter()
+            .map(|f| json!({"rule": f.rule.id, "field": printable(&f.field), "message": printable(&f.message)}))
+            .collect();
+        failure = failure.with("findings", findings);
+    }
+    if error.is_outcome_unknown() {
+        failure =
+            failure.with("advice", "money may have moved; do not send it again unless a settle says `not applied`");
+        if let Some(lost) = error.lost_write() {
+            failure = failure.with("settle", settle::settle_fields(lost));
+        }
+    }
+    failure
+}
+
+/// The exit code and message of an SDK error.
+fn classify(error: &Error, prepared: &Prepared) -> Failure {
     let shown = printable(&error.to_string());
     let read = |advice: &str, code: u8| {
         let mut message = format!("{shown}\n{advice}");
@@ -97,9 +175,12 @@ pub(crate) fn report(error: &Error, prepared: &Prepared) -> Failure {
         }
         Error::Undecodable { succeeded, data, .. } => {
             if *succeeded {
-                // The operation happened: its raw payload is the answer.
+                // The operation happened: its raw payload is the answer
+                // (data: on stdout; if it cannot be printed, the message
+                // on stderr still says it happened).
                 let shown = crate::mask::hidden(data.value().clone());
-                println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
+                let _ =
+                    crate::console::print(&json_for_terminal(serde_json::to_string_pretty(&shown).unwrap_or_default()));
             }
             fail(exit::UNEXPECTED, shown)
         }

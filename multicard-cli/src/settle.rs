@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::failure::{Failure, fail, printable, shell_quote};
 use crate::output::Format;
-use crate::{exit, money, session};
+use crate::{console, exit, money, session};
 
 /// What `multicard settle --help` adds.
 const HELP: &str = "\
@@ -161,9 +161,9 @@ pub(crate) async fn run(matches: &ArgMatches, args: &ArgMatches) -> Result<(), F
                 "status": verdict.last().map(|l| l.status()),
                 "write": settle_fields(&lost),
             });
-            println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
+            console::print(&serde_json::to_string_pretty(&shown).unwrap_or_default())?;
         }
-        _ => println!("{text}"),
+        _ => console::print(&text)?,
     }
     match verdict {
         Verdict::Applied { .. } => Ok(()),

@@ -108,7 +108,8 @@ async fn a_rule_the_pages_are_silent_on_warns_and_sends_unless_strict() {
     // The vendor's own example: an invoice of 5000 сум whose items total 275,000 сум.
     let ofd = json!([item(2_500_000, 1, 25_000_000, MXIK), item(2_500_000, 1, 2_500_000, MXIK)]);
     let body = invoice("warn-1", ofd);
-    let args = ["-o", "json", "invoice", "create", "-y", "--amount", "5000sum", "--body", &body];
+    // Text on stderr (with -o json, each warning is a `{"warning": …}` line).
+    let args = ["-o", "table", "invoice", "create", "-y", "--amount", "5000sum", "--body", &body];
 
     let warned = run(&url, &args).await;
     assert_eq!(warned.status.code(), Some(0), "{}", stderr(&warned));

@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use multicard_api::types;
 use multicard_sandbox::{APPLICATION_ID, Fault, SECRET, Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::json;
-use support::{multicard, run};
+use support::{error_object, multicard, paid_payment, run};
 
 fn ok<T: serde::de::DeserializeOwned>(output: &Output) -> T {
     assert_eq!(output.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&output.stderr));
@@ -383,30 +383,9 @@ fn payout_create_sends_confirmable_true_unless_the_body_says_false() {
     assert!(help.contains("A body without `confirmable` sends `\"confirmable\": true`"), "{help}");
 }
 
-/// A paid payment of `amount` in `sandbox`, made through the SDK.
-fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
-    serde_json::from_value(value).unwrap()
-}
-
-async fn paid_payment(sandbox: &Sandbox, amount: i64) -> String {
-    let client = multicard_api::Multicard::new(sandbox.config()).unwrap();
-    let add: types::AddCardRequest =
-        decode(json!({"pan": TEST_CARD_PAN, "expiry": TEST_CARD_EXPIRY, "user_phone": "998901234567"}));
-    let draft = client.send(|api| api.add_card().body(add.clone())).await.unwrap();
-    let otp: types::ConfirmCardRequest = decode(json!({"otp": TEST_OTP}));
-    let card = client.send(|api| api.confirm_card().card_token(draft.card_token.as_str()).body(otp.clone())).await;
-    let token = card.unwrap().card_token;
-    let create: types::CreatePaymentRequest = decode(
-        json!({"card": {"token": token}, "amount": amount, "store_id": 6, "invoice_id": format!("cli-{amount}")}),
-    );
-    let uuid = client.send(|api| api.create_payment().body(create.clone())).await.unwrap().uuid;
-    let empty: types::ConfirmPaymentRequest = decode(json!({}));
-    client.send(|api| api.confirm_payment().uuid(uuid.as_str()).body(empty.clone())).await.unwrap();
-    uuid
-}
-
-/// A lost refund prints the exact `multicard settle` command (and, with
-/// `-o json`, the same as fields), never advice to send it again; the
+/// A lost refund prints the exact `multicard settle` command (with `-o
+/// json`, in the error object on stderr, as fields), never advice to send
+/// it again; the
 /// command settles it: a full refund read `revert` is applied, a partial
 /// refund stays undetermined.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -415,7 +394,7 @@ async fn a_lost_refund_prints_its_settle_command_and_the_command_settles_it() {
     let url = sandbox.url().to_string();
     let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
 
-    let uuid = paid_payment(&sandbox, 10_000).await;
+    let uuid = paid_payment(&sandbox, 10_000, "cli-10000").await;
     sandbox.inject("partial_refund_payment", Fault::LoseAnswer, 1);
     let body = json!({"refund_amount": 4_000, "ofd": []}).to_string();
     let refund = ["refund", "partial-payment", "-y", "--uuid", &uuid, "--body", &body, "-o", "json"];
@@ -424,11 +403,14 @@ async fn a_lost_refund_prints_its_settle_command_and_the_command_settles_it() {
     let command = format!("multicard settle partial-refund --payment {uuid} --amount 4000tiyin");
     assert!(stderr(&lost).contains(&command), "{}", stderr(&lost));
     assert!(stderr(&lost).contains("do not send it again unless a settle says `not applied`"), "{}", stderr(&lost));
-    let printed: serde_json::Value = serde_json::from_slice(&lost.stdout).expect("JSON on stdout");
-    assert_eq!(printed["settle"]["kind"], "partial-refund");
-    assert_eq!(printed["settle"]["payment"], uuid.as_str());
-    assert_eq!(printed["settle"]["amount"], "4000tiyin");
-    assert_eq!(printed["settle"]["command"], command.as_str());
+    // With -o json the error is one object on stderr; stdout keeps only data.
+    let error = &error_object(&lost);
+    assert_eq!((error["exit"].as_u64(), error["exit_class"].as_str()), (Some(5), Some("outcome_unknown")));
+    assert_eq!(error["reason"], "outcome_unknown");
+    assert_eq!(error["settle"]["kind"], "partial-refund");
+    assert_eq!(error["settle"]["payment"], uuid.as_str());
+    assert_eq!(error["settle"]["amount"], "4000tiyin");
+    assert_eq!(error["settle"]["command"], command.as_str());
 
     let fast = ["--within", "1", "--min-read-delay", "0", "-o", "json"];
     let settle = |args: Vec<String>| {
@@ -442,7 +424,7 @@ async fn a_lost_refund_prints_its_settle_command_and_the_command_settles_it() {
     let verdict: serde_json::Value = serde_json::from_slice(&partial.stdout).unwrap();
     assert_eq!((verdict["verdict"].as_str(), verdict["status"].as_str()), (Some("undetermined"), Some("success")));
 
-    let whole = paid_payment(&sandbox, 20_000).await;
+    let whole = paid_payment(&sandbox, 20_000, "cli-20000").await;
     sandbox.inject("refund_payment", Fault::LoseAnswer, 1);
     let lost = run(&url, &["refund", "payment", "-y", "--uuid", &whole]).await;
     assert_eq!(lost.status.code(), Some(5), "{}", stderr(&lost));
@@ -470,8 +452,7 @@ async fn a_lost_create_prints_a_settle_command_with_the_time_it_was_sent() {
     let pay = json!({"card": {"token": "tok"}, "amount": 5_000, "store_id": 6, "invoice_id": "cli-lost-7"}).to_string();
     let lost = run(&url, &["payment", "create", "-y", "--body", &pay, "-o", "json"]).await;
     assert_eq!(lost.status.code(), Some(5), "{}", stderr(&lost));
-    let printed: serde_json::Value = serde_json::from_slice(&lost.stdout).expect("JSON on stdout");
-    let settle = &printed["settle"];
+    let settle = &error_object(&lost)["settle"];
     assert_eq!((settle["kind"].as_str(), settle["invoice_id"].as_str()), (Some("create-payment"), Some("cli-lost-7")));
     let sent_at = settle["sent_at"].as_str().expect("the time it was sent");
     let command = settle["command"].as_str().unwrap();

@@ -28,12 +28,12 @@ fn a_body_that_does_not_decode_names_the_path_never_the_card_data() {
     let cases = [
         (["card", "add"], r#"{"pan": 8600533364098829, "expiry": "2806"}"#, Some("at `pan`")),
         (["card", "add"], r#"{"pan": "8600533364098829", "expiry": {"yymm": 2806}}"#, Some("at `expiry`")),
-        // A body of several shapes (token, card data, split) says only that
-        // it fits none of them.
+        // A body of several shapes (token, card data, split) names the
+        // closest one's path.
         (
             ["payment", "create"],
             r#"{"card": {"pan": 8600533364098829, "expiry": "2806"}, "amount": 5000, "store_id": 6, "invoice_id": "o-1"}"#,
-            None,
+            Some("at `card.pan`"),
         ),
     ];
     for (command, body, path) in cases {
