@@ -49,6 +49,7 @@
 //! String>`, which parses the amount flags and sets them in the body.
 
 mod money;
+mod naming;
 mod params;
 mod shapes;
 
@@ -60,40 +61,9 @@ use quote::quote;
 use crate::error::BuildError;
 use crate::format::format_tokens;
 use crate::spec::{component_name, operation_id, response_schema};
+pub use naming::{cli_group, cli_verb};
 use params::{Kind, Param, arg_tokens, param_of, rust_type};
 use shapes::{one_of_variants, row_schema};
-
-/// The group of an operation: its tag made singular, or `registry` for a
-/// `list_…` operation.
-pub fn cli_group(tag: &str, operation_id: &str) -> String {
-    if operation_id.starts_with("list_") {
-        return "registry".to_string();
-    }
-    // The reports tag gathers unrelated reads (`get_application`,
-    // `get_merchant_account`): each is a group of its own, named by what it
-    // reads (`multicard application get`), as the other groups are.
-    if tag == "reports"
-        && let Some(object) = operation_id.strip_prefix("get_")
-    {
-        return object.to_kebab_case();
-    }
-    tag.strip_suffix('s').unwrap_or(tag).to_string()
-}
-
-/// The verb of an operation in its group: the `operationId` without the
-/// group's noun (or, in `registry`, without `list_`), in kebab case.
-pub fn cli_verb(group: &str, operation_id: &str) -> String {
-    if group == "registry"
-        && let Some(rest) = operation_id.strip_prefix("list_")
-    {
-        return rest.to_kebab_case();
-    }
-    if operation_id.strip_prefix("get_") == Some(group.replace('-', "_").as_str()) {
-        return "get".to_string();
-    }
-    let words: Vec<&str> = operation_id.split('_').filter(|w| *w != group).collect();
-    if words.is_empty() { operation_id.to_kebab_case() } else { words.join("-") }
-}
 
 struct CliOperation {
     id: String,
@@ -215,7 +185,8 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
             !value
         ));
     }
-    let empty_body = body.as_ref().is_some_and(|(schema, required, _)| *required && !requires_fields(spec, schema));
+    let empty_body =
+        body.as_ref().is_some_and(|(schema, required, _)| *required && !shapes::requires_fields(spec, schema));
     let variants = body.as_ref().map(|(schema, ..)| one_of_variants(spec, schema)).unwrap_or_default();
     Ok(CliOperation {
         id,
@@ -233,19 +204,6 @@ fn cli_operation(spec: &OpenAPI, path: &str, method: &str, operation: &Operation
         columns,
         variants,
     })
-}
-
-/// Whether a body of schema `name` must hold some field: an object with a
-/// `required` list, or anything else (a union, a reference the spec does
-/// not define) to be safe.
-fn requires_fields(spec: &OpenAPI, name: &str) -> bool {
-    match spec.components.as_ref().and_then(|c| c.schemas.get(name)) {
-        Some(ReferenceOr::Item(openapiv3::Schema {
-            schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)),
-            ..
-        })) => !object.required.is_empty(),
-        _ => true,
-    }
 }
 
 fn ident(name: &str) -> Ident {

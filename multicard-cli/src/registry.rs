@@ -51,12 +51,17 @@ fn today() -> (String, String) {
 
 /// The command line's value of the registry parameter `name` of
 /// `operation` when it is not given (the registry rule of
-/// `multicard-api-build/src/cli/params.rs`): the configured store, the
+/// `multicard-api-build/src/cli/params.rs`): the configured store (the
+/// embedded sandbox's with `--sandbox`), the
 /// first page, [`DEFAULT_PAGE_SIZE`] rows a page, today. A payout page is
 /// one status's listing: without `--only-status`, only `--all` (which reads
 /// each in turn) has a default.
 pub(crate) fn default_param(args: &ArgMatches, operation: &str, name: &str) -> Result<String, String> {
     match name {
+        // The embedded sandbox has one store.
+        "store_id" if args.try_get_one::<bool>("sandbox").ok().flatten() == Some(&true) => {
+            Ok(multicard_sandbox::STORE_ID.to_string())
+        }
         "store_id" => profile::default_store_id()?.ok_or_else(|| {
             "no store: give --store-id, or set MULTICARD_STORE_ID (or `store_id` in the profile)".to_string()
         }),

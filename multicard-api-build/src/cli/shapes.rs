@@ -104,6 +104,19 @@ pub(super) fn one_of_variants(spec: &OpenAPI, schema: &str) -> Vec<String> {
     if names.len() == arms.len() { names } else { Vec::new() }
 }
 
+/// Whether a body of schema `name` must hold some field: an object with a
+/// `required` list, or anything else (a union, a reference the spec does
+/// not define) to be safe.
+pub(super) fn requires_fields(spec: &OpenAPI, name: &str) -> bool {
+    match spec.components.as_ref().and_then(|c| c.schemas.get(name)) {
+        Some(ReferenceOr::Item(::openapiv3::Schema {
+            schema_kind: ::openapiv3::SchemaKind::Type(::openapiv3::Type::Object(object)),
+            ..
+        })) => !object.required.is_empty(),
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
