@@ -39,8 +39,8 @@ async fn a_closed_stdout_ends_quietly_with_141() {
     let window = ["--from", "2020-01-01 00:00:00", "--to", "2020-01-02 00:00:00"];
     let cases: Vec<Vec<&str>> = vec![
         vec!["completions", "bash"],
-        vec!["report", "get-application", "-o", "json"],
-        vec!["report", "get-application", "-o", "table"],
+        vec!["application", "get", "-o", "json"],
+        vec!["application", "get", "-o", "table"],
         [&["registry", "payments", "--store-id", "6", "--all", "-o", "csv"][..], &window[..]].concat(),
         [&["registry", "payments", "--store-id", "6", "-o", "csv"][..], &window[..]].concat(),
     ];
@@ -72,6 +72,6 @@ async fn a_closed_stderr_keeps_the_exit_code() {
         let output = tokio::task::spawn_blocking(move || stderr_closed(&url, args)).await.unwrap();
         assert_eq!(output.status.code(), Some(code), "{args:?}");
     }
-    let transport = stderr_closed("http://127.0.0.1:9", &["report", "get-application"]);
+    let transport = stderr_closed("http://127.0.0.1:9", &["application", "get"]);
     assert_eq!(transport.status.code(), Some(4));
 }
