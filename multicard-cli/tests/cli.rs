@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use multicard_api::types;
 use multicard_sandbox::{APPLICATION_ID, Fault, SECRET, Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::json;
-use support::{error_object, multicard, paid_payment, run};
+use support::{envelope, error_object, multicard, paid_payment, run};
 
 fn ok<T: serde::de::DeserializeOwned>(output: &Output) -> T {
     assert_eq!(output.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&output.stderr));
@@ -230,15 +230,6 @@ async fn get_token_sends_the_configured_credentials_without_the_secret_in_argv()
         "get-token must work from MULTICARD_APPLICATION_ID/MULTICARD_SECRET without the secret in argv; stderr: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// Multicard's error envelope with `code` and `details` under `status`.
-fn envelope(status: u16, code: &str, details: &str) -> Fault {
-    Fault::Respond {
-        status,
-        content_type: "application/json".into(),
-        body: json!({"success": false, "error": {"code": code, "details": details}}).to_string(),
-    }
 }
 
 /// Each class of error answer has its exit code: rejected 1, outcome

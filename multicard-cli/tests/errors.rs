@@ -5,17 +5,9 @@
 
 mod support;
 
-use multicard_sandbox::{Fault, Sandbox};
-use serde_json::{Value, json};
-use support::{error_object, multicard, run};
-
-fn envelope(status: u16, code: &str, details: &str) -> Fault {
-    Fault::Respond {
-        status,
-        content_type: "application/json".into(),
-        body: json!({"success": false, "error": {"code": code, "details": details}}).to_string(),
-    }
-}
+use multicard_sandbox::Sandbox;
+use serde_json::Value;
+use support::{envelope, error_object, multicard, run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_json_output_an_error_is_one_object_on_stderr() {

@@ -100,3 +100,12 @@ pub fn error_object(output: &Output) -> serde_json::Value {
     assert_eq!(lines.iter().filter(|l| l.get("error").is_some()).count(), 1, "one error: {text}");
     last.get("error").cloned().unwrap_or_else(|| panic!("the error comes last: {text}"))
 }
+
+/// A fault that answers with Multicard's error envelope.
+pub fn envelope(status: u16, code: &str, details: &str) -> multicard_sandbox::Fault {
+    multicard_sandbox::Fault::Respond {
+        status,
+        content_type: "application/json".into(),
+        body: serde_json::json!({"success": false, "error": {"code": code, "details": details}}).to_string(),
+    }
+}
