@@ -78,12 +78,9 @@ impl RequestChecks {
 
     /// Rule `id` takes `action`. An id that names no rule is refused,
     /// listing the ids there are.
-    pub fn with_rule(mut self, id: &str, action: Action) -> Result<Self, crate::Error> {
+    pub fn with_rule(mut self, id: &str, action: Action) -> Result<Self, UnknownRule> {
         let Some(rule) = rules::rule(id) else {
-            let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-            return Err(crate::Error::InvalidConfiguration {
-                message: format!("no request check is named `{id}`; the checks are: {}", known.join(", ")),
-            });
+            return Err(UnknownRule { id: id.chars().take(64).collect() });
         };
         self.overrides.retain(|(other, _)| *other != rule.id);
         self.overrides.push((rule.id, action));
@@ -107,6 +104,23 @@ impl RequestChecks {
         if self.strict { Action::Refuse } else { rule.default_action() }
     }
 }
+
+/// [`RequestChecks::with_rule`] was given an id that names no rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnknownRule {
+    /// The id given (at most 64 characters).
+    pub id: String,
+}
+
+impl fmt::Display for UnknownRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        write!(f, "no request check is named {:?}; the checks are: {}", self.id, known.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownRule {}
 
 /// A rule a request breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -89,3 +89,17 @@ pub(crate) fn prompt(text: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = write!(stderr, "{text}").and_then(|()| stderr.flush());
 }
+
+/// Prints `failure` on stderr: its error object when `json`, else
+/// `multicard: <message>`; nothing for a closed stdout (exit 141).
+pub(crate) fn failure(failure: &Failure, json: bool) {
+    if failure.code == crate::exit::PIPE_CLOSED && failure.message.is_empty() {
+        return;
+    }
+    if json {
+        let text = serde_json::to_string(&failure.object()).unwrap_or_default();
+        line(&crate::output::json_for_terminal(text));
+    } else {
+        line(&format!("multicard: {}", failure.message));
+    }
+}

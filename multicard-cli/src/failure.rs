@@ -47,20 +47,6 @@ impl Failure {
         }
         json!({ "error": error })
     }
-
-    /// Prints the failure on stderr: the error object when `json`, else
-    /// `multicard: <message>`; nothing for a closed stdout (exit 141).
-    pub(crate) fn print(&self, json: bool) {
-        if self.code == exit::PIPE_CLOSED && self.message.is_empty() {
-            return;
-        }
-        if json {
-            let text = serde_json::to_string(&self.object()).unwrap_or_default();
-            crate::console::line(&crate::output::json_for_terminal(text));
-        } else {
-            crate::console::line(&format!("multicard: {}", self.message));
-        }
-    }
 }
 
 /// `text` with every control character but a line break escaped

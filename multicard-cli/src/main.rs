@@ -325,7 +325,7 @@ fn clap_exit(error: clap::Error, json: bool) -> ExitCode {
         // The error itself, without clap's `error: ` and its pointer to --help.
         let rendered = error.render().to_string();
         let message = rendered.split("\n\n").next().unwrap_or_default().trim().trim_start_matches("error: ");
-        fail(exit::USAGE, message).with("reason", "usage").print(true);
+        console::failure(&fail(exit::USAGE, message).with("reason", "usage"), true);
     } else {
         let _ = error.print();
     }
@@ -343,7 +343,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
-            fail(exit::UNEXPECTED, format!("cannot start the runtime: {e}")).print(json);
+            console::failure(&fail(exit::UNEXPECTED, format!("cannot start the runtime: {e}")), json);
             return ExitCode::from(exit::UNEXPECTED);
         }
     };
@@ -352,7 +352,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(matches)) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(failure) => {
-            failure.print(json);
+            console::failure(&failure, json);
             ExitCode::from(failure.code)
         }
     }

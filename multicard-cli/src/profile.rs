@@ -27,11 +27,10 @@
 //! a prompt on a terminal that does not echo.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use multicard_api::{Config, Environment};
+use multicard_api::Environment;
 
 /// The string keys a profile may hold, and the variable each stands for.
 const KEYS: [(&str, &str); 4] = [
@@ -91,7 +90,7 @@ fn chosen() -> Option<String> {
 }
 
 /// An environment variable, when set and not blank.
-fn env(name: &str) -> Option<String> {
+pub(crate) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
@@ -295,7 +294,7 @@ impl Settings {
     }
 }
 
-fn missing_application_id() -> String {
+pub(crate) fn missing_application_id() -> String {
     format!(
         "no application id: set MULTICARD_APPLICATION_ID or `application_id` in the profile ({}), or use --sandbox",
         path_shown()
@@ -338,41 +337,9 @@ pub fn url_shown(url: &str) -> String {
     one_line(&hidden)
 }
 
-/// The client's configuration from the settings and the secret
-/// (`MULTICARD_SECRET`, the keyring, a prompt on a terminal); and the
-/// application id and secret it was made with (for `auth get-token`,
-/// whose body they are).
-pub fn config() -> Result<(Config, Credentials), String> {
-    let settings = settings()?;
-    let application_id = settings.application_id.clone().ok_or_else(missing_application_id)?;
-    let environment = settings.environment()?;
-    let secret = secret(&settings)?;
-    let config = Config::new(application_id.clone(), secret.clone(), environment);
-    Ok((config, Credentials { application_id, secret }))
-}
-
-/// The secret: `MULTICARD_SECRET`, then the keyring (the `keyring`
-/// feature), then a prompt on a terminal that does not echo.
-fn secret(settings: &Settings) -> Result<String, String> {
-    if let Some(secret) = env("MULTICARD_SECRET") {
-        return Ok(secret);
-    }
-    if let Some(secret) = crate::login::stored_secret(settings) {
-        return Ok(secret);
-    }
-    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        return rpassword::prompt_password("Multicard secret: ").map_err(|e| format!("reading the secret: {e}"));
-    }
-    Err(format!(
-        "no secret: set MULTICARD_SECRET{}, or run on a terminal to be asked for it, or use --sandbox",
-        if cfg!(feature = "keyring") { ", store it with `multicard login`" } else { "" }
-    ))
-}
-
 /// The store commands use when they are not given one: the selected
 /// profile's `store_id` and `MULTICARD_STORE_ID` (a named profile's first,
 /// the default profile's after the variable).
-#[allow(dead_code)] // the registry commands take it as their default store
 pub fn default_store_id() -> Result<Option<String>, String> {
     Ok(settings()?.store_id)
 }
