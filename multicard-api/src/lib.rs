@@ -59,6 +59,9 @@
 //! - **correct a vendor page**: `spec/corrections.yaml`, each entry with its
 //!   reason (and a pin where it overwrites vendor content), then
 //!   `cargo xtask regen`.
+//! - **describe an operation, a parameter, a type or a field**: its English
+//!   in `spec/english.yaml` (the vendor's Russian follows it by itself),
+//!   then `cargo xtask regen`.
 //! - **add a sandbox behaviour**: `multicard-sandbox/src/groups/` (handlers
 //!   by API group), `world/` (what it holds), `answer.rs` (its error
 //!   answers), `faults.rs` (injected faults).
