@@ -83,6 +83,7 @@ fn the_committed_spec_is_what_the_vendor_pages_produce() {
     let outcome = regen(&paths, true).expect("regen --check runs");
     assert!(!outcome.differs, "spec/multicard.yaml is stale:\n{}", outcome.report);
     assert!(outcome.report.is_empty());
+    assert!(outcome.english.is_complete(), "{}", outcome.english);
 }
 
 #[test]

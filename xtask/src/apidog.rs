@@ -154,18 +154,16 @@ pub fn rewrite_null_types(map: &mut Map<String, Value>) {
 }
 
 /// `$ref` with sibling keywords: OpenAPI 3.0 ignores the siblings, and they
-/// make the same schema print differently on different pages. A sibling
-/// `description` is dropped; any other sibling is kept by wrapping the
-/// reference in `allOf`.
+/// make the same schema print differently on different pages. Any sibling
+/// but `description` is kept by wrapping the reference in `allOf`. A sibling
+/// `description` stays until the English is merged (`crate::english`), which
+/// quotes it as the vendor's and moves it beside an `allOf`.
 pub fn tidy_ref_siblings(map: &mut Map<String, Value>) {
-    if !map.contains_key("$ref") || map.len() == 1 {
+    if !map.contains_key("$ref") || map.keys().all(|k| k == "$ref" || k == "description") {
         return;
     }
-    map.remove("description");
-    if map.len() > 1 {
-        let reference = map.remove("$ref").unwrap_or(Value::Null);
-        map.insert("allOf".into(), json!([{"$ref": reference}]));
-    }
+    let reference = map.remove("$ref").unwrap_or(Value::Null);
+    map.insert("allOf".into(), json!([{"$ref": reference}]));
 }
 
 /// The status code and label of an apidog extra response key such as

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::apidog;
 use crate::corrections::Corrections;
+use crate::english::{Coverage, English};
 use crate::error::{RegenError, Result};
 use crate::extensions::{APIDOG_NAME, SETTLED_BY};
 use crate::json::{escape_pointer, first_difference, semantic};
@@ -91,8 +92,14 @@ impl Components {
 const CORRECTIONS: &str = "spec/corrections.yaml";
 
 /// Builds the normalized document, recording in `ledger` the vendor content
-/// each pinned correction overwrites.
-pub fn normalize(pages: &[Page], corrections: &Corrections, ledger: &mut Ledger) -> Result<Value> {
+/// each pinned correction overwrites, with the English of `english` merged
+/// in; returns it with what the English covers.
+pub fn normalize(
+    pages: &[Page],
+    corrections: &Corrections,
+    english: &English,
+    ledger: &mut Ledger,
+) -> Result<(Value, Coverage)> {
     let mut components =
         Components { overridden: corrections.schemas.iter().map(|s| s.name.clone()).collect(), ..Default::default() };
     let mut operations: Vec<PageOperation> = Vec::new();
@@ -228,8 +235,12 @@ pub fn normalize(pages: &[Page], corrections: &Corrections, ledger: &mut Ledger)
     }
 
     let mut schemas = Map::new();
+    let mut rule_made = BTreeSet::new();
     for (name, component) in components.schemas {
         ledger.sources.insert(format!("/components/schemas/{}", escape_pointer(&name)), component.pages);
+        if component.source == Path::new(CORRECTIONS) {
+            rule_made.insert(name.clone());
+        }
         schemas.insert(name, component.schema);
     }
     for definition in &corrections.schemas {
@@ -257,6 +268,13 @@ pub fn normalize(pages: &[Page], corrections: &Corrections, ledger: &mut Ledger)
         },
     });
 
+    // What the vendor's pages say, before any correction: the English
+    // quotes it as the vendor's.
+    let mut vendor = doc.clone();
+    if let Some(Value::Object(schemas)) = vendor.pointer_mut("/components/schemas") {
+        schemas.retain(|name, _| !rule_made.contains(name) && !corrections.schemas.iter().any(|s| &s.name == name));
+    }
+
     crate::examples::clean_examples(&mut doc);
     crate::patches::apply_patches(&mut doc, corrections, ledger)?;
     crate::sensitive::mark(&mut doc, corrections)?;
@@ -267,9 +285,13 @@ pub fn normalize(pages: &[Page], corrections: &Corrections, ledger: &mut Ledger)
     apidog::visit_document_schemas_mut(&mut doc, &mut |_, map| apidog::nullable_is_optional(map));
     crate::enums::hoist_inline_enums(&mut doc)?;
     apidog::visit_document_schemas_mut(&mut doc, &mut |_, map| apidog::explicit_null_arms(map));
+    let notes: Vec<(String, String)> =
+        corrections.formats.iter().filter_map(|f| Some((f.to.clone(), f.describe.clone()?))).collect();
+    // The envelopes are the components a rule makes (and describes).
+    let coverage = crate::english::apply(&mut doc, &vendor, english, &notes, &rule_made)?;
     crate::promises::sort_schemas(&mut doc);
     crate::promises::check(&doc, corrections)?;
-    Ok(doc)
+    Ok((doc, coverage))
 }
 
 fn reference(name: &str) -> Value {

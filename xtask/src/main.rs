@@ -9,13 +9,16 @@ const USAGE: &str = "usage: cargo xtask regen [--check | --import DIR] [--repin]
        cargo xtask bench-report
        cargo xtask build-bench
 
-  regen              rebuild spec/multicard.yaml from spec/vendor/ and spec/corrections.yaml (and its
-                     copy multicard-api/spec/multicard.yaml, and each published crate's LICENSE), and
+  regen              rebuild spec/multicard.yaml from spec/vendor/, spec/corrections.yaml and the English
+                     descriptions of spec/english.yaml (and its copy multicard-api/spec/multicard.yaml,
+                     and each published crate's LICENSE), and
                      print what changed against the committed document: each change with the
                      operations and fields it reaches and its verdict for the generated Rust API,
                      the semver bump, and a section for CHANGELOG.md
-  --check            write nothing; fail when the committed document is not what regen makes, or a
-                     published crate's copy differs from its original
+  --check            write nothing; fail when the committed document is not what regen makes, a
+                     published crate's copy differs from its original, an operation, parameter, schema
+                     or property has no English in spec/english.yaml, or an entry there names
+                     something the spec no longer has
   --import DIR       take a fresh export of the vendor's pages (endpoints/ and items/, apidog's file
                      names), check it against spec/corrections.yaml, regenerate from it, and only then
                      replace the pages of spec/vendor/ and write the spec; a page the corrections do
@@ -220,13 +223,23 @@ fn main() -> ExitCode {
             }
         }
     }
+    // Items without English, entries naming nothing: said on every run,
+    // a failure of `--check`.
+    let english_complete = outcome.english.is_complete();
+    if !english_complete {
+        eprint!("{}", outcome.english);
+        eprintln!("write or remove those entries of spec/english.yaml (their keys are their paths in the file)");
+    }
     if options.check {
         if outcome.differs {
             eprintln!(
-                "spec/multicard.yaml is not what the vendor pages and corrections produce:\n{}\nrun `cargo xtask regen` and commit the result",
+                "spec/multicard.yaml is not what the vendor pages, corrections and English produce:\n{}\nrun `cargo xtask regen` and commit the result",
                 outcome.report
             );
             print_contradictions(&spec_dir, &paths, true, true);
+            return ExitCode::FAILURE;
+        }
+        if !english_complete {
             return ExitCode::FAILURE;
         }
         println!("spec/multicard.yaml is up to date");

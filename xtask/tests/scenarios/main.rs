@@ -2,6 +2,7 @@
 //! each applied to a scratch copy of `spec/`, asserting the exact report
 //! lines and verdict; the import of a fresh export.
 
+mod english;
 mod import;
 mod masking;
 mod pages;
