@@ -12,18 +12,33 @@ fn object_of<'a, S: std::borrow::Borrow<Schema>>(
     spec: &'a OpenAPI,
     schema: &'a ReferenceOr<S>,
 ) -> Option<&'a openapiv3::ObjectType> {
-    let schema = match schema {
-        ReferenceOr::Item(schema) => schema.borrow(),
-        ReferenceOr::Reference { reference } => {
-            match spec.components.as_ref()?.schemas.get(component_name(reference)?)? {
-                ReferenceOr::Item(schema) => schema,
-                ReferenceOr::Reference { .. } => return None,
-            }
-        }
+    let schema = match (referenced(schema), schema) {
+        (Some(name), _) => match spec.components.as_ref()?.schemas.get(name)? {
+            ReferenceOr::Item(schema) => schema,
+            ReferenceOr::Reference { .. } => return None,
+        },
+        (None, ReferenceOr::Item(schema)) => schema.borrow(),
+        (None, ReferenceOr::Reference { .. }) => return None,
     };
     match &schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => Some(object),
         _ => None,
+    }
+}
+
+/// The component a schema names: a `$ref`, or a described reference (an
+/// `allOf` of one `$ref`, as the spec writes a reference with its own
+/// description).
+fn referenced<S: std::borrow::Borrow<Schema>>(schema: &ReferenceOr<S>) -> Option<&str> {
+    match schema {
+        ReferenceOr::Reference { reference } => component_name(reference),
+        ReferenceOr::Item(schema) => match &schema.borrow().schema_kind {
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => match &all_of[0] {
+                ReferenceOr::Reference { reference } => component_name(reference),
+                ReferenceOr::Item(_) => None,
+            },
+            _ => None,
+        },
     }
 }
 
@@ -73,12 +88,12 @@ pub(super) fn row_schema(spec: &OpenAPI, response: &str) -> Option<RowSchema> {
     let row = object_of(spec, array.items.as_ref()?)?;
     let mut columns = Vec::new();
     columns_of(spec, row, "", 0, &mut columns);
-    let status = match row.properties.get("status") {
-        Some(ReferenceOr::Reference { reference }) => {
-            component_name(reference).map(|name| super::params::enum_values(spec, name)).unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
+    let status = row
+        .properties
+        .get("status")
+        .and_then(referenced)
+        .map(|name| super::params::enum_values(spec, name))
+        .unwrap_or_default();
     Some(RowSchema { field: field.to_string(), columns, status })
 }
 
