@@ -1,10 +1,13 @@
 //! Sending one callback to a merchant and reading its answer, within
 //! bounds: a POST with the JSON body, no redirect followed (a 3xx is an
 //! answer, and the signed body goes nowhere else), the whole exchange
-//! within `callback_timeout`, and at most `max_callback_answer` bytes of a
-//! success callback's answer read (it only matters whether it is JSON with
-//! a boolean `success: true`; other callbacks' answers are not read past
-//! their status).
+//! within `callback_timeout`, and at most `max_callback_answer` bytes of
+//! the answer read. Only a 200 to a success callback is decided by its
+//! body (JSON with a boolean `success: true`, or not); every other answer
+//! by its status alone ([`verdict`](crate::callbacks::verdict)).
+//!
+//! The sandbox reads no more than decides ([`deliver`]); `multicard
+//! callback send` reads every answer, to show it ([`post`]).
 
 use serde_json::Value;
 
@@ -12,40 +15,102 @@ use crate::world::callbacks::{Answered, Outgoing};
 use crate::world::kinds::CallbackKind;
 
 /// The client callbacks are sent with: no redirects, `timeout` for the
-/// whole exchange.
-pub(crate) fn client(timeout: std::time::Duration) -> reqwest::Result<reqwest::Client> {
+/// whole exchange (Multicard's: 5 s, `SandboxConfig::callback_timeout`).
+pub fn client(timeout: std::time::Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder().timeout(timeout).redirect(reqwest::redirect::Policy::none()).build()
 }
 
-/// Sends `message` and reads what came back, reading at most `limit`
-/// bytes of an answer's body.
-pub(crate) async fn post(http: &reqwest::Client, message: &Outgoing, limit: usize) -> Answered {
-    let mut response = match http.post(&message.url).json(&message.body).send().await {
+/// A merchant's answer to one callback, as [`post`] read it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Reply {
+    /// The answer, as the vendor's rules read it.
+    pub answered: Answered,
+    /// The start of its body: what was read of it (at most the limit).
+    pub body: Vec<u8>,
+    /// The body went on past the limit, or stopped before its end.
+    pub cut: bool,
+    /// Why there was no answer, or the body stopped: the HTTP client's
+    /// words.
+    pub error: Option<String>,
+}
+
+/// Sends `body` to `url` as a callback of `kind` with `http` (see
+/// [`client`]), and reads the answer, its body up to `limit` bytes.
+pub async fn post(http: &reqwest::Client, url: &str, body: &Value, kind: CallbackKind, limit: usize) -> Reply {
+    let response = match http.post(url).json(body).send().await {
         Ok(response) => response,
-        Err(error) if error.is_timeout() => return Answered::TimedOut,
-        Err(_) => return Answered::Failed,
+        Err(error) => return no_answer(&error),
     };
     let status = response.status().as_u16();
-    if status != 200 || message.kind != CallbackKind::Success {
+    let (read, cut, error) = read_body(response, limit).await;
+    let answered = match (&error, decided_by_body(kind, status)) {
+        (Some((true, _)), true) => Answered::TimedOut,
+        _ if cut => Answered::Status { status, success_true: false },
+        _ => Answered::status(status, &read),
+    };
+    Reply { answered, body: read, cut, error: error.map(|(_, text)| text) }
+}
+
+/// Sends `message` with `http` and reads no more of the answer than
+/// decides what it means: a success callback's 200, up to `limit` bytes.
+pub(crate) async fn deliver(http: &reqwest::Client, message: &Outgoing, limit: usize) -> Answered {
+    let response = match http.post(&message.url).json(&message.body).send().await {
+        Ok(response) => response,
+        Err(error) => return no_answer(&error).answered,
+    };
+    let status = response.status().as_u16();
+    if !decided_by_body(message.kind, status) {
         return Answered::Status { status, success_true: false };
     }
-    if response.content_length().is_some_and(|length| length > limit as u64) {
-        return Answered::Status { status, success_true: false };
+    match read_body(response, limit).await {
+        (_, _, Some((true, _))) => Answered::TimedOut,
+        (_, true, _) => Answered::Status { status, success_true: false },
+        (body, false, _) => Answered::status(status, &body),
     }
+}
+
+/// Whether the body of an answer `status` to a callback of `kind` matters.
+fn decided_by_body(kind: CallbackKind, status: u16) -> bool {
+    kind == CallbackKind::Success && status == 200
+}
+
+/// No HTTP answer: a timeout, or none at all.
+fn no_answer(error: &reqwest::Error) -> Reply {
+    let answered = if error.is_timeout() { Answered::TimedOut } else { Answered::Failed };
+    Reply { answered, body: Vec::new(), cut: false, error: Some(describe(error)) }
+}
+
+/// An error with its causes, as one line.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Reads at most `limit` bytes of `response`'s body: what was read,
+/// whether it was cut (longer, or broken off), and why it stopped early
+/// (`true` for a timeout).
+async fn read_body(mut response: reqwest::Response, limit: usize) -> (Vec<u8>, bool, Option<(bool, String)>) {
     let mut body = Vec::new();
+    if response.content_length().is_some_and(|length| length > limit as u64) {
+        return (body, true, None);
+    }
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) if body.len().saturating_add(chunk.len()) > limit => {
                 // Dropping the response closes the connection: no more is read.
-                return Answered::Status { status, success_true: false };
+                body.extend_from_slice(&chunk[..limit - body.len()]);
+                return (body, true, None);
             }
             Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) => break,
-            Err(error) if error.is_timeout() => return Answered::TimedOut,
-            Err(_) => return Answered::Status { status, success_true: false },
+            Ok(None) => return (body, false, None),
+            Err(error) => return (body, true, Some((error.is_timeout(), describe(&error)))),
         }
     }
-    let success_true =
-        serde_json::from_slice::<Value>(&body).is_ok_and(|answer| answer["success"] == Value::Bool(true));
-    Answered::Status { status, success_true }
 }

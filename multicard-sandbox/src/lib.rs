@@ -101,6 +101,7 @@
 
 mod admin;
 mod answer;
+pub mod callbacks;
 mod clock;
 mod config;
 mod date;
@@ -110,6 +111,7 @@ mod faults;
 mod gate;
 mod groups;
 mod payer;
+mod persist;
 mod receipt_pages;
 mod registry;
 mod router;
@@ -124,6 +126,7 @@ pub use config::{
     APPLICATION_ID, FrozenPayments, SECRET, STORE_ID, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP,
 };
 pub use faults::{DeliveryFault, Fault, LateOutcome};
+pub use persist::StateFileError;
 pub use sandbox::{Sandbox, exposure_warning};
 pub use world::callbacks::{Delivery, DeliveryOutcome};
 

@@ -20,6 +20,9 @@ const IDLE: Duration = Duration::from_secs(3600);
 pub(crate) async fn advance(app: &App, by: Duration) {
     let _turn = app.turn.lock().await;
     let until = lock(&app.world).now().saturating_add(by);
+    if !by.is_zero() {
+        app.keeper.touch();
+    }
     loop {
         let event = {
             let mut world = lock(&app.world);
@@ -37,6 +40,7 @@ pub(crate) async fn advance(app: &App, by: Duration) {
         let Some(event) = event else { break };
         run(app, event).await;
         lock(&app.world).record_for_reads();
+        app.keeper.touch();
     }
 }
 
@@ -56,7 +60,7 @@ async fn run(app: &App, event: Event) {
                 }
                 world.delivery_faults.pop_front()
             };
-            let mut answered = delivery::post(&app.http, &message, config.max_callback_answer).await;
+            let mut answered = delivery::deliver(&app.http, &message, config.max_callback_answer).await;
             if fault == Some(DeliveryFault::TimedOut) {
                 answered = Answered::TimedOut;
             }

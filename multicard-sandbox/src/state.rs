@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::answer::{Answer, Refusal};
 use crate::config::SandboxConfig;
 use crate::faults::Fault;
+use crate::persist::Keeper;
 use crate::world::World;
 
 /// The state the router's handlers share.
@@ -34,6 +35,9 @@ pub(crate) struct Shared {
     pub(crate) turn: tokio::sync::Mutex<()>,
     /// Wakes the real-time clock's task when something was scheduled.
     pub(crate) wake: tokio::sync::Notify,
+    /// Keeps the state file, if there is one: every change of the world is
+    /// [`Keeper::touch`]ed.
+    pub(crate) keeper: Keeper,
 }
 
 /// What a handler answers.
@@ -79,6 +83,7 @@ impl Shared {
             world.record_for_reads();
             outcome.answer
         };
+        self.keeper.touch();
         self.wake.notify_one();
         answer
     }
