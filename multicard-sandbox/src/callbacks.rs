@@ -24,3 +24,4 @@ pub use crate::world::callbacks::{Answered, DeliveryOutcome, verdict};
 pub use crate::world::cards::{card_binding_body, hosted_form_card};
 pub use crate::world::kinds::CallbackKind;
 pub use crate::world::payments::{MissingField, success_callback_body, webhook_body};
+pub use crate::world::values::new_uuid;

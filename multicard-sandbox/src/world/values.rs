@@ -12,7 +12,7 @@ pub(crate) fn hex(len: usize) -> String {
 }
 
 /// A uuid shaped like Multicard's (version 1, as its database makes them).
-pub(crate) fn new_uuid() -> String {
+pub fn new_uuid() -> String {
     format!("{}-{}-11f0-{}-{}", hex(8), hex(4), hex(4), hex(12))
 }
 
