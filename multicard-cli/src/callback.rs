@@ -109,7 +109,9 @@ pub(crate) async fn run(matches: &ArgMatches, group: &ArgMatches) -> Result<(), 
     console::print(&shown)?;
     match outcome {
         DeliveryOutcome::Accepted => Ok(()),
-        other => Err(fail(exit::NOT_ACCEPTED, format!("Multicard would not accept this answer: {}", other.meaning(kind)))),
+        other => {
+            Err(fail(exit::NOT_ACCEPTED, format!("Multicard would not accept this answer ({})", other.meaning(kind))))
+        }
     }
 }
 
@@ -145,7 +147,9 @@ fn signing_secret(to: &str, secret_env: Option<&str>) -> Result<Secret, Failure>
         return Ok(Secret { text: multicard_sandbox::SECRET.into(), source: "the sandbox's secret".into() });
     };
     let text = std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let text = text.ok_or_else(|| fail(exit::USAGE, format!("--secret-env {}: the variable is empty or not set", printable(name))))?;
+    let text = text.ok_or_else(|| {
+        fail(exit::USAGE, format!("--secret-env {}: the variable is empty or not set", printable(name)))
+    })?;
     if scheme == "http" && !running::is_loopback_host(&host) {
         return Err(refused(format!(
             "--to is plain http:// to {host}, which is not loopback; a secret other than the sandbox's is sent only \

@@ -103,7 +103,7 @@ fn command() -> Command {
                 .long("sandbox")
                 .global(true)
                 .action(ArgAction::SetTrue)
-                .help("Run against an embedded local Multicard (multicard-sandbox) on loopback; no credentials needed"),
+                .help("Run against a local Multicard (multicard-sandbox) on loopback: the one `multicard sandbox start` keeps running, else an ephemeral one; no credentials needed"),
         )
         .arg(
             Arg::new("strict-checks")

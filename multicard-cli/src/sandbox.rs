@@ -65,7 +65,9 @@ pub(crate) fn command() -> Command {
                 .value_parser(clap::value_parser!(PathBuf))
                 .help("The state file (default: state.json in $MULTICARD_SANDBOX_HOME)"),
         );
-    let status = Command::new("status").about("Whether a sandbox started by `multicard sandbox start` runs, and where").after_help(STATUS_HELP);
+    let status = Command::new("status")
+        .about("Whether a sandbox started by `multicard sandbox start` runs, and where")
+        .after_help(STATUS_HELP);
     Command::new("sandbox")
         .about("A local Multicard that keeps running between commands: multicard sandbox start|status")
         .subcommand_required(true)
