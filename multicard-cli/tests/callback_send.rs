@@ -157,6 +157,7 @@ async fn production_multicards_hosts_and_a_real_secret_over_plain_http_are_refus
     let sandbox = Sandbox::start().await.unwrap();
     let (url, seen) = merchant(&sandbox).await;
     let to = format!("{url}/verified");
+    let to = to.as_str();
     let dir = std::env::temp_dir().join(format!("multicard-callback-profile-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let profile = dir.join("config.toml");
@@ -166,11 +167,11 @@ async fn production_multicards_hosts_and_a_real_secret_over_plain_http_are_refus
     )
     .unwrap();
     let profile = profile.to_str().unwrap();
-    let refusals: [(&str, Vec<&str>, Vec<(&str, &str)>, &str); 5] = [
-        (&to, vec![], vec![("MULTICARD_CONFIG", profile)], "configuration is production"),
-        (&to, vec![], vec![("MULTICARD_BASE_URL", "https://mesh.multicard.uz")], "configuration is production"),
+    let refusals = [
+        (to, vec![], vec![("MULTICARD_CONFIG", profile)], "configuration is production"),
+        (to, vec![], vec![("MULTICARD_BASE_URL", "https://mesh.multicard.uz")], "configuration is production"),
         (
-            &to,
+            to,
             vec!["--secret-env", "SHOP"],
             vec![("MULTICARD_ENV", "production"), ("MULTICARD_BASE_URL", ""), ("SHOP", "s3cret")],
             "production",
