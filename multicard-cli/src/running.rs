@@ -96,11 +96,13 @@ fn read(path: &Path) -> Result<Option<Running>, String> {
     let mut text = Vec::new();
     std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_DISCOVERY), &mut text)
         .map_err(|e| format!("it cannot be read: {e}"))?;
-    serde_json::from_slice(&text).map(Some).map_err(|e| format!("it is not a discovery file: {e}"))
+    serde_json::from_slice(&text)
+        .map(Some)
+        .map_err(|e| format!("it is not a discovery file: {}", printable(&e.to_string())))
 }
 
 /// `Ok` for an `http://` URL on a loopback address (`127.0.0.1`, any
-/// `127.x`, `[::1]`, `localhost`) with no path beyond `/`.
+/// `127.x`, `[::1]`, `localhost`), a port of digits, no path beyond `/`.
 pub(crate) fn loopback_http(url: &str) -> Result<(), String> {
     let refused = || format!("`{}` is not a loopback http:// URL", printable(url));
     let rest = url.strip_prefix("http://").ok_or_else(refused)?;
@@ -108,11 +110,15 @@ pub(crate) fn loopback_http(url: &str) -> Result<(), String> {
     if authority.contains(['/', '?', '#', '@']) {
         return Err(refused());
     }
-    let host = match authority.strip_prefix('[') {
-        Some(bracketed) => bracketed.split_once(']').map(|(host, _)| host).ok_or_else(refused)?,
-        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').ok_or_else(refused)?,
+        None => authority.rsplit_once(':').map_or((authority, ""), |(host, port)| (host, port)),
     };
-    if is_loopback_host(host) { Ok(()) } else { Err(refused()) }
+    let port = port.strip_prefix(':').unwrap_or(port);
+    if !port.bytes().all(|b| b.is_ascii_digit()) || !is_loopback_host(host) {
+        return Err(refused());
+    }
+    Ok(())
 }
 
 /// `localhost`, or a loopback address (`127.x`, `::1`; without brackets).
@@ -187,6 +193,8 @@ mod tests {
             "http://user@127.0.0.1:8090",
             "http://127.0.0.1.example.com:80",
             "ftp://127.0.0.1",
+            "http://127.0.0.1:80\u{1b}[2J",
+            "http://[::1]x:80",
         ] {
             assert!(loopback_http(url).is_err(), "{url}");
         }
