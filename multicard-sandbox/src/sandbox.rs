@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::config::SandboxConfig;
 use crate::faults::{DeliveryFault, Fault};
+use crate::pages::pending::PageState;
 use crate::router::router;
 use crate::server::{self, Limits};
 use crate::state::{Shared, lock};
@@ -80,6 +81,7 @@ impl Sandbox {
             base_url,
             turn: tokio::sync::Mutex::new(()),
             wake: tokio::sync::Notify::new(),
+            pages: PageState::new(),
         });
         let app = router(shared.clone());
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -88,6 +88,16 @@ pub struct Delivery {
     pub outcome: DeliveryOutcome,
     /// When it was sent, by the sandbox's clock, as Multicard writes time.
     pub at: String,
+    /// The payment a success callback is about.
+    pub payment: Option<String>,
+    /// The first 2,048 bytes of the merchant's answer (lossy UTF-8), when
+    /// there was one: what a merchant sends, shown only escaped.
+    pub answer: Option<String>,
+    /// How long the merchant took to answer (wall time).
+    pub took: std::time::Duration,
+    /// Its number among all the callbacks this sandbox sent (1 for the
+    /// first).
+    pub number: usize,
 }
 
 /// The callbacks sent, the oldest dropped past `max`.
@@ -104,7 +114,8 @@ impl DeliveryLog {
         Self { kept: VecDeque::new(), max: max.max(1), total: 0 }
     }
 
-    pub(crate) fn push(&mut self, delivery: Delivery) {
+    pub(crate) fn push(&mut self, mut delivery: Delivery) {
+        delivery.number = self.total + 1;
         while self.kept.len() >= self.max {
             self.kept.pop_front();
         }
