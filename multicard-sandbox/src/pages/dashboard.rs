@@ -24,7 +24,7 @@ use crate::world::kinds::{CallbackKind, PaymentKind};
 use crate::{admin, runner};
 
 /// The faults the dashboard offers, as `/sandbox/admin/faults` names them.
-const FAULTS: [&str; 12] = [
+const FAULTS: [&str; 14] = [
     "lose_answer",
     "apply_later",
     "debit_unknown",
@@ -37,6 +37,8 @@ const FAULTS: [&str; 12] = [
     "delay",
     "delay_answer",
     "hang",
+    "oversized",
+    "respond",
 ];
 
 /// The longest a merchant's answer or a body is shown, in characters.
@@ -68,6 +70,10 @@ pub(crate) async fn act(State(app): State<App>, Param(action): Param<String>, fo
             Ok(())
         }
         "resend" => resend(&app, &form).await,
+        "callback-timeout" => {
+            lock(&app.world).delivery_faults.push_back(crate::faults::DeliveryFault::TimedOut);
+            Ok(())
+        }
         _ => Err("no such control".to_string()),
     };
     match done {
@@ -92,11 +98,13 @@ fn fault(app: &App, form: &Form) -> Result<(), String> {
         OPERATIONS.iter().find(|op| op.id == form.field("operation")).ok_or("choose an operation of the list")?;
     let kind = FAULTS.iter().find(|k| **k == form.field("kind")).ok_or("choose a fault of the list")?;
     let mut spec = json!({"kind": kind});
-    if !form.field("seconds").is_empty() {
-        let seconds: u64 = form.field("seconds").parse().map_err(|_| "the seconds must be a whole number")?;
-        spec["seconds"] = json!(seconds);
+    for name in ["seconds", "retry_after", "size", "status"] {
+        if !form.field(name).is_empty() {
+            let number: u64 = form.field(name).parse().map_err(|_| format!("{name} must be a whole number"))?;
+            spec[name] = json!(number);
+        }
     }
-    for name in ["then", "code"] {
+    for name in ["then", "code", "content_type", "body"] {
         if !form.field(name).is_empty() {
             spec[name] = json!(form.field(name));
         }
@@ -145,7 +153,7 @@ fn controls(world: &World, token: &str, faults: &[(String, usize)]) -> String {
         "<label for=\"operation\">For the next call of</label><select id=\"operation\" name=\"operation\">{}</select>\n\
          <label for=\"kind\">Fault</label><select id=\"kind\" name=\"kind\">{}</select>\n{}\
          <label for=\"then\">Then (debit_unknown)</label><select id=\"then\" name=\"then\"><option value=\"\">-</option>\
-         <option value=\"success\">success</option><option value=\"error\">error</option></select>\n{}{}\
+         <option value=\"success\">success</option><option value=\"error\">error</option></select>\n{}{}{}{}{}{}{}\
          <button type=\"submit\">Inject</button>\n",
         options(&mut OPERATIONS.iter().map(|op| op.id)),
         options(&mut FAULTS.iter().copied()),
@@ -156,9 +164,16 @@ fn controls(world: &World, token: &str, faults: &[(String, usize)]) -> String {
         )
         .replace("name=\"fault-seconds\"", "name=\"seconds\""),
         html::input("code", "Error code (error_under_200)", ""),
+        html::input("retry_after", "Retry-After seconds (too_many_requests)", "inputmode=\"numeric\""),
+        html::input("size", "Answer size in bytes (oversized)", "inputmode=\"numeric\""),
+        html::input("status", "HTTP status (respond)", "inputmode=\"numeric\""),
+        html::input("content_type", "Content type (respond)", ""),
+        html::input("body", "Body (respond)", ""),
         html::input("times", "Times", "inputmode=\"numeric\" value=\"1\""),
     );
     out.push_str(&html::form("/sandbox/actions/fault", token, &fields));
+    let button = "<button type=\"submit\" class=\"secondary\">The next callback times out</button>\n";
+    out.push_str(&html::form("/sandbox/actions/callback-timeout", token, button));
     if !faults.is_empty() {
         out.push_str("<ul>\n");
         for (operation, count) in faults {
