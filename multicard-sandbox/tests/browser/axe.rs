@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 
@@ -31,23 +32,20 @@ pub struct Violation {
     pub targets: Vec<String>,
 }
 
-/// axe-core's script: `None` after [`skip`] when it is not installed.
+/// axe-core's script, or `None` when it is not installed.
 fn axe_file() -> Option<PathBuf> {
     if let Some(named) = std::env::var_os("MULTICARD_AXE_JS").filter(|value| !value.is_empty()) {
         let path = PathBuf::from(named);
         assert!(path.is_file(), "MULTICARD_AXE_JS={} names no file", path.display());
         return Some(path);
     }
-    let installed = target_tmp().parent()?.join("ci-axe/node_modules/axe-core/axe.min.js");
-    if installed.is_file() {
-        return Some(installed);
-    }
-    skip(&format!(
-        "the accessibility check needs axe-core (npm install --prefix {} axe-core; \
-         or MULTICARD_AXE_JS=<axe.min.js>; .ci/run installs it)",
-        target_tmp().parent().map(|p| p.join("ci-axe").display().to_string()).unwrap_or_default()
-    ));
-    None
+    Some(installed()).filter(|path| path.is_file())
+}
+
+/// Where `.ci/chromium` installs axe-core: `<target>/ci-axe`.
+fn installed() -> PathBuf {
+    let target = target_tmp().parent().unwrap_or(target_tmp());
+    target.join("ci-axe/node_modules/axe-core/axe.min.js")
 }
 
 /// Runs axe on the page with [`WCAG_TAGS`] and calls back with its
@@ -107,9 +105,19 @@ pub fn describe(violations: &[Violation]) -> String {
 
 impl Browser {
     /// axe's violations of WCAG 2.0/2.1 A and AA on the page shown, or
-    /// `None` after [`skip`] when axe-core is not installed.
+    /// `None` when axe-core is not installed (after [`skip`], the first
+    /// time in this browser).
     pub async fn axe(&self) -> Option<Vec<Violation>> {
-        let file = axe_file()?;
+        let Some(file) = axe_file() else {
+            if !self.axe_missing_told.swap(true, Ordering::SeqCst) {
+                skip(&format!(
+                    "the accessibility check needs axe-core's axe.min.js in MULTICARD_AXE_JS or {} \
+                     (bash -c 'source .ci/chromium && ci_axe_install' installs the pinned version there)",
+                    installed().display()
+                ));
+            }
+            return None;
+        };
         let source = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
         if self.scripts() == Scripts::Off {
             self.run_script(TIMERS_WITHOUT_SCRIPTS, vec![]).await;

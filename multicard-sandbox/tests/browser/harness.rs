@@ -14,6 +14,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -57,7 +58,7 @@ pub fn required() -> bool {
 /// when [`required`].
 pub fn skip(what: &str) {
     if required() {
-        panic!("{what}, and MULTICARD_REQUIRE_CHROMIUM=1 requires them");
+        panic!("{what}: MULTICARD_REQUIRE_CHROMIUM=1 makes this a failure");
     }
     let _ = writeln!(std::io::stderr(), "skipped: {what}");
 }
@@ -176,6 +177,8 @@ pub fn xpath_literal(text: &str) -> String {
 pub struct Browser {
     client: Client,
     scripts: Scripts,
+    /// Whether this browser's test was told axe-core is missing (once).
+    pub(crate) axe_missing_told: AtomicBool,
     // Dropped in this order: the session's handle, ChromeDriver and
     // Chromium, then the profile's folder.
     _driver: Driver,
@@ -213,7 +216,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("Chromium ({}) did not start: {e}", chromium.display()));
         let timeouts = TimeoutConfiguration::new(Some(PAGE), Some(PAGE), Some(Duration::ZERO));
         client.update_timeouts(timeouts).await.expect("the session takes its timeouts");
-        Some(Self { client, scripts, _driver: driver, _profile: profile })
+        Some(Self { client, scripts, axe_missing_told: AtomicBool::new(false), _driver: driver, _profile: profile })
     }
 
     /// The WebDriver client, for what the helpers do not cover.
