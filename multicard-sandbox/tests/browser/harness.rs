@@ -210,10 +210,11 @@ impl Browser {
         capabilities.insert("goog:chromeOptions".into(), options);
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(capabilities);
-        let client = tokio::time::timeout(START, builder.connect(&format!("http://127.0.0.1:{port}")))
-            .await
-            .unwrap_or_else(|_| panic!("Chromium ({}) did not start within {START:?}", chromium.display()))
-            .unwrap_or_else(|e| panic!("Chromium ({}) did not start: {e}", chromium.display()));
+        let client = match tokio::time::timeout(START, builder.connect(&format!("http://127.0.0.1:{port}"))).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => panic!("Chromium ({}) did not start: {e}", chromium.display()),
+            Err(_) => panic!("Chromium ({}) did not start within {START:?}", chromium.display()),
+        };
         let timeouts = TimeoutConfiguration::new(Some(PAGE), Some(PAGE), Some(Duration::ZERO));
         client.update_timeouts(timeouts).await.expect("the session takes its timeouts");
         Some(Self { client, scripts, axe_missing_told: AtomicBool::new(false), _driver: driver, _profile: profile })
