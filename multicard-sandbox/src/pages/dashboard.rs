@@ -49,14 +49,20 @@ pub(crate) async fn show(State(app): State<App>) -> Response {
     let faults: Vec<(String, usize)> = lock(&app.faults).iter().map(|(op, f)| (op.clone(), f.len())).collect();
     let world = lock(&app.world);
     let token = &app.pages.token;
-    let mut body = controls(&world, token, &faults);
+    let mut body = clock(&world, token);
+    body.push_str(
+        "<nav aria-label=\"Sections\"><p><a href=\"#invoices\">Invoices</a> · <a href=\"#payments\">Payments</a> · \
+         <a href=\"#callbacks\">Callbacks</a> · <a href=\"#refunds\">Refunds</a> · <a href=\"#holds\">Holds</a> · \
+         <a href=\"#payouts\">Payouts</a> · <a href=\"#cards\">Cards</a> · <a href=\"#faults\">Faults</a></p></nav>\n",
+    );
     body.push_str(&invoices(&world));
     body.push_str(&payments(&world, false));
+    body.push_str(&deliveries(&world, token));
     body.push_str(&refunds(&world));
     body.push_str(&holds(&world));
     body.push_str(&payments(&world, true));
     body.push_str(&cards(&world));
-    body.push_str(&deliveries(&world, token));
+    body.push_str(&fault_forms(token, &faults));
     html::answer(StatusCode::OK, html::document("Sandbox dashboard", &body))
 }
 
@@ -133,19 +139,24 @@ async fn resend(app: &App, form: &Form) -> Result<(), String> {
     Ok(())
 }
 
-fn controls(world: &World, token: &str, faults: &[(String, usize)]) -> String {
+/// The time on the sandbox's clock, and the form that moves it.
+fn clock(world: &World, token: &str) -> String {
     let mut out = format!(
         "<p>Now on the sandbox's clock: <strong>{}</strong>; events waiting: {}.</p>\n",
         escape(&world.clock.date().to_string()),
         world.schedule.len()
     );
-    out.push_str("<h2 id=\"clock\">Move the clock</h2>\n");
     let fields = format!(
         "{}<button type=\"submit\">Move the clock on</button>\n",
-        html::input("seconds", "Seconds", "inputmode=\"numeric\" value=\"60\" required")
+        html::input("seconds", "Move the clock on by (seconds)", "inputmode=\"numeric\" value=\"60\" required")
     );
     out.push_str(&html::form("/sandbox/actions/advance", token, &fields));
-    out.push_str("<h2 id=\"faults\">Inject a fault</h2>\n");
+    out
+}
+
+/// The forms that inject faults, and the faults waiting.
+fn fault_forms(token: &str, faults: &[(String, usize)]) -> String {
+    let mut out = String::from("<h2 id=\"faults\">Inject a fault</h2>\n");
     let options = |items: &mut dyn Iterator<Item = &str>| -> String {
         items.map(|item| format!("<option value=\"{0}\">{0}</option>", escape(item))).collect()
     };
@@ -193,7 +204,7 @@ fn table(id: &str, caption: &str, headers: &[&str], rows: Vec<Vec<String>>) -> S
         out.push_str("<p>None yet.</p>\n");
         return out;
     }
-    out.push_str(&format!("<table>\n<caption>{caption}</caption>\n<thead><tr>"));
+    out.push_str(&format!("<table aria-labelledby=\"{id}\">\n<thead><tr>"));
     for header in headers {
         out.push_str(&format!("<th scope=\"col\">{header}</th>"));
     }

@@ -50,7 +50,9 @@ pub(crate) fn answer(status: StatusCode, page: String) -> Response {
             (header::X_FRAME_OPTIONS, "DENY"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::CACHE_CONTROL, "no-store"),
-            (header::REFERRER_POLICY, "no-referrer"),
+            // Not `no-referrer`: under it a browser sends `Origin: null` with a form,
+            // which the pages refuse (`guard.rs`).
+            (header::REFERRER_POLICY, "same-origin"),
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"),
         ],
         page,

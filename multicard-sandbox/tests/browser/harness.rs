@@ -352,7 +352,24 @@ impl Browser {
             Ok(element) => element,
             Err(e) => panic!("no {what} {text:?} ({e}) on {}:\n{}", self.url().await, self.body_text().await),
         };
+        // A click that leaves the page (a form's submit button, a link)
+        // returns once the next page has replaced this one and loaded:
+        // WebDriver's click does not always wait for a navigation it starts.
+        let leaves = what == "link" || {
+            let is_submit = "return !!arguments[0].form && (arguments[0].type || '').toLowerCase() === 'submit';";
+            let arg = serde_json::to_value(&element).expect("an element as an argument");
+            self.client.execute(is_submit, vec![arg]).await.ok() == Some(Value::Bool(true))
+        };
+        let old_root = self.client.find(Locator::Css("html")).await.ok();
         element.click().await.unwrap_or_else(|e| panic!("clicking the {what} {text:?}: {e}"));
+        if let (true, Some(old_root)) = (leaves, old_root) {
+            self.wait_until(&format!("the page after the {what} {text:?}"), WAIT, async |browser| {
+                let replaced = old_root.tag_name().await.is_err();
+                let state = browser.client.execute("return document.readyState;", vec![]).await.ok();
+                replaced && state == Some(Value::String("complete".into()))
+            })
+            .await;
+        }
     }
 
     /// Waits until `check` holds, asking again every 50 ms; panics with

@@ -9,9 +9,12 @@
 //!
 //! `harness` is the browser and its helpers, `axe` the accessibility check;
 //! `pages` checks the harness itself on pages made for it, `receipts` the
-//! sandbox's receipt pages.
+//! sandbox's receipt pages, `checkout` paying and binding a card as a
+//! person does, `dashboard` the dashboard.
 
 mod axe;
+mod checkout;
+mod dashboard;
 mod harness;
 mod pages;
 mod receipts;
