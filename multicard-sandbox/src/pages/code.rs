@@ -46,7 +46,7 @@ pub(crate) async fn enter(State(app): State<App>, Param(id): Param<String>, form
         let problem = format!("That code is wrong ({left} tries left). The sandbox's code is 112233.");
         return page(&app, &id, &step, StatusCode::UNPROCESSABLE_ENTITY, &problem);
     }
-    app.pages.end(&id);
+    let Some(step) = app.pages.take(&id) else { return gone() };
     let pan = step.card.pan;
     match step.purpose {
         Purpose::Invoice(uuid) => {

@@ -73,9 +73,10 @@ impl PageState {
         lock(&self.steps).get(id).cloned()
     }
 
-    /// Ends step `id` (its code was right, or it is over).
-    pub(crate) fn end(&self, id: &str) {
-        lock(&self.steps).remove(id);
+    /// Ends step `id` and returns it, if it was still in progress: of two
+    /// requests with the right code at once, one gets it.
+    pub(crate) fn take(&self, id: &str) -> Option<CodeStep> {
+        lock(&self.steps).remove(id)
     }
 
     /// A wrong code for step `id`: the tries left, 0 when it was dropped.
