@@ -14,6 +14,7 @@
 //!
 //! ```sh
 //! cargo run -p multicard-sandbox --example quickstart
+//! cargo run -p multicard-sandbox --example quickstart -- --keep-running   # then open the dashboard it prints
 //! ```
 //!
 //! With no configuration it runs against the embedded sandbox. With
@@ -308,5 +309,32 @@ async fn main() -> Result<(), Failure> {
     }
 
     println!("\ndone: {} /auth request(s) for the whole story", multicard.auth_requests());
+    if let Some(sandbox) = sandbox {
+        keep_running(sandbox).await;
+    }
     Ok(())
+}
+
+/// With `--keep-running`, keeps the embedded sandbox up for a person: its
+/// dashboard shows everything the story did, its checkout pages take the
+/// test card, and its clock ticks once a second (it stood still between
+/// the steps) until Ctrl-C. Without it, says how.
+async fn keep_running(sandbox: Sandbox) {
+    let dashboard = format!("{}/sandbox/", sandbox.url());
+    if !std::env::args().any(|arg| arg == "--keep-running") {
+        println!("(run with `-- --keep-running` to keep this sandbox and open its dashboard)");
+        return;
+    }
+    println!("\nThe sandbox keeps running: its dashboard is {dashboard}");
+    println!("(an invoice's checkout_url opens its payment page there; Ctrl-C stops it)");
+    let ticking = async {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            sandbox.advance(Duration::from_secs(1)).await;
+        }
+    };
+    tokio::select! {
+        _ = ticking => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }

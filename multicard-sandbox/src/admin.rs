@@ -130,7 +130,7 @@ async fn add_fault(State(app): State<App>, body: Bytes) -> Result<Answer, Refusa
 }
 
 /// A fault as the controls write it.
-fn fault(spec: &Value) -> Result<Fault, Refusal> {
+pub(crate) fn fault(spec: &Value) -> Result<Fault, Refusal> {
     let kind = text(spec, "kind").map_err(|_| bad("`fault.kind` must be text"))?;
     let field = |name: &str| format!("fault.{name}");
     let secs = |name: &str| seconds(spec, name).map_err(|_| bad(format!("`{}` must be seconds", field(name))));

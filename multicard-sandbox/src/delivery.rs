@@ -6,8 +6,9 @@
 //! body (JSON with a boolean `success: true`, or not); every other answer
 //! by its status alone ([`verdict`](crate::callbacks::verdict)).
 //!
-//! The sandbox reads no more than decides ([`deliver`]); `multicard
-//! callback send` reads every answer, to show it ([`post`]).
+//! Every answer's body is read, bounded, to be shown: the sandbox keeps
+//! its start for the dashboard ([`Exchange`]), `multicard callback send`
+//! prints it ([`post`]).
 
 use serde_json::Value;
 
@@ -52,22 +53,25 @@ pub async fn post(http: &reqwest::Client, url: &str, body: &Value, kind: Callbac
     Reply { answered, body: read, cut, error: error.map(|(_, text)| text) }
 }
 
-/// Sends `message` with `http` and reads no more of the answer than
-/// decides what it means: a success callback's 200, up to `limit` bytes.
-pub(crate) async fn deliver(http: &reqwest::Client, message: &Outgoing, limit: usize) -> Answered {
-    let response = match http.post(&message.url).json(&message.body).send().await {
-        Ok(response) => response,
-        Err(error) => return no_answer(&error).answered,
-    };
-    let status = response.status().as_u16();
-    if !decided_by_body(message.kind, status) {
-        return Answered::Status { status, success_true: false };
-    }
-    match read_body(response, limit).await {
-        (_, _, Some((true, _))) => Answered::TimedOut,
-        (_, true, _) => Answered::Status { status, success_true: false },
-        (body, false, _) => Answered::status(status, &body),
-    }
+/// How much of a merchant's answer is kept to show (the dashboard).
+pub(crate) const SHOWN_ANSWER_BYTES: usize = 2048;
+
+/// What came back for one callback, and what is kept of it to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Exchange {
+    pub(crate) answered: Answered,
+    /// The first [`SHOWN_ANSWER_BYTES`] of the answer's body (lossy UTF-8),
+    /// when an answer came.
+    pub(crate) shown: Option<String>,
+}
+
+/// Sends `message` with `http` ([`post`]) and keeps the start of the
+/// answer to show.
+pub(crate) async fn exchange(http: &reqwest::Client, message: &Outgoing, limit: usize) -> Exchange {
+    let reply = post(http, &message.url, &message.body, message.kind, limit).await;
+    let shown = matches!(reply.answered, Answered::Status { .. })
+        .then(|| String::from_utf8_lossy(&reply.body[..reply.body.len().min(SHOWN_ANSWER_BYTES)]).into_owned());
+    Exchange { answered: reply.answered, shown }
 }
 
 /// Whether the body of an answer `status` to a callback of `kind` matters.

@@ -80,7 +80,8 @@
 //! | `delivery.rs` | sending one callback and reading its answer within bounds, no redirects |
 //! | `gate.rs` | what every request goes through first: counter, fault, token, body check, size limits |
 //! | `rules.rs` | the SDK's request checks enforced, answered with Multicard's `ERROR_FIELDS` wording |
-//! | `payer.rs` | the payer's pages and actions: checkout, hosted card form, app |
+//! | `pages/` | the pages for people (HTML, loopback only, POST acts): checkout, one-time code, hosted card form, app payment, the dashboard at `/sandbox/` |
+//! | `payer.rs` | the payer's actions, shared by the pages and [`Sandbox`]'s methods |
 //! | `receipt_pages.rs` | the receipt pages the payments' links point to (HTML, GET only) |
 //! | `groups/` | the handlers, one file per API group (`auth`, `invoices`, `cards`, `payments`, `refunds`, `holds`, `payouts`, `reports`) |
 //! | `registry.rs`, `extract.rs` | handlers by operation id; what handlers take from a request |
@@ -115,6 +116,7 @@ mod extract;
 mod faults;
 mod gate;
 mod groups;
+mod pages;
 mod payer;
 mod persist;
 mod receipt_pages;
@@ -134,6 +136,7 @@ pub use faults::{DeliveryFault, Fault, LateOutcome};
 pub use persist::StateFileError;
 pub use sandbox::{Sandbox, exposure_warning};
 pub use world::callbacks::{Delivery, DeliveryOutcome};
+pub use world::test_cards::{SANDBOX_CARDS, SandboxCard};
 
 /// This crate's README, whose example is compiled as a doctest. (The
 /// workspace's README is compiled by the unpublished `multicard-api-tests`

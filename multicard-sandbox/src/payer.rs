@@ -1,33 +1,39 @@
 //! What a payer does outside the API: pays an invoice on its checkout page,
 //! completes the hosted card-binding form, confirms an app payment in the
 //! app. [`Sandbox`](crate::Sandbox) offers each as a method, and the pages
-//! the API's links point to do the same over HTTP (GET or POST):
-//! `/sandbox/checkout/{uuid}`, `/sandbox/bind/{session_id}`,
-//! `/sandbox/app/{uuid}`. What they send (callbacks) goes out when due, by
-//! the sandbox's clock.
+//! the API's links point to (`pages/`) do the same after a person fills
+//! them in; both come here, so a page and a method move money the same
+//! way. What they send (callbacks) goes out when due, by the sandbox's
+//! clock.
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::Method;
-use axum::routing::{MethodFilter, any, on};
 use serde_json::{Value, json};
 
-use crate::answer::{Answer, Refusal};
+use crate::answer::Refusal;
 use crate::config::TEST_CARD_PAN;
-use crate::extract::Param;
 use crate::state::{App, Outcome};
 use crate::world::World;
 use crate::world::callbacks::Outgoing;
 use crate::world::cards::NewCard;
 use crate::world::kinds::{CallbackKind, CardStatus, PaymentKind, PaymentStatus};
-use crate::world::money::DebitPlan;
+use crate::world::money::{DebitPlan, InvoicePayer};
 
-/// Pays invoice `uuid` with the test card on its checkout page: the payment
-/// is debited, then its success callback goes out.
+/// Pays invoice `uuid` with the test card, as its checkout page does: the
+/// payment is debited, then its success callback goes out.
 pub(crate) fn pay_invoice(app: &App, uuid: &str) -> Result<Value, String> {
+    pay_invoice_with(app, uuid, InvoicePayer::Card(TEST_CARD_PAN), DebitPlan::configured)
+}
+
+/// Pays invoice `uuid` by `payer`, debited as `plan` makes it from the
+/// configuration; returns the payment's answer, or why it cannot be paid.
+pub(crate) fn pay_invoice_with(
+    app: &App,
+    uuid: &str,
+    payer: InvoicePayer<'_>,
+    plan: impl FnOnce(&crate::config::SandboxConfig) -> DebitPlan,
+) -> Result<Value, String> {
     let mut paid = Err(String::new());
     app.run(|world, config| {
-        paid = world.pay_invoice(uuid, "uzcard", DebitPlan::configured(config), config).map_err(|r| reason(&r));
+        paid = world.pay_invoice(uuid, payer, plan(config), config).map_err(|r| reason(&r));
         Ok(Outcome::ok(Value::Null))
     });
     paid
@@ -36,16 +42,21 @@ pub(crate) fn pay_invoice(app: &App, uuid: &str) -> Result<Value, String> {
 /// Completes the hosted form of binding `session` with the test card; the
 /// card-binding callback goes out.
 pub(crate) fn complete_binding(app: &App, session: &str) -> Result<Value, String> {
+    complete_binding_with(app, session, TEST_CARD_PAN)
+}
+
+/// Completes the hosted form of binding `session` with card `pan`.
+pub(crate) fn complete_binding_with(app: &App, session: &str, pan: &str) -> Result<Value, String> {
     let mut bound = Err(String::new());
     app.run(|world, _| {
-        bound = bind(world, session);
+        bound = bind(world, session, pan);
         Ok(Outcome::ok(Value::Null))
     });
     bound
 }
 
-/// Binds the test card on the form of `session`; returns the callback's body.
-fn bind(world: &mut World, session: &str) -> Result<Value, String> {
+/// Binds card `pan` on the form of `session`; returns the callback's body.
+fn bind(world: &mut World, session: &str, pan: &str) -> Result<Value, String> {
     let id = world.id();
     let binding = world.bindings.get(session).ok_or("no such binding session")?;
     if binding.card_token.is_some() {
@@ -56,7 +67,7 @@ fn bind(world: &mut World, session: &str) -> Result<Value, String> {
         id,
         application_id: 9,
         payer_id: Some(session.to_string()),
-        pan: TEST_CARD_PAN,
+        pan,
         phone: "998901234567".into(),
         holder_name: Some("SANDBOX PAYER".into()),
         pinfl,
@@ -90,33 +101,6 @@ pub(crate) fn complete_app_payment(app: &App, uuid: &str) -> Result<Value, Strin
 }
 
 /// Why a refusal refused, in its own words.
-fn reason(refusal: &Refusal) -> String {
+pub(crate) fn reason(refusal: &Refusal) -> String {
     refusal.answer().body["error"]["details"].as_str().unwrap_or("not payable").to_string()
-}
-
-/// The payer's pages.
-pub(crate) fn pages() -> Router<App> {
-    let page = |action: fn(&App, &str) -> Result<Value, String>| {
-        on(
-            MethodFilter::GET.or(MethodFilter::POST),
-            move |State(app): State<App>, Param(id): Param<String>| async move {
-                action(&app, &id).map(Answer::ok).unwrap_or_else(|reason| Refusal::PageRefused(reason).answer())
-            },
-        )
-        .fallback(|| async { Refusal::PageMethod })
-    };
-    Router::new()
-        .route("/sandbox/checkout/{id}", page(pay_invoice))
-        .route("/sandbox/bind/{id}", page(complete_binding))
-        .route("/sandbox/app/{id}", page(complete_app_payment))
-        .route("/sandbox/{*page}", any(no_page))
-}
-
-/// Any other page (the receipt pages are `receipt_pages.rs`).
-async fn no_page(method: Method) -> Refusal {
-    if method == Method::GET || method == Method::POST {
-        Refusal::PageRefused("no such page".into())
-    } else {
-        Refusal::PageMethod
-    }
 }

@@ -87,8 +87,8 @@ fn money(value: &Value) -> String {
 
 fn document(title: &str, body: &str) -> String {
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\n<body>\n\
-         <h1>{title}</h1>\n{body}</body></html>\n"
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\n<body><main>\n\
+         <h1>{title}</h1>\n{body}</main></body></html>\n"
     )
 }
 

@@ -16,12 +16,12 @@ use multicard_api::operation_table::OPERATIONS;
 use crate::answer::Refusal;
 use crate::gate::{Gate, gate};
 use crate::state::App;
-use crate::{admin, date, groups, payer, receipt_pages};
+use crate::{admin, date, groups, pages, receipt_pages};
 
 /// The router of a sandbox sharing `app`.
 pub(crate) fn router(app: App) -> Router {
     let mut registry = groups::registry();
-    let mut router = payer::pages().merge(receipt_pages::pages()).merge(admin::routes());
+    let mut router = pages::routes().merge(receipt_pages::pages()).merge(admin::routes());
     for operation in OPERATIONS {
         let method = Method::from_bytes(operation.method.as_bytes()).ok().and_then(|m| MethodFilter::try_from(m).ok());
         let Some(method) = method else {
@@ -44,10 +44,20 @@ pub(crate) fn router(app: App) -> Router {
         tracing::warn!(operation = id, "the sandbox registers two handlers for this operation");
     }
     router
+        .route("/sandbox/{*page}", axum::routing::any(no_page))
         .fallback(|| async { Refusal::NoRoute })
         .method_not_allowed_fallback(|| async { Refusal::NoRoute })
         .layer(from_fn_with_state(app.clone(), date::stamp))
         .with_state(app)
+}
+
+/// Any other page under `/sandbox/`.
+async fn no_page(method: Method) -> Refusal {
+    if method == Method::GET || method == Method::POST {
+        Refusal::PageRefused("no such page".into())
+    } else {
+        Refusal::PageMethod
+    }
 }
 
 #[cfg(test)]

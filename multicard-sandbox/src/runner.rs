@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::delivery;
 use crate::faults::DeliveryFault;
 use crate::state::{App, lock};
-use crate::world::callbacks::Answered;
+use crate::world::callbacks::{Answered, Outgoing};
 use crate::world::schedule::Event;
 
 /// How long the real-time task sleeps when nothing is scheduled (it wakes
@@ -53,20 +53,35 @@ async fn run(app: &App, event: Event) {
         Event::HoldExpires { id } => lock(&app.world).hold_expires(id, config),
         Event::Apply(deferred) => deferred().await,
         Event::Deliver { message, attempt } => {
-            let fault = {
-                let mut world = lock(&app.world);
-                if !world.still_wanted(&message) {
-                    return;
-                }
-                world.delivery_faults.pop_front()
-            };
-            let mut answered = delivery::deliver(&app.http, &message, config.max_callback_answer).await;
-            if fault == Some(DeliveryFault::TimedOut) {
-                answered = Answered::TimedOut;
+            if lock(&app.world).still_wanted(&message) {
+                deliver(app, message, attempt).await;
             }
-            lock(&app.world).delivered(message, attempt, answered, config);
         }
     }
+}
+
+/// Sends `message` (attempt `attempt`) and acts on its answer by the
+/// vendor's rules; the next delivery fault, if any, applies to it.
+async fn deliver(app: &App, message: Outgoing, attempt: u32) {
+    let config = &app.config;
+    let fault = lock(&app.world).delivery_faults.pop_front();
+    let started = std::time::Instant::now();
+    let mut exchange = delivery::exchange(&app.http, &message, config.max_callback_answer).await;
+    if fault == Some(DeliveryFault::TimedOut) {
+        exchange = delivery::Exchange { answered: Answered::TimedOut, shown: None };
+    }
+    lock(&app.world).delivered(message, attempt, exchange, started.elapsed(), config);
+}
+
+/// Sends `message` again now, as attempt `attempt`, whether or not its
+/// payment still waits for it (the dashboard's "send again": a merchant
+/// tries its handling of a repeat); an answer to a payment that already
+/// ended is recorded as changing nothing.
+pub(crate) async fn send_again(app: &App, message: Outgoing, attempt: u32) {
+    let _turn = app.turn.lock().await;
+    deliver(app, message, attempt).await;
+    lock(&app.world).record_for_reads();
+    app.keeper.touch();
 }
 
 /// On a real-time clock: runs events as they fall due, until the task is

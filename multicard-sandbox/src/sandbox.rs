@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::config::SandboxConfig;
 use crate::faults::{DeliveryFault, Fault};
+use crate::pages::pending::PageState;
 use crate::persist::{self, Keeper};
 use crate::router::router;
 use crate::server::{self, Limits};
@@ -98,6 +99,7 @@ impl Sandbox {
             base_url,
             turn: tokio::sync::Mutex::new(()),
             wake: tokio::sync::Notify::new(),
+            pages: PageState::new(),
             keeper,
         });
         let app = router(shared.clone());

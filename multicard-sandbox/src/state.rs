@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::answer::{Answer, Refusal};
 use crate::config::SandboxConfig;
 use crate::faults::Fault;
+use crate::pages::pending::PageState;
 use crate::persist::Keeper;
 use crate::world::World;
 
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     pub(crate) turn: tokio::sync::Mutex<()>,
     /// Wakes the real-time clock's task when something was scheduled.
     pub(crate) wake: tokio::sync::Notify,
+    /// The pages' token and the steps of their forms in progress.
+    pub(crate) pages: PageState,
     /// Keeps the state file, if there is one: every change of the world is
     /// [`Keeper::touch`]ed.
     pub(crate) keeper: Keeper,

@@ -33,13 +33,20 @@ const CARD_NOT_FOUND: Refusal = Refusal::CardNotFound(StatusCode::BAD_REQUEST);
 
 async fn create_card_binding(State(app): State<App>, Body(body): Body) -> Answer {
     app.run(|world, _| {
-        text(&body, "redirect_url").ok_or(Refusal::Missing("Redirect Url"))?;
-        text(&body, "redirect_decline_url").ok_or(Refusal::Missing("Redirect Decline Url"))?;
+        let redirect_url = text(&body, "redirect_url").ok_or(Refusal::Missing("Redirect Url"))?;
+        let redirect_decline_url =
+            text(&body, "redirect_decline_url").ok_or(Refusal::Missing("Redirect Decline Url"))?;
         integer(&body, "store_id").ok_or(Refusal::Missing("store_id"))?;
         let callback_url = text(&body, "callback_url").ok_or(Refusal::Missing("Callback Url"))?;
         text(&body, "phone").ok_or(Refusal::Missing("Phone"))?;
         let session = hex(13);
-        let binding = Binding { callback_url, card_token: None, pinfl: text(&body, "pinfl") };
+        let binding = Binding {
+            callback_url,
+            card_token: None,
+            pinfl: text(&body, "pinfl"),
+            redirect_url: Some(redirect_url),
+            redirect_decline_url: Some(redirect_decline_url),
+        };
         world.bindings.insert(session.clone(), binding);
         let form_url = format!("{}/sandbox/bind/{session}", world.base_url);
         Ok(Outcome::ok(json!({"session_id": session, "form_url": form_url})))

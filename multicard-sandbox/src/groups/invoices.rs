@@ -21,6 +21,7 @@ use crate::extract::{Body, Param, Plan};
 use crate::registry::Registry;
 use crate::state::{App, Outcome};
 use crate::world::invoices::Invoice;
+use crate::world::money::InvoicePayer;
 use crate::world::values::{integer, is_our_store, new_uuid, text};
 
 /// The longest lifetime the sandbox keeps (ten years); a longer `ttl`
@@ -92,6 +93,6 @@ async fn scanpay_invoice(
         if code.len() < 6 {
             return Err(Refusal::WrongScanpayCode);
         }
-        Ok(Outcome::ok(world.pay_invoice(&uuid, "payme", plan, config)?))
+        Ok(Outcome::ok(world.pay_invoice(&uuid, InvoicePayer::App("payme"), plan, config)?))
     })
 }

@@ -17,10 +17,7 @@ use crate::registry::Registry;
 use crate::state::{App, Outcome};
 use crate::world::World;
 use crate::world::kinds::{PaymentKind, PaymentStatus};
-use crate::world::values::{integer, is_our_store, payment_system_of, text};
-
-/// The apps a payment can be made in (`payment_system`).
-const APPS: [&str; 10] = ["payme", "click", "uzum", "anorbank", "alif", "oson", "xazna", "beepul", "trastpay", "sbp"];
+use crate::world::values::{APPS, integer, is_our_store, payment_system_of, text};
 
 pub(crate) fn register(registry: &mut Registry) {
     registry

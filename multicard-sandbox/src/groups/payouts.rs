@@ -50,7 +50,9 @@ async fn create_payout(State(app): State<App>, Plan(plan): Plan, Body(body): Bod
             "added_on": world.stamp(), "store": store(), "receipt_url": null,
         });
         let created = world.now();
-        let payout = Payment { fields, status, kind: PaymentKind::Payout, needs_otp: confirmable, refunded: 0, created };
+        let history = vec![(world.stamp(), status)];
+        let payout =
+            Payment { fields, status, kind: PaymentKind::Payout, needs_otp: confirmable, refunded: 0, created, history };
         world.add_payment(payout);
         if !confirmable {
             // Paid out at once (after `debit_delay`).

@@ -144,6 +144,16 @@ pub struct Delivery {
     pub outcome: DeliveryOutcome,
     /// When it was sent, by the sandbox's clock, as Multicard writes time.
     pub at: String,
+    /// The payment a success callback is about.
+    pub payment: Option<String>,
+    /// The first 2,048 bytes of the merchant's answer (lossy UTF-8), when
+    /// there was one: what a merchant sends, shown only escaped.
+    pub answer: Option<String>,
+    /// How long the merchant took to answer (wall time).
+    pub took: std::time::Duration,
+    /// Its number among all the callbacks this sandbox sent (1 for the
+    /// first).
+    pub number: usize,
 }
 
 /// A [`Delivery`] as a state file holds it (its `kind` read as a
@@ -157,12 +167,17 @@ struct Sent {
     status: Option<u16>,
     outcome: DeliveryOutcome,
     at: String,
+    payment: Option<String>,
+    answer: Option<String>,
+    took: std::time::Duration,
+    number: usize,
 }
 
 impl<'de> Deserialize<'de> for Delivery {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let Sent { kind, url, body, attempt, status, outcome, at } = Sent::deserialize(deserializer)?;
-        Ok(Delivery { kind: kind.as_str(), url, body, attempt, status, outcome, at })
+        let Sent { kind, url, body, attempt, status, outcome, at, payment, answer, took, number } =
+            Sent::deserialize(deserializer)?;
+        Ok(Delivery { kind: kind.as_str(), url, body, attempt, status, outcome, at, payment, answer, took, number })
     }
 }
 
@@ -180,7 +195,8 @@ impl DeliveryLog {
         Self { kept: VecDeque::new(), max: max.max(1), total: 0 }
     }
 
-    pub(crate) fn push(&mut self, delivery: Delivery) {
+    pub(crate) fn push(&mut self, mut delivery: Delivery) {
+        delivery.number = self.total + 1;
         while self.kept.len() >= self.max {
             self.kept.pop_front();
         }

@@ -101,4 +101,7 @@ pub(crate) struct Binding {
     /// The card bound, once the payer completed the form.
     pub(crate) card_token: Option<String>,
     pub(crate) pinfl: Option<String>,
+    /// Where the form sends the payer after binding, and after a refusal.
+    pub(crate) redirect_url: Option<String>,
+    pub(crate) redirect_decline_url: Option<String>,
 }

@@ -17,6 +17,7 @@ pub(crate) mod reads;
 pub(crate) mod receipts;
 pub(crate) mod replica;
 pub(crate) mod schedule;
+pub(crate) mod test_cards;
 pub(crate) mod tokens;
 pub(crate) mod values;
 
@@ -147,7 +148,13 @@ impl World {
 
     /// Sends the status webhook of payment `uuid` (if webhooks are on):
     /// due now.
+    /// Every change of a payment's status comes here, so its history is
+    /// kept here too.
     pub(crate) fn webhook(&mut self, uuid: &str, config: &SandboxConfig) {
+        let now = self.stamp();
+        if let Some(payment) = self.payments.get_mut(uuid) {
+            payment.note_status(&now);
+        }
         let message = self.payments.get(uuid).and_then(|p| p.webhook(config.status_webhooks, &config.secret));
         if let Some(message) = message {
             self.send(message);

@@ -23,9 +23,10 @@ use super::World;
 use super::callbacks::{Answered, Delivery, DeliveryOutcome, Outgoing, verdict};
 use super::kinds::{CallbackKind, HoldStatus, PaymentKind, PaymentStatus};
 use super::schedule::Event;
-use super::values::card_token;
+use super::values::{card_token, payment_system_of};
 use crate::answer::Refusal;
-use crate::config::{FrozenPayments, SandboxConfig, TEST_CARD_PAN};
+use crate::config::{FrozenPayments, SandboxConfig};
+use crate::delivery::Exchange;
 use crate::faults::LateOutcome;
 
 /// How many times a webhook is sent in all: once, and 5 repeats after a
@@ -54,20 +55,33 @@ impl DebitPlan {
         Self { delay: config.debit_delay, outcome: LateOutcome::Success, at_once: config.debit_delay.is_zero() }
     }
 
+    /// A debit the card's issuer declines: it fails after `debit_delay`.
+    pub(crate) fn declined(config: &SandboxConfig) -> Self {
+        Self { outcome: LateOutcome::Error, ..Self::configured(config) }
+    }
+
     /// A debit whose outcome stays unknown for `after`, then is `outcome`.
     pub(crate) fn unknown(after: Duration, outcome: LateOutcome) -> Self {
         Self { delay: after, outcome, at_once: false }
     }
 }
 
+/// Who pays an invoice: a card (by its number) or an app (by its name,
+/// which becomes the payment's `ps`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum InvoicePayer<'a> {
+    Card(&'a str),
+    App(&'a str),
+}
+
 impl World {
-    /// Pays invoice `uuid` through `ps` (the test card on the checkout page,
-    /// `uzcard`; an app by scanpay), debited as `plan` says; returns the
-    /// payment's answer.
+    /// Pays invoice `uuid` with card `pan` (on the checkout page) or in app
+    /// `ps` (scanpay, or an app chosen on the checkout page), debited as
+    /// `plan` says; returns the payment's answer.
     pub(crate) fn pay_invoice(
         &mut self,
         uuid: &str,
-        ps: &str,
+        by: InvoicePayer<'_>,
         plan: DebitPlan,
         config: &SandboxConfig,
     ) -> Result<Value, Refusal> {
@@ -77,7 +91,10 @@ impl World {
             "ofd": invoice.model["ofd"]});
         let amount = invoice.model["amount"].as_i64().unwrap_or_default();
         let token = card_token();
-        let card = (ps == "uzcard").then_some((token.as_str(), TEST_CARD_PAN));
+        let (ps, card) = match by {
+            InvoicePayer::Card(pan) => (payment_system_of(pan), Some((token.as_str(), pan))),
+            InvoicePayer::App(app) => (app, None),
+        };
         let payment = self.new_payment(PaymentKind::Invoice, &body, amount, ps, card);
         let on = self.stamp();
         if let Some(invoice) = self.invoices.get_mut(uuid) {
@@ -100,8 +117,8 @@ impl World {
         let Some(payment) = self.payments.get_mut(uuid) else { return };
         payment.status = PaymentStatus::Progress;
         self.webhook(uuid, config);
-        if plan.at_once && plan.outcome == LateOutcome::Success {
-            self.end_debit(uuid, LateOutcome::Success, config);
+        if plan.at_once {
+            self.end_debit(uuid, plan.outcome, config);
         } else {
             let at = self.now().saturating_add(plan.delay);
             self.schedule.add(at, Event::Debit { payment: uuid.to_string(), outcome: plan.outcome });
@@ -153,9 +170,11 @@ impl World {
         &mut self,
         message: Outgoing,
         attempt: u32,
-        answered: Answered,
+        exchange: Exchange,
+        took: Duration,
         config: &SandboxConfig,
     ) -> DeliveryOutcome {
+        let Exchange { answered, shown } = exchange;
         let outcome = match self.still_wanted(&message) {
             true => verdict(message.kind, &answered),
             false => DeliveryOutcome::Skipped,
@@ -173,6 +192,10 @@ impl World {
             status,
             outcome,
             at: self.stamp(),
+            payment: message.payment.clone(),
+            answer: shown,
+            took,
+            number: 0,
         });
         let payment = message.payment.clone().unwrap_or_default();
         match (message.kind, outcome) {

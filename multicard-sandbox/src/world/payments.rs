@@ -32,6 +32,9 @@ pub(crate) struct Payment {
     /// When it was made, on the sandbox's clock (the registries' lag
     /// counts from here).
     pub(crate) created: Duration,
+    /// Each status it has had and when it took it (as Multicard writes
+    /// time), oldest first: what the dashboard shows.
+    pub(crate) history: Vec<(String, PaymentStatus)>,
 }
 
 impl Payment {
@@ -66,7 +69,8 @@ impl Payment {
             "checkout_url": if kind == PaymentKind::App { Some(format!("{base_url}/sandbox/app/{uuid}")) } else { None },
             "device_details": body.get("device_details").filter(|d| d.is_object()),
         });
-        Self { fields, status: PaymentStatus::Draft, kind, needs_otp, refunded: 0, created: at }
+        let history = vec![(now.to_string(), PaymentStatus::Draft)];
+        Self { fields, status: PaymentStatus::Draft, kind, needs_otp, refunded: 0, created: at, history }
     }
 
     /// Its uuid.
@@ -79,6 +83,14 @@ impl Payment {
         let mut model = self.fields.clone();
         model["status"] = json!(self.status);
         model
+    }
+
+    /// Adds its status to its history at `now` when it changed since the
+    /// last entry.
+    pub(crate) fn note_status(&mut self, now: &str) {
+        if self.history.last().map(|(_, status)| *status) != Some(self.status) {
+            self.history.push((now.to_string(), self.status));
+        }
     }
 
     /// `payment_amount`.

@@ -11,6 +11,10 @@ pub(crate) fn hex(len: usize) -> String {
     (0..len).map(|_| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0')).collect()
 }
 
+/// The apps a payment can be made in (the API's `payment_system`).
+pub(crate) const APPS: [&str; 10] =
+    ["payme", "click", "uzum", "anorbank", "alif", "oson", "xazna", "beepul", "trastpay", "sbp"];
+
 /// A uuid shaped like Multicard's (version 1, as its database makes them).
 pub fn new_uuid() -> String {
     format!("{}-{}-11f0-{}-{}", hex(8), hex(4), hex(4), hex(12))
