@@ -14,6 +14,8 @@ pub const DONE_NOT_PRINTED: u8 = 10;
 pub const ATTENTION: u8 = 11;
 pub const NOT_FINAL: u8 = 12;
 pub const NOT_APPLIED: u8 = 13;
+pub const NOT_RUNNING: u8 = 14;
+pub const NOT_ACCEPTED: u8 = 15;
 /// Standard output was closed early (`multicard … | head -1`): 128 plus
 /// SIGPIPE's number, what a shell reports for a process SIGPIPE ended, so
 /// that `set -o pipefail` sees the same as with other tools.
@@ -37,6 +39,8 @@ pub fn class(code: u8) -> &'static str {
         ATTENTION => "attention",
         NOT_FINAL => "not_final",
         NOT_APPLIED => "not_applied",
+        NOT_RUNNING => "not_running",
+        NOT_ACCEPTED => "not_accepted",
         PIPE_CLOSED => "pipe_closed",
         _ => "other",
     }
@@ -79,6 +83,10 @@ Exit codes:
  12  reconcile: nothing needs attention, but some items are not final yet: run it again later;
      settle: money is still moving: run it again later
  13  settle: not applied (positive evidence): the write may be made again
+ 14  sandbox status: no sandbox runs (no discovery file, or the one it names does not answer)
+ 15  callback send: Multicard would not accept the merchant's answer (the payment frozen, or
+     cancelled and refunded; a webhook or card binding sent again): the answer and what it
+     means are printed
 141  stdout was closed before everything was written (a reader such as `head` stopped
      reading): the rest was not written, quietly; a read may be run again (a write whose
      answer could not be printed exits 10 instead)
@@ -105,4 +113,6 @@ or MULTICARD_BASE_URL; the profile file ~/.config/multicard/config.toml (or $MUL
 hold application_id, environment, base_url, store_id and production = true at its top and in
 [profiles.NAME] tables (--profile NAME or MULTICARD_PROFILE), never the secret. The secret comes
 from MULTICARD_SECRET, then the keyring (multicard login, the `keyring` feature), then a prompt on
-a terminal. --sandbox runs against an embedded local Multicard instead.";
+a terminal. --sandbox runs against a local Multicard instead: the one `multicard sandbox start`
+keeps running (found through $MULTICARD_SANDBOX_HOME/running.json), else an ephemeral one
+embedded in the command.";

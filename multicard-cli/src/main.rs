@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod body;
+mod callback;
 mod checks;
 mod confirm;
 mod console;
@@ -31,6 +32,8 @@ mod profile;
 mod reconcile;
 mod registry;
 mod report;
+mod running;
+mod sandbox;
 mod session;
 mod settle;
 
@@ -100,7 +103,7 @@ fn command() -> Command {
                 .long("sandbox")
                 .global(true)
                 .action(ArgAction::SetTrue)
-                .help("Run against an embedded local Multicard (multicard-sandbox) on loopback; no credentials needed"),
+                .help("Run against a local Multicard (multicard-sandbox) on loopback: the one `multicard sandbox start` keeps running, else an ephemeral one; no credentials needed"),
         )
         .arg(
             Arg::new("strict-checks")
@@ -120,6 +123,8 @@ fn command() -> Command {
         .subcommand(reconcile::command())
         .subcommand(settle::command())
         .subcommands(login::commands())
+        .subcommand(sandbox::command())
+        .subcommand(callback::command())
         .subcommand(
             Command::new("completions")
                 .about("Shell completions: multicard completions bash|zsh|fish")
@@ -184,6 +189,12 @@ async fn run(matches: ArgMatches) -> Result<(), Failure> {
     }
     if group == "profile" {
         return login::show(&matches);
+    }
+    if group == "sandbox" {
+        return sandbox::run(&matches, group_matches).await;
+    }
+    if group == "callback" {
+        return callback::run(&matches, group_matches).await;
     }
     let (verb, args) = group_matches.subcommand().ok_or_else(|| fail(exit::USAGE, "no operation"))?;
     let operation = CLI_OPERATIONS

@@ -1,38 +1,76 @@
-//! Where a command's calls go: the embedded sandbox (`--sandbox`) or the
-//! configured Multicard (environment and profile).
+//! Where a command's calls go: a local sandbox (`--sandbox`: the one
+//! `multicard sandbox start` keeps running, else an ephemeral one embedded
+//! in this command) or the configured Multicard (environment and profile).
 
 use std::io::IsTerminal;
 
 use clap::ArgMatches;
-use multicard_api::{Config, Multicard};
+use multicard_api::{Config, Environment, Multicard};
 use multicard_sandbox::Sandbox;
 
+use crate::console;
 use crate::exit;
-use crate::failure::{Failure, fail};
+use crate::failure::{Failure, fail, printable};
 use crate::profile::{self, Credentials, Target};
+use crate::running::{self, Found};
 
-/// The embedded sandbox when `--sandbox` was given, started; it runs
-/// while the value lives.
-pub(crate) async fn sandbox(matches: &ArgMatches) -> Result<Option<Sandbox>, Failure> {
+/// The sandbox a `--sandbox` command talks to: the running one, or one
+/// embedded in this command (it runs while the value lives).
+pub(crate) struct LocalSandbox {
+    url: String,
+    _embedded: Option<Sandbox>,
+}
+
+impl LocalSandbox {
+    /// A client configuration for it: its URL and the sandbox's
+    /// credentials.
+    pub(crate) fn config(&self) -> Config {
+        let (application_id, secret) = (multicard_sandbox::APPLICATION_ID, multicard_sandbox::SECRET);
+        Config::new(application_id, secret, Environment::Custom(self.url.clone()))
+    }
+}
+
+/// With `--sandbox`, the running sandbox when the discovery file names one
+/// that answers, else an ephemeral one started now; one line on stderr says
+/// which (and why a discovery file was not believed).
+pub(crate) async fn sandbox(matches: &ArgMatches) -> Result<Option<LocalSandbox>, Failure> {
     if !matches.get_flag("sandbox") {
         return Ok(None);
     }
-    Sandbox::start().await.map(Some).map_err(|e| fail(exit::TRANSPORT, format!("starting the sandbox: {e}")))
+    match running::find().await {
+        Found::Live(running) => {
+            console::note(&format!("using the running sandbox at {}", printable(&running.url)));
+            return Ok(Some(LocalSandbox { url: running.url, _embedded: None }));
+        }
+        Found::Ignored(why) => console::note(&why),
+        Found::Nothing => {}
+    }
+    ephemeral().await.map(Some)
+}
+
+/// An ephemeral sandbox, said so on stderr.
+pub(crate) async fn ephemeral() -> Result<LocalSandbox, Failure> {
+    console::note(
+        "no running sandbox (`multicard sandbox start` keeps one): this command uses an ephemeral sandbox that stops \
+         when it ends",
+    );
+    let sandbox = Sandbox::start().await.map_err(|e| fail(exit::TRANSPORT, format!("starting the sandbox: {e}")))?;
+    Ok(LocalSandbox { url: sandbox.url().to_string(), _embedded: Some(sandbox) })
 }
 
 /// Where a command's calls go, known before the secret is asked for and
-/// before anything is sent: the embedded sandbox (never production), or
-/// what the profile and the environment name.
+/// before anything is sent: a local sandbox (never production), or what
+/// the profile and the environment name.
 pub(crate) fn target(matches: &ArgMatches) -> Result<Target, Failure> {
     if matches.get_flag("sandbox") {
-        return Ok(Target { shown: "the embedded sandbox (--sandbox)".into(), production: false });
+        return Ok(Target { shown: "a local sandbox (--sandbox)".into(), production: false });
     }
     profile::settings().and_then(|settings| settings.target()).map_err(|m| fail(exit::USAGE, m))
 }
 
-/// The configuration and credentials for `sandbox` (when one runs) or the
-/// configured Multicard.
-pub(crate) fn config(sandbox: Option<&Sandbox>) -> Result<(Config, Credentials), Failure> {
+/// The configuration and credentials for `sandbox` (with `--sandbox`) or
+/// the configured Multicard.
+pub(crate) fn config(sandbox: Option<&LocalSandbox>) -> Result<(Config, Credentials), Failure> {
     match sandbox {
         Some(sandbox) => Ok((
             sandbox.config(),
@@ -46,7 +84,7 @@ pub(crate) fn config(sandbox: Option<&Sandbox>) -> Result<(Config, Credentials),
 }
 
 /// A client for `sandbox` or the configured Multicard.
-pub(crate) fn client(sandbox: Option<&Sandbox>) -> Result<Multicard, Failure> {
+pub(crate) fn client(sandbox: Option<&LocalSandbox>) -> Result<Multicard, Failure> {
     let (config, _credentials) = config(sandbox)?;
     Multicard::new(config).map_err(|e| fail(exit::USAGE, e.to_string()))
 }

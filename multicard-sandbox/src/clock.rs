@@ -9,11 +9,18 @@
 //! What the sandbox writes (`added_on`, `payment_time`, a token's `expiry`)
 //! is that moment in GMT+5, shifted by the clock offset a test may set to
 //! make the server's clock disagree with the client's.
+//!
+//! In a state file (`persist.rs`) the clock keeps its time: a manual clock
+//! reads, once loaded, what it read when saved; a real-time clock has
+//! moved on by the wall-clock time in between (never back), so it stays as
+//! far ahead of the wall clock as it was advanced. Whether it follows the
+//! wall clock, and its offset, are the configuration's ([`Clock::configure`]).
 
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use multicard_api::time::MulticardDateTime;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The sandbox's clock.
 #[derive(Debug, Clone)]
@@ -51,6 +58,15 @@ impl Clock {
         }
     }
 
+    /// From now on follows the wall clock (`real_time`) or stands still,
+    /// with `offset`; its time goes on from where it is.
+    pub(crate) fn configure(&mut self, real_time: bool, offset: TimeDelta) {
+        self.advanced = self.now();
+        self.started = Instant::now();
+        self.real_time = real_time;
+        self.offset = offset;
+    }
+
     /// Sets how far what it writes is from its own time.
     pub(crate) fn set_offset(&mut self, offset: TimeDelta) {
         self.offset = offset;
@@ -81,9 +97,61 @@ impl Clock {
     }
 }
 
+/// A clock as a state file keeps it.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    /// The moment its time 0 was, in UTC.
+    started_utc: DateTime<Utc>,
+    /// Its time when it was saved.
+    now: Duration,
+    /// The wall clock when it was saved.
+    saved_at: DateTime<Utc>,
+    real_time: bool,
+}
+
+impl Serialize for Clock {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let saved =
+            Saved { started_utc: self.started_utc, now: self.now(), saved_at: Utc::now(), real_time: self.real_time };
+        saved.serialize(serializer)
+    }
+}
+
+/// A loaded clock: a real-time one has moved on by the wall-clock time
+/// since it was saved. The offset is left to [`Clock::configure`].
+impl<'de> Deserialize<'de> for Clock {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let saved = Saved::deserialize(deserializer)?;
+        let since = (Utc::now() - saved.saved_at).to_std().unwrap_or(Duration::ZERO);
+        let now = if saved.real_time { saved.now.saturating_add(since) } else { saved.now };
+        Ok(Self {
+            started: Instant::now(),
+            started_utc: saved.started_utc,
+            real_time: saved.real_time,
+            advanced: now,
+            offset: TimeDelta::zero(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_saved_clock_keeps_its_time_and_a_real_time_one_moves_on_by_the_wall_clock() {
+        let mut manual = Clock::new(false, TimeDelta::zero());
+        manual.move_to(Duration::from_secs(3600));
+        let mut saved = serde_json::to_value(&manual).unwrap();
+        saved["saved_at"] = serde_json::json!(Utc::now() - TimeDelta::minutes(10));
+        let loaded: Clock = serde_json::from_value(saved.clone()).unwrap();
+        assert_eq!(loaded.now(), Duration::from_secs(3600), "a manual clock reads what it read");
+        assert_eq!(loaded.stamp(), manual.stamp());
+        saved["real_time"] = serde_json::json!(true);
+        let loaded: Clock = serde_json::from_value(saved).unwrap();
+        let moved = loaded.now() - Duration::from_secs(3600);
+        assert!((Duration::from_secs(599)..Duration::from_secs(660)).contains(&moved), "{moved:?}");
+    }
 
     #[test]
     fn a_manual_clock_stands_still_until_moved_and_never_goes_back() {

@@ -1,6 +1,7 @@
 //! How a sandbox behaves ([`SandboxConfig`], [`FrozenPayments`]) and the
 //! test data it knows: credentials, store, test card and one-time code.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -112,6 +113,14 @@ pub struct SandboxConfig {
     /// The callbacks kept for [`Sandbox::deliveries`](crate::Sandbox::deliveries)
     /// (default 1,000; the oldest go first).
     pub max_deliveries: usize,
+    /// A file the sandbox keeps what it holds in (default none: it starts
+    /// empty and forgets everything when it stops). Loaded at start when it
+    /// exists, written within a second of each change and when the sandbox
+    /// stops, always whole (a temporary file beside it, synced, then
+    /// renamed over it). A file that cannot be read or is not a state file
+    /// of this format stops the start with an error naming it, and is left
+    /// as it is. See [`SandboxConfig::with_state_file`].
+    pub state_file: Option<PathBuf>,
 }
 
 /// What happens to a payment whose success callback was answered exactly
@@ -310,6 +319,24 @@ impl SandboxConfig {
         self
     }
 
+    /// Keeps what the sandbox holds in `path` (`state_file`), so that a
+    /// sandbox started again from it has the same invoices, cards,
+    /// payments, holds, receipts, tokens, callbacks sent and scheduled
+    /// (callbacks due, debits ending, holds running out), and its clock's
+    /// time. How it behaves comes from this configuration at each start,
+    /// not from the file: whether the clock follows the wall clock, its
+    /// offset, stale reads, the registries' lag and every limit. Faults
+    /// are not kept, nor writes a fault holds back.
+    ///
+    /// Links the sandbox wrote (checkout, receipts) name its URL: a
+    /// sandbox started again on another address rewrites them to its own.
+    /// Two sandboxes must not share one file: the last to write wins.
+    #[must_use]
+    pub fn with_state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
     /// Sets `cancelled_invoice_readable_for`.
     #[must_use]
     pub fn with_cancelled_invoice_readable_for(mut self, cancelled_invoice_readable_for: Duration) -> Self {
@@ -344,6 +371,7 @@ impl Default for SandboxConfig {
             max_object_bytes: 64 * 1024,
             max_stored_bytes: 64 * 1024 * 1024,
             max_deliveries: 1_000,
+            state_file: None,
         }
     }
 }

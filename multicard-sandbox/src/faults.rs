@@ -81,7 +81,8 @@ pub enum Fault {
 }
 
 /// How a write whose outcome was unknown ends ([`Fault::DebitUnknown`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum LateOutcome {
     /// It went through: a payment is paid (then its success callback goes

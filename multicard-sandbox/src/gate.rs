@@ -158,6 +158,7 @@ async fn handle(app: &App, next: Next, request: Request, stored: Option<usize>) 
     {
         let mut world = lock(&app.world);
         world.stored_bytes = world.stored_bytes.saturating_add(size);
+        app.keeper.touch();
     }
     response
 }

@@ -20,6 +20,8 @@
 //! expiry `2806`, OTP `112233`), payments by token, by card, split and in
 //! apps, full and partial refunds, holds, payouts, fiscal links and the
 //! registries. It signs and delivers callbacks, and it can inject faults.
+//! With [`SandboxConfig::with_state_file`] what it holds outlives the
+//! process: loaded at start, written as it changes.
 //! The binary `multicard-sandbox` serves it on a chosen port, with controls
 //! over HTTP (`/sandbox/admin/...`) for tests in other languages.
 //!
@@ -74,6 +76,7 @@
 //! | `router.rs` | the routes, built from the SDK's operation table; the test that every operation has a handler |
 //! | `admin.rs` | the controls over HTTP (`/sandbox/admin/...`): the clock, faults, reads, callbacks sent |
 //! | `runner.rs` | running what is scheduled, in order, as the clock moves (`advance`; real time) |
+//! | `callbacks.rs` | [`callbacks`]: the public face of what the sandbox sends, for callbacks sent by hand |
 //! | `delivery.rs` | sending one callback and reading its answer within bounds, no redirects |
 //! | `gate.rs` | what every request goes through first: counter, fault, token, body check, size limits |
 //! | `rules.rs` | the SDK's request checks enforced, answered with Multicard's `ERROR_FIELDS` wording |
@@ -83,8 +86,9 @@
 //! | `groups/` | the handlers, one file per API group (`auth`, `invoices`, `cards`, `payments`, `refunds`, `holds`, `payouts`, `reports`) |
 //! | `registry.rs`, `extract.rs` | handlers by operation id; what handlers take from a request |
 //! | `state.rs` | what requests share; running a handler under the world's lock |
+//! | `persist.rs` | the state file: loading the world at start, writing it whole as it changes ([`StateFileError`]) |
 //! | `faults.rs` | [`Fault`], [`DeliveryFault`]: the ways a request or a callback can be made to fail |
-//! | `world/` | everything the sandbox holds, one file per kind, typed statuses (`kinds.rs`); how money moves (`money.rs`); the fiscal receipts it issues (`receipts.rs`); what is scheduled (`schedule.rs`); lagging reads (`replica.rs`, `reads.rs`) |
+//! | `world/` | everything the sandbox holds, one file per kind, typed statuses (`kinds.rs`); the callbacks' bodies (`payments.rs`, `cards.rs`) and what an answer means (`callbacks.rs`); how money moves (`money.rs`); the fiscal receipts it issues (`receipts.rs`); what is scheduled (`schedule.rs`); lagging reads (`replica.rs`, `reads.rs`) |
 //! | `date.rs` | the `Date` header of every answer, by the sandbox's clock |
 //! | `clock.rs` | the sandbox's clock: manual or real time, and the offset of what it writes |
 //! | `answer.rs` | the envelope, and the one table of error answers (status, code, message) |
@@ -93,8 +97,9 @@
 //! To add a sandbox behaviour for an operation, open its group's file in
 //! `groups/`; an operation added to the spec needs a handler there (a test
 //! fails until it has one). A new error answer is a row of `answer.rs`; a
-//! new rule for how a payment moves or a callback's answer counts goes in
-//! `world/money.rs`.
+//! new rule for how a payment moves goes in `world/money.rs`, for what a
+//! callback's answer means in `world/callbacks.rs` (`verdict`). Something
+//! new the world holds derives serde's traits, so the state file keeps it.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -102,6 +107,7 @@
 
 mod admin;
 mod answer;
+pub mod callbacks;
 mod clock;
 mod config;
 mod date;
@@ -112,6 +118,7 @@ mod gate;
 mod groups;
 mod pages;
 mod payer;
+mod persist;
 mod receipt_pages;
 mod registry;
 mod router;
@@ -126,6 +133,7 @@ pub use config::{
     APPLICATION_ID, FrozenPayments, SECRET, STORE_ID, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP,
 };
 pub use faults::{DeliveryFault, Fault, LateOutcome};
+pub use persist::StateFileError;
 pub use sandbox::{Sandbox, exposure_warning};
 pub use world::callbacks::{Delivery, DeliveryOutcome};
 pub use world::test_cards::{SANDBOX_CARDS, SandboxCard};

@@ -20,6 +20,9 @@ const IDLE: Duration = Duration::from_secs(3600);
 pub(crate) async fn advance(app: &App, by: Duration) {
     let _turn = app.turn.lock().await;
     let until = lock(&app.world).now().saturating_add(by);
+    if !by.is_zero() {
+        app.keeper.touch();
+    }
     loop {
         let event = {
             let mut world = lock(&app.world);
@@ -37,6 +40,7 @@ pub(crate) async fn advance(app: &App, by: Duration) {
         let Some(event) = event else { break };
         run(app, event).await;
         lock(&app.world).record_for_reads();
+        app.keeper.touch();
     }
 }
 
@@ -62,7 +66,7 @@ async fn deliver(app: &App, message: Outgoing, attempt: u32) {
     let config = &app.config;
     let fault = lock(&app.world).delivery_faults.pop_front();
     let started = std::time::Instant::now();
-    let mut exchange = delivery::post(&app.http, &message, config.max_callback_answer).await;
+    let mut exchange = delivery::exchange(&app.http, &message, config.max_callback_answer).await;
     if fault == Some(DeliveryFault::TimedOut) {
         exchange = delivery::Exchange { answered: Answered::TimedOut, shown: None };
     }
@@ -77,6 +81,7 @@ pub(crate) async fn send_again(app: &App, message: Outgoing, attempt: u32) {
     let _turn = app.turn.lock().await;
     deliver(app, message, attempt).await;
     lock(&app.world).record_for_reads();
+    app.keeper.touch();
 }
 
 /// On a real-time clock: runs events as they fall due, until the task is

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::config::SandboxConfig;
 use crate::faults::{DeliveryFault, Fault};
 use crate::pages::pending::PageState;
+use crate::persist::{self, Keeper};
 use crate::router::router;
 use crate::server::{self, Limits};
 use crate::state::{Shared, lock};
@@ -36,6 +37,8 @@ pub struct Sandbox {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     clock: Option<tokio::task::JoinHandle<()>>,
+    /// Writes the state file as the world changes.
+    saver: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -71,8 +74,23 @@ impl Sandbox {
             body_read_timeout: config.body_read_timeout,
         };
         let connections = Arc::new(AtomicUsize::new(0));
+        let keeper = Keeper::new(config.state_file.clone());
+        let world = match &config.state_file {
+            Some(path) => match persist::load(path, &base_url, &config)? {
+                Some(world) => {
+                    keeper.touch(); // written again soon: its links may have moved
+                    world
+                }
+                None => {
+                    let world = World::new(&base_url, &config);
+                    keeper.write_now(&world)?;
+                    world
+                }
+            },
+            None => World::new(&base_url, &config),
+        };
         let shared = Arc::new(Shared {
-            world: Mutex::new(World::new(&base_url, &config)),
+            world: Mutex::new(world),
             connections: connections.clone(),
             config,
             faults: Mutex::default(),
@@ -82,12 +100,28 @@ impl Sandbox {
             turn: tokio::sync::Mutex::new(()),
             wake: tokio::sync::Notify::new(),
             pages: PageState::new(),
+            keeper,
         });
         let app = router(shared.clone());
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server::serve(listener, app, limits, connections, stopped));
         let clock = shared.config.real_time.then(|| tokio::spawn(runner::keep_time(shared.clone())));
-        Ok(Self { shared, address, shutdown: Some(shutdown), task, clock })
+        let saver = shared.keeper.keeps().then(|| tokio::spawn(keep_file(shared.clone())));
+        Ok(Self { shared, address, shutdown: Some(shutdown), task, clock, saver })
+    }
+
+    /// Writes the state file now if anything changed since it was last
+    /// written (with [`SandboxConfig::with_state_file`]; otherwise does
+    /// nothing). The sandbox also writes it within a second of each change
+    /// and when it stops.
+    pub async fn save(&self) -> std::io::Result<()> {
+        self.shared.keeper.save(&self.shared.world).await.map_err(std::io::Error::from)
+    }
+
+    /// Why the last write of the state file failed, if it did (the sandbox
+    /// keeps trying, within a second of each change).
+    pub fn state_file_problem(&self) -> Option<String> {
+        self.shared.keeper.problem()
     }
 
     /// Moves the sandbox's clock on by `by`, and returns once every event
@@ -251,12 +285,18 @@ impl Sandbox {
         }
     }
 
-    /// Stops the server and waits for it to end.
+    /// Stops the server and waits for it to end; then writes the state
+    /// file, if there is one and anything changed (call
+    /// [`Sandbox::save`] first to learn whether that write succeeds).
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
         let _ = (&mut self.task).await;
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+        }
+        let _ = self.shared.keeper.save(&self.shared.world).await;
     }
 }
 
@@ -269,6 +309,18 @@ impl Drop for Sandbox {
         if let Some(clock) = &self.clock {
             clock.abort();
         }
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+            self.shared.keeper.save_blocking(&self.shared.world);
+        }
+    }
+}
+
+/// Writes the state file within a second of each change, until aborted.
+async fn keep_file(shared: Arc<Shared>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let _ = shared.keeper.save(&shared.world).await;
     }
 }
 

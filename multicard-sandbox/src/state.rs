@@ -13,6 +13,7 @@ use crate::answer::{Answer, Refusal};
 use crate::config::SandboxConfig;
 use crate::faults::Fault;
 use crate::pages::pending::PageState;
+use crate::persist::Keeper;
 use crate::world::World;
 
 /// The state the router's handlers share.
@@ -37,6 +38,9 @@ pub(crate) struct Shared {
     pub(crate) wake: tokio::sync::Notify,
     /// The pages' token and the steps of their forms in progress.
     pub(crate) pages: PageState,
+    /// Keeps the state file, if there is one: every change of the world is
+    /// [`Keeper::touch`]ed.
+    pub(crate) keeper: Keeper,
 }
 
 /// What a handler answers.
@@ -82,6 +86,7 @@ impl Shared {
             world.record_for_reads();
             outcome.answer
         };
+        self.keeper.touch();
         self.wake.notify_one();
         answer
     }

@@ -10,8 +10,14 @@ use multicard_api::types;
 use multicard_sandbox::{APPLICATION_ID, SECRET, Sandbox, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
 use serde_json::json;
 
+/// Where the tests' commands look for a running sandbox: nowhere, so a
+/// sandbox a developer keeps running (`multicard sandbox start`) is never
+/// met; a test of the running sandbox sets its own folder.
+pub const NO_SANDBOX_HOME: &str = "/nonexistent/multicard-sandbox-home";
+
 /// `multicard ARGS` against `url` with the sandbox's credentials, no
-/// profile and no default store; standard streams left to the caller.
+/// profile, no default store and no running sandbox; standard streams left
+/// to the caller.
 pub fn command(url: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_multicard"));
     command
@@ -21,7 +27,8 @@ pub fn command(url: &str, args: &[&str]) -> Command {
         .env("MULTICARD_BASE_URL", url)
         .env_remove("MULTICARD_ENV")
         .env_remove("MULTICARD_STORE_ID")
-        .env("MULTICARD_CONFIG", "/nonexistent/multicard/config.toml");
+        .env("MULTICARD_CONFIG", "/nonexistent/multicard/config.toml")
+        .env("MULTICARD_SANDBOX_HOME", NO_SANDBOX_HOME);
     command
 }
 

@@ -3,10 +3,15 @@
 //!
 //! ```sh
 //! cargo run -p multicard-sandbox -- --port 8090
+//! cargo run -p multicard-sandbox -- --port 8090 --state sandbox-state.json   # keeps what it holds
 //! ```
 //!
 //! Options: `--port N` (default 8090; 0 picks a free port), `--host ADDR`
-//! (default 127.0.0.1), `--token-lifetime SECONDS` (default 86400),
+//! (default 127.0.0.1), `--state FILE` (keep what it holds in FILE: loaded
+//! at start when it exists, written within a second of each change and on
+//! Ctrl-C or SIGTERM; a FILE that cannot be read or is not a state file
+//! stops the start, naming the file and the place, and is left as it is;
+//! see `SandboxConfig::with_state_file`), `--token-lifetime SECONDS` (default 86400),
 //! `--webhooks` (also send status webhooks), `--max-connections N` (default
 //! 128), `--header-timeout SECONDS` (default 10), `--otp-sms-limit N` (the
 //! one-time codes one card may be sent within 5 minutes before
@@ -33,6 +38,7 @@
 //! Bound to anything but a loopback address it prints a warning to stderr:
 //! it sends callbacks to any URL a client gives it.
 
+use std::io::Write;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -40,7 +46,8 @@ use multicard_sandbox::{FrozenPayments, Sandbox, SandboxConfig, exposure_warning
 
 fn usage(message: &str) -> ! {
     eprintln!(
-        "{message}\nusage: multicard-sandbox [--host 127.0.0.1] [--port 8090] [--token-lifetime SECONDS] [--webhooks] \
+        "{message}\nusage: multicard-sandbox [--host 127.0.0.1] [--port 8090] [--state FILE] [--token-lifetime SECONDS] \
+         [--webhooks] \
          [--max-connections 128] [--header-timeout SECONDS] [--otp-sms-limit 3] [--manual-clock] \
          [--debit-delay SECONDS] [--frozen never|resend:TIMES:SECONDS|revert:SECONDS] [--webhook-repeat-every SECONDS] \
          [--callback-timeout SECONDS] [--stale-reads SECONDS] [--registry-lag SECONDS] [--clock-offset SECONDS] \
@@ -83,6 +90,7 @@ async fn main() {
         let mut value = || args.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
         match flag {
             "--host" => host = value(),
+            "--state" => config = config.with_state_file(value()),
             "--port" => port = value().parse().unwrap_or_else(|_| usage("--port takes a number")),
             "--token-lifetime" => config.token_lifetime = seconds(flag, &value()),
             "--webhooks" => config.status_webhooks = true,
@@ -120,11 +128,59 @@ async fn main() {
     {
         eprintln!("\nWARNING: {}\n", exposure_warning(address));
     }
+    let state = config.state_file.clone();
     let sandbox = match Sandbox::serve(listener, config).await {
         Ok(sandbox) => sandbox,
-        Err(error) => usage(&format!("cannot start: {error}")),
+        Err(error) => {
+            eprintln!("cannot start: {error}");
+            std::process::exit(1)
+        }
     };
-    println!("Multicard sandbox on {} (application_id rhmt_test, secret Pw18axeBFo8V7NamKHXX)", sandbox.url());
-    let _ = tokio::signal::ctrl_c().await;
+    // Written at once, and never a panic once whoever reads it has stopped.
+    let mut banner =
+        format!("Multicard sandbox on {} (application_id rhmt_test, secret Pw18axeBFo8V7NamKHXX)\n", sandbox.url());
+    if let Some(state) = &state {
+        banner.push_str(&format!("state file: {}\n", state.display()));
+    }
+    let mut stdout = std::io::stdout();
+    let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
+    let mut reported = None;
+    let mut every_second = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            () = stop_signal() => break,
+            _ = every_second.tick() => {
+                let problem = sandbox.state_file_problem();
+                if problem != reported {
+                    match &problem {
+                        Some(problem) => eprintln!("{problem}"),
+                        None => eprintln!("the state file is written again"),
+                    }
+                    reported = problem;
+                }
+            }
+        }
+    }
+    let saved = sandbox.save().await;
     sandbox.stop().await;
+    if let Err(error) = saved {
+        eprintln!("{error}");
+        std::process::exit(1);
+    }
+}
+
+/// Ctrl-C, or SIGTERM where there is one.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -2,13 +2,15 @@
 //! binding sessions. Card tokens are shaped as in production (22 letters
 //! and digits, mixed case).
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::kinds::CardStatus;
 use super::values::{card_token, masked, payment_system_of};
+use crate::config::TEST_CARD_PAN;
 
 /// A bound (or binding) card.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Card {
     /// The answer, in production's field order. Its `status` is only a
     /// placeholder: [`Card::model`] writes [`Card::status`] there.
@@ -55,8 +57,45 @@ impl Card {
     }
 }
 
+impl NewCard<'static> {
+    /// The test card, bound by a payer on the hosted form of binding
+    /// session `session`.
+    pub(crate) fn hosted_form(id: i64, session: &str, pinfl: Option<String>, added_on: String) -> Self {
+        NewCard {
+            id,
+            application_id: 9,
+            payer_id: Some(session.to_string()),
+            pan: TEST_CARD_PAN,
+            phone: "998901234567".into(),
+            holder_name: Some("SANDBOX PAYER".into()),
+            pinfl,
+            status: CardStatus::Active,
+            added_on,
+        }
+    }
+}
+
+/// The card-binding callback Multicard sends for `card` (a card as
+/// `get_card` answers it): the card, and `is_multicard`. Not signed.
+pub fn card_binding_body(card: &Value) -> Value {
+    let mut body = card.clone();
+    body["is_multicard"] = json!(false);
+    body
+}
+
+/// The test card as the hosted form of binding session `session` binds it
+/// (its integer `id`, its `card_token` or a new one, bound at `added_on`
+/// as Multicard writes time), as `get_card` answers it: what a
+/// card-binding callback written by hand carries.
+pub fn hosted_form_card(id: i64, session: &str, card_token: Option<&str>, added_on: &str) -> Value {
+    let (token, card) = Card::new(NewCard::hosted_form(id, session, None, added_on.to_string()));
+    let mut model = card.model();
+    model["card_token"] = json!(card_token.unwrap_or(&token));
+    model
+}
+
 /// A hosted-form binding session.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Binding {
     pub(crate) callback_url: String,
     /// The card bound, once the payer completed the form.

@@ -5,12 +5,13 @@
 //! its integer `id`, and its status goes `draft` → `active` → `success` once
 //! charged, or to `canceled` (one "l") once released.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::kinds::HoldStatus;
 
 /// A hold and the payment it blocks funds for.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Hold {
     pub(crate) id: i64,
     /// The uuid of its payment.

@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::kinds::InvoiceStatus;
@@ -18,7 +19,7 @@ use crate::answer::Refusal;
 use crate::config::SandboxConfig;
 
 /// An invoice and what the sandbox needs to know besides its answer.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Invoice {
     /// The answer, in production's field order (its `payment` is written
     /// when it is read).

@@ -1,10 +1,10 @@
 //! The statuses and kinds the sandbox keeps, typed; each writes itself as
 //! Multicard spells it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A payment's or payout's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum PaymentStatus {
     /// Created, waiting to be confirmed.
@@ -31,7 +31,7 @@ impl PaymentStatus {
 }
 
 /// How a payment was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum PaymentKind {
     /// By a bound card's token.
     Token,
@@ -57,7 +57,7 @@ impl PaymentKind {
 }
 
 /// A hold's status (`canceled` with one "l", as production writes it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum HoldStatus {
     /// Created, waiting for its one-time code.
@@ -71,7 +71,7 @@ pub(crate) enum HoldStatus {
 }
 
 /// A bound card's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum CardStatus {
     /// Added by its data, waiting for its one-time code.
@@ -96,8 +96,10 @@ pub(crate) enum InvoiceStatus {
 }
 
 /// The kinds of callback the sandbox sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CallbackKind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CallbackKind {
     /// The success callback (MD5 signed), which the merchant may refuse.
     Success,
     /// A status webhook (SHA-1 signed; `SandboxConfig::status_webhooks`).
@@ -107,8 +109,8 @@ pub(crate) enum CallbackKind {
 }
 
 impl CallbackKind {
-    /// As `Delivery::kind` names it.
-    pub(crate) fn as_str(self) -> &'static str {
+    /// As `Delivery::kind` names it: `success`, `webhook`, `card_binding`.
+    pub fn as_str(self) -> &'static str {
         match self {
             CallbackKind::Success => "success",
             CallbackKind::Webhook => "webhook",

@@ -24,6 +24,7 @@ pub(crate) mod values;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use self::callbacks::{DeliveryLog, Outgoing};
@@ -41,7 +42,8 @@ use crate::clock::Clock;
 use crate::config::SandboxConfig;
 use crate::faults::DeliveryFault;
 
-/// Everything the sandbox holds.
+/// Everything the sandbox holds (`persist.rs` keeps it in a file).
+#[derive(Serialize, Deserialize)]
 pub(crate) struct World {
     /// The sandbox's own URL (checkout, form and receipt links).
     pub(crate) base_url: String,
@@ -51,7 +53,8 @@ pub(crate) struct World {
     pub(crate) schedule: Schedule,
     /// The callbacks sent.
     pub(crate) deliveries: DeliveryLog,
-    /// Faults for the next callbacks sent.
+    /// Faults for the next callbacks sent (not kept in a state file).
+    #[serde(skip)]
     pub(crate) delivery_faults: VecDeque<DeliveryFault>,
     /// What reads see of it (stale reads, the registries' lag).
     pub(crate) replica: Replica,
@@ -152,7 +155,7 @@ impl World {
         if let Some(payment) = self.payments.get_mut(uuid) {
             payment.note_status(&now);
         }
-        let message = self.payments.get(uuid).and_then(|p| p.webhook(uuid, config.status_webhooks, &config.secret));
+        let message = self.payments.get(uuid).and_then(|p| p.webhook(config.status_webhooks, &config.secret));
         if let Some(message) = message {
             self.send(message);
         }

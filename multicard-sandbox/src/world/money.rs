@@ -2,7 +2,7 @@
 //!
 //! A confirmed payment goes `draft` → `progress` while it is debited, then
 //! `billing` while its success callback is out, and follows the merchant's
-//! answer (`DeliveryOutcome`): HTTP 200 with a boolean `success: true` →
+//! answer (`DeliveryOutcome`, by `callbacks::verdict`): HTTP 200 with a boolean `success: true` →
 //! `success`; exactly 500 or no answer in time → frozen (stays `billing`;
 //! `SandboxConfig::frozen_payments` says whether it is sent again or
 //! reverted); anything else → cancelled and refunded (`revert`). A payment
@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::World;
-use super::callbacks::{Answered, Delivery, DeliveryOutcome, Outgoing};
+use super::callbacks::{Answered, Delivery, DeliveryOutcome, Outgoing, verdict};
 use super::kinds::{CallbackKind, HoldStatus, PaymentKind, PaymentStatus};
 use super::schedule::Event;
 use super::values::{card_token, payment_system_of};
@@ -175,16 +175,9 @@ impl World {
         config: &SandboxConfig,
     ) -> DeliveryOutcome {
         let Exchange { answered, shown } = exchange;
-        let outcome = match (message.kind, &answered) {
-            (_, _) if !self.still_wanted(&message) => DeliveryOutcome::Skipped,
-            (CallbackKind::Success, Answered::Status { status: 200, success_true: true }) => DeliveryOutcome::Accepted,
-            (CallbackKind::Success, Answered::Status { status: 500, .. } | Answered::TimedOut) => {
-                DeliveryOutcome::Frozen
-            }
-            (CallbackKind::Success, _) => DeliveryOutcome::Refused,
-            (CallbackKind::Webhook, Answered::Status { status: 200..=299, .. })
-            | (CallbackKind::CardBinding, Answered::Status { status: 200, .. }) => DeliveryOutcome::Accepted,
-            (CallbackKind::Webhook | CallbackKind::CardBinding, _) => DeliveryOutcome::NotAccepted,
+        let outcome = match self.still_wanted(&message) {
+            true => verdict(message.kind, &answered),
+            false => DeliveryOutcome::Skipped,
         };
         let status = match answered {
             Answered::Status { status, .. } => Some(status),

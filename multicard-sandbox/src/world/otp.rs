@@ -9,11 +9,13 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::answer::Refusal;
 use crate::config::SandboxConfig;
 
 /// When codes were sent, by card (its PAN).
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub(crate) struct SmsLog {
     sent: HashMap<String, VecDeque<Duration>>,
 }

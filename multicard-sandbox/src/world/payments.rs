@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use multicard_api::callbacks::{success_signature, webhook_signature};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::callbacks::Outgoing;
@@ -17,7 +18,7 @@ use super::values::{hex, masked, new_uuid, store, text};
 use crate::config::STORE_ID;
 
 /// A payment or payout.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Payment {
     /// The answer, in production's field order. Its `status` is only a
     /// placeholder: [`Payment::model`] writes [`Payment::status`] there.
@@ -116,43 +117,84 @@ impl Payment {
     pub(crate) fn success_callback(&self, uuid: &str, secret: &str) -> Option<Outgoing> {
         let model = self.model();
         let url = model["callback_url"].as_str().filter(|u| !u.is_empty() && !self.kind.is_payout())?;
-        let amount = self.amount();
-        let invoice_id = model["store_invoice_id"].as_str().unwrap_or_default();
         Some(Outgoing {
             kind: CallbackKind::Success,
             url: url.to_string(),
-            // As production sends it (issue 12), not as documented: this
-            // field order, `store_id` a JSON integer whatever the payment
-            // was created with, `invoice_uuid` equal to `uuid`, a null
-            // `billing_id`, no `status`.
-            body: json!({
-                "store_id": STORE_ID, "amount": amount, "invoice_id": invoice_id, "invoice_uuid": uuid,
-                "billing_id": null, "payment_time": model["payment_time"], "phone": "998901234567",
-                "card_pan": model["card_pan"], "card_token": model["card_token"], "ps": model["ps"], "uuid": uuid,
-                "receipt_url": model["receipt_url"],
-                "sign": success_signature(&STORE_ID.to_string(), invoice_id, amount, secret),
-            }),
+            body: success_callback_body(&model, secret).ok()?,
             payment: Some(uuid.to_string()),
         })
     }
 
     /// The status webhook for its current status, when webhooks are
     /// `enabled` and it has a callback URL (a payout sends none).
-    pub(crate) fn webhook(&self, uuid: &str, enabled: bool, secret: &str) -> Option<Outgoing> {
+    pub(crate) fn webhook(&self, enabled: bool, secret: &str) -> Option<Outgoing> {
         let model = self.model();
         let url = model["callback_url"].as_str().filter(|u| enabled && !u.is_empty() && !self.kind.is_payout())?;
-        let amount = self.amount();
-        let invoice_id = model["store_invoice_id"].as_str().unwrap_or_default();
         Some(Outgoing {
             kind: CallbackKind::Webhook,
             url: url.to_string(),
-            body: json!({
-                "uuid": uuid, "amount": amount, "invoice_id": invoice_id, "status": model["status"],
-                "billing_id": model["billing_id"], "payment_time": model["payment_time"], "refund_time": model["refund_time"],
-                "phone": "998901234567", "card_pan": model["card_pan"], "ps": model["ps"], "card_token": model["card_token"],
-                "receipt_url": model["receipt_url"], "sign": webhook_signature(uuid, invoice_id, amount, secret),
-            }),
+            body: webhook_body(&model, secret).ok()?,
             payment: None,
         })
     }
+}
+
+/// The phone the sandbox's payer pays from, as callbacks carry it when the
+/// payment names none.
+const PAYER_PHONE: &str = "998901234567";
+
+/// A field a callback needs that a payment lacks (or holds in another
+/// type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingField(pub &'static str);
+
+impl std::fmt::Display for MissingField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the payment has no `{}` of the type a callback needs", self.0)
+    }
+}
+
+impl std::error::Error for MissingField {}
+
+/// What both signed callbacks take from a payment: its uuid, invoice id and
+/// amount (`payment_amount`, in tiyin), and the phone.
+fn signed_fields(payment: &Value) -> Result<(&str, &str, i64, Value), MissingField> {
+    let uuid = payment["uuid"].as_str().ok_or(MissingField("uuid"))?;
+    let invoice_id = payment["store_invoice_id"].as_str().ok_or(MissingField("store_invoice_id"))?;
+    let amount = payment["payment_amount"].as_i64().ok_or(MissingField("payment_amount"))?;
+    let phone = payment.get("phone").filter(|p| p.is_string()).cloned().unwrap_or_else(|| json!(PAYER_PHONE));
+    Ok((uuid, invoice_id, amount, phone))
+}
+
+/// The success callback Multicard sends for `payment` (a payment as
+/// `get_payment` answers it: `uuid`, `store_id`, `store_invoice_id`,
+/// `payment_amount` and the card, time and receipt fields), signed with
+/// `secret`.
+///
+/// As production sends it (issue 12), not as documented: this field
+/// order, `store_id` a JSON integer, `invoice_uuid` equal to `uuid`, a
+/// null `billing_id`, no `status`.
+pub fn success_callback_body(payment: &Value, secret: &str) -> Result<Value, MissingField> {
+    let (uuid, invoice_id, amount, phone) = signed_fields(payment)?;
+    let store_id = payment["store_id"].as_i64().ok_or(MissingField("store_id"))?;
+    Ok(json!({
+        "store_id": store_id, "amount": amount, "invoice_id": invoice_id, "invoice_uuid": uuid,
+        "billing_id": null, "payment_time": payment["payment_time"], "phone": phone,
+        "card_pan": payment["card_pan"], "card_token": payment["card_token"], "ps": payment["ps"], "uuid": uuid,
+        "receipt_url": payment["receipt_url"],
+        "sign": success_signature(&store_id.to_string(), invoice_id, amount, secret),
+    }))
+}
+
+/// The status webhook Multicard sends for `payment` in its current
+/// `status`, signed with `secret`.
+pub fn webhook_body(payment: &Value, secret: &str) -> Result<Value, MissingField> {
+    let (uuid, invoice_id, amount, phone) = signed_fields(payment)?;
+    Ok(json!({
+        "uuid": uuid, "amount": amount, "invoice_id": invoice_id, "status": payment["status"],
+        "billing_id": payment["billing_id"], "payment_time": payment["payment_time"],
+        "refund_time": payment["refund_time"], "phone": phone, "card_pan": payment["card_pan"], "ps": payment["ps"],
+        "card_token": payment["card_token"], "receipt_url": payment["receipt_url"],
+        "sign": webhook_signature(uuid, invoice_id, amount, secret),
+    }))
 }

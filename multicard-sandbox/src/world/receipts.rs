@@ -7,13 +7,14 @@
 //! authority; the spec leaves its fields open: the sandbox's holds `items`,
 //! `amount` and `issued_on`).
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// The fiscal module the sandbox's receipts are issued by (`fm_num`).
 pub(crate) const FISCAL_MODULE: &str = "UZ000000000000";
 
 /// A fiscal receipt: a sale, or a refund that cancels one.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct FiscalReceipt {
     /// `tax_receipt_id` (from the sandbox's one sequence of ids).
     pub(crate) id: i64,

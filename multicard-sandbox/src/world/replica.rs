@@ -11,10 +11,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// How reads lag, and what they can still see.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Replica {
     /// How long a read shows what was there before a write.
     pub(crate) stale_reads: Duration,

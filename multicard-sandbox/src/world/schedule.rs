@@ -10,6 +10,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 use super::callbacks::Outgoing;
 use crate::faults::LateOutcome;
 
@@ -18,6 +20,8 @@ use crate::faults::LateOutcome;
 pub(crate) type Deferred = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
 /// Something the sandbox does at a moment of its clock.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Event {
     /// The debit of payment `payment` (in `progress`) ends with `outcome`.
     Debit { payment: String, outcome: LateOutcome },
@@ -27,7 +31,9 @@ pub(crate) enum Event {
     RevertFrozen { payment: String },
     /// Hold `id` runs out: released unless charged or released before.
     HoldExpires { id: i64 },
-    /// A write a fault held back is handled now.
+    /// A write a fault held back is handled now (a request in flight: not
+    /// kept in a state file).
+    #[serde(skip)]
     Apply(Deferred),
 }
 
@@ -72,6 +78,23 @@ impl Schedule {
     /// How many events wait.
     pub(crate) fn len(&self) -> usize {
         self.events.len()
+    }
+}
+
+/// Written as a list of `[due, order, event]`, without the writes a fault
+/// held back (`Event::Apply`: requests in flight, which no file can hold).
+impl Serialize for Schedule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let kept = self.events.iter().filter(|(_, event)| !matches!(event, Event::Apply(_)));
+        serializer.collect_seq(kept.map(|((at, order), event)| (at, order, event)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Schedule {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = Vec::<(Duration, u64, Event)>::deserialize(deserializer)?;
+        let next = entries.iter().map(|(_, order, _)| *order).max().unwrap_or(0);
+        Ok(Self { events: entries.into_iter().map(|(at, order, event)| ((at, order), event)).collect(), next })
     }
 }
 

@@ -8,12 +8,15 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Tokens {
     expires: HashMap<String, Duration>,
     /// In the order issued, which is also the order of expiry: every token
     /// of one sandbox has the same lifetime.
     issued: VecDeque<String>,
-    max: usize,
+    pub(crate) max: usize,
 }
 
 impl Tokens {

@@ -16,7 +16,7 @@ pub(crate) const APPS: [&str; 10] =
     ["payme", "click", "uzum", "anorbank", "alif", "oson", "xazna", "beepul", "trastpay", "sbp"];
 
 /// A uuid shaped like Multicard's (version 1, as its database makes them).
-pub(crate) fn new_uuid() -> String {
+pub fn new_uuid() -> String {
     format!("{}-{}-11f0-{}-{}", hex(8), hex(4), hex(4), hex(12))
 }
 
