@@ -6,15 +6,15 @@
 //! way. What they send (callbacks) goes out when due, by the sandbox's
 //! clock.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::answer::Refusal;
 use crate::config::TEST_CARD_PAN;
 use crate::state::{App, Outcome};
 use crate::world::World;
 use crate::world::callbacks::Outgoing;
-use crate::world::cards::NewCard;
-use crate::world::kinds::{CallbackKind, CardStatus, PaymentKind, PaymentStatus};
+use crate::world::cards::{NewCard, card_binding_body};
+use crate::world::kinds::{CallbackKind, PaymentKind, PaymentStatus};
 use crate::world::money::{DebitPlan, InvoicePayer};
 
 /// Pays invoice `uuid` with the test card, as its checkout page does: the
@@ -63,22 +63,12 @@ fn bind(world: &mut World, session: &str, pan: &str) -> Result<Value, String> {
         return Err("the binding is already complete".into());
     }
     let (callback_url, pinfl) = (binding.callback_url.clone(), binding.pinfl.clone());
-    let model = world.add_card(NewCard {
-        id,
-        application_id: 9,
-        payer_id: Some(session.to_string()),
-        pan,
-        phone: "998901234567".into(),
-        holder_name: Some("SANDBOX PAYER".into()),
-        pinfl,
-        status: CardStatus::Active,
-        added_on: world.stamp(),
-    });
+    let added_on = world.stamp();
+    let model = world.add_card(NewCard::hosted_form(id, session, pan, pinfl, added_on));
     if let Some(binding) = world.bindings.get_mut(session) {
         binding.card_token = model["card_token"].as_str().map(str::to_string);
     }
-    let mut body = model;
-    body["is_multicard"] = json!(false);
+    let body = card_binding_body(&model);
     world.send(Outgoing { kind: CallbackKind::CardBinding, url: callback_url, body: body.clone(), payment: None });
     Ok(body)
 }

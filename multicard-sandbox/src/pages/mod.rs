@@ -73,6 +73,8 @@ fn card_step(app: &App, form: &Form, purpose: Purpose) -> Result<String, String>
             .send(card.pan, &app.config, now)
             .map_err(|refusal| format!("No code was sent: {}.", crate::payer::reason(&refusal)))?;
     }
+    // Changed outside `Shared::run`: marked for the state file here.
+    app.keeper.touch();
     Ok(app.pages.start(purpose, card))
 }
 

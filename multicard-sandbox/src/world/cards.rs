@@ -57,15 +57,15 @@ impl Card {
     }
 }
 
-impl NewCard<'static> {
-    /// The test card, bound by a payer on the hosted form of binding
-    /// session `session`.
-    pub(crate) fn hosted_form(id: i64, session: &str, pinfl: Option<String>, added_on: String) -> Self {
+impl<'a> NewCard<'a> {
+    /// Card `pan`, bound by a payer on the hosted form of binding session
+    /// `session`.
+    pub(crate) fn hosted_form(id: i64, session: &str, pan: &'a str, pinfl: Option<String>, added_on: String) -> Self {
         NewCard {
             id,
             application_id: 9,
             payer_id: Some(session.to_string()),
-            pan: TEST_CARD_PAN,
+            pan,
             phone: "998901234567".into(),
             holder_name: Some("SANDBOX PAYER".into()),
             pinfl,
@@ -88,7 +88,7 @@ pub fn card_binding_body(card: &Value) -> Value {
 /// as Multicard writes time), as `get_card` answers it: what a
 /// card-binding callback written by hand carries.
 pub fn hosted_form_card(id: i64, session: &str, card_token: Option<&str>, added_on: &str) -> Value {
-    let (token, card) = Card::new(NewCard::hosted_form(id, session, None, added_on.to_string()));
+    let (token, card) = Card::new(NewCard::hosted_form(id, session, TEST_CARD_PAN, None, added_on.to_string()));
     let mut model = card.model();
     model["card_token"] = json!(card_token.unwrap_or(&token));
     model
