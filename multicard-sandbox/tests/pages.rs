@@ -365,3 +365,35 @@ async fn sending_a_frozen_callback_again_sends_it_once_and_adds_no_second_round_
     sandbox.advance(every * 10).await;
     assert_eq!(seen.load(Ordering::SeqCst), 4 + 2, "one round of resends, not one per click");
 }
+
+#[tokio::test]
+async fn the_hosted_card_form_links_back_only_to_a_web_address() {
+    let sandbox = Sandbox::start().await.expect("the sandbox starts");
+    let multicard = Multicard::new(sandbox.config()).expect("a client");
+    let (callback_url, _) = merchant().await;
+    let request: types::CardBindingRequest = serde_json::from_value(json!({
+        "store_id": STORE_ID, "callback_url": callback_url, "phone": "998901234567",
+        "redirect_url": " javascript:alert(document.domain)", "redirect_decline_url": "\tdata:text/html,<script>x</script>",
+    }))
+    .expect("a request");
+    let session = multicard.send(|api| api.create_card_binding().body(request.clone())).await.expect("a session");
+    let http = browser();
+    let (status, page) = get(&http, &session.form_url).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("href=\"\tdata:") && !page.contains("href=\"data:"), "a data: URL as a link: {page}");
+    assert!(page.contains("data:text/html,&lt;script&gt;"), "the address is shown, escaped, as text: {page}");
+    let card = post_form(
+        &http,
+        &format!("{}/card", session.form_url),
+        sandbox.url(),
+        &[("token", &token(&page)), ("pan", "8600533364098829"), ("expiry", "2806")],
+    )
+    .await;
+    let code_url = format!("{}{}", sandbox.url(), location(&card));
+    let (_, code_page) = get(&http, &code_url).await;
+    location(&post_form(&http, &code_url, sandbox.url(), &[("token", &token(&code_page)), ("otp", "112233")]).await);
+    let (_, bound) = get(&http, &session.form_url).await;
+    assert!(bound.contains("bound"), "{bound}");
+    assert!(!bound.to_ascii_lowercase().contains("href=\" javascript:"), "a javascript: URL as a link: {bound}");
+    assert!(bound.contains("javascript:alert(document.domain)"), "the address is shown as text: {bound}");
+}
