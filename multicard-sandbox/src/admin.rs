@@ -59,7 +59,7 @@ pub(crate) fn routes() -> Router<App> {
 /// Lets through requests from a loopback address only.
 async fn only_here(request: Request, next: Next) -> Response {
     match request.extensions().get::<Peer>() {
-        Some(Peer(peer)) if peer.ip().is_loopback() => next.run(request).await,
+        Some(peer) if peer.is_loopback() => next.run(request).await,
         _ => Refusal::AdminElsewhere.into_response(),
     }
 }

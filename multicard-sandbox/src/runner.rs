@@ -54,15 +54,16 @@ async fn run(app: &App, event: Event) {
         Event::Apply(deferred) => deferred().await,
         Event::Deliver { message, attempt } => {
             if lock(&app.world).still_wanted(&message) {
-                deliver(app, message, attempt).await;
+                deliver(app, message, attempt, true).await;
             }
         }
     }
 }
 
 /// Sends `message` (attempt `attempt`) and acts on its answer by the
-/// vendor's rules; the next delivery fault, if any, applies to it.
-async fn deliver(app: &App, message: Outgoing, attempt: u32) {
+/// vendor's rules (`scheduled`: an attempt of the vendor's schedule, which
+/// may schedule the next); the next delivery fault, if any, applies to it.
+async fn deliver(app: &App, message: Outgoing, attempt: u32, scheduled: bool) {
     let config = &app.config;
     let fault = lock(&app.world).delivery_faults.pop_front();
     let started = std::time::Instant::now();
@@ -70,16 +71,18 @@ async fn deliver(app: &App, message: Outgoing, attempt: u32) {
     if fault == Some(DeliveryFault::TimedOut) {
         exchange = delivery::Exchange { answered: Answered::TimedOut, shown: None };
     }
-    lock(&app.world).delivered(message, attempt, exchange, started.elapsed(), config);
+    lock(&app.world).delivered(message, attempt, exchange, started.elapsed(), config, scheduled);
 }
 
 /// Sends `message` again now, as attempt `attempt`, whether or not its
 /// payment still waits for it (the dashboard's "send again": a merchant
 /// tries its handling of a repeat); an answer to a payment that already
-/// ended is recorded as changing nothing.
+/// ended is recorded as changing nothing. It is sent once: whatever its
+/// answer, it schedules no further attempts (those the vendor's schedule
+/// already has still go out).
 pub(crate) async fn send_again(app: &App, message: Outgoing, attempt: u32) {
     let _turn = app.turn.lock().await;
-    deliver(app, message, attempt).await;
+    deliver(app, message, attempt, false).await;
     lock(&app.world).record_for_reads();
     app.keeper.touch();
 }

@@ -50,6 +50,15 @@ const EVICT_RETRY: Duration = Duration::from_millis(50);
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Peer(pub(crate) std::net::SocketAddr);
 
+impl Peer {
+    /// Whether it is this machine: a loopback address, also as an IPv4
+    /// address mapped into IPv6 (`::ffff:127.0.0.1`, how a socket listening
+    /// on `::` sees a client of `127.0.0.1`).
+    pub(crate) fn is_loopback(&self) -> bool {
+        self.0.ip().to_canonical().is_loopback()
+    }
+}
+
 /// The bounds of [`serve`], from the sandbox's configuration.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
@@ -249,4 +258,24 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain"));
     headers.insert(header::CONNECTION, header::HeaderValue::from_static("close"));
     response
+}
+
+#[cfg(test)]
+mod peer_tests {
+    use super::Peer;
+
+    #[test]
+    fn a_loopback_peer_is_one_also_when_mapped_into_ipv6() {
+        for (address, loopback) in [
+            ("127.0.0.1:1", true),
+            ("[::1]:1", true),
+            ("[::ffff:127.0.0.1]:1", true),
+            ("[::ffff:127.9.9.9]:1", true),
+            ("[::ffff:10.0.0.1]:1", false),
+            ("10.0.0.1:1", false),
+            ("[::2]:1", false),
+        ] {
+            assert_eq!(Peer(address.parse().expect("an address")).is_loopback(), loopback, "{address}");
+        }
+    }
 }

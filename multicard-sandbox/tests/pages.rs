@@ -312,3 +312,88 @@ async fn the_hosted_card_form_binds_a_card_after_its_code_and_links_back_to_the_
     let read = multicard.send(|api| api.get_card_binding().session_id(session_id.as_str())).await.expect("read");
     assert!(!read.card_token.is_empty(), "the API reads the bound card: {read:?}");
 }
+
+/// A merchant's callback route that answers every callback 500 (its
+/// success callbacks freeze their payments); counts what came.
+async fn failing_merchant() -> (String, Arc<AtomicUsize>) {
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let app = Router::new().route(
+        "/cb",
+        post(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let url = format!("http://{}/cb", listener.local_addr().expect("an address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn sending_a_frozen_callback_again_sends_it_once_and_adds_no_second_round_of_resends() {
+    use multicard_sandbox::{FrozenPayments, SandboxConfig};
+    let every = Duration::from_secs(60);
+    let config = SandboxConfig::default().with_frozen_payments(FrozenPayments::Resent { times: 2, every });
+    let sandbox = Sandbox::start_with(config).await.expect("the sandbox starts");
+    let multicard = Multicard::new(sandbox.config()).expect("a client");
+    let (callback_url, seen) = failing_merchant().await;
+    let uuid = invoice(&multicard, &callback_url, "frozen-1").await;
+    sandbox.pay_invoice(&uuid).expect("paid");
+    sandbox.advance(Duration::ZERO).await;
+    assert_eq!(seen.load(Ordering::SeqCst), 1, "the success callback went out; its 500 froze the payment");
+
+    let http = browser();
+    let (_, page) = get(&http, &format!("{}/sandbox/", sandbox.url())).await;
+    for _ in 0..3 {
+        let resend = post_form(
+            &http,
+            &format!("{}/sandbox/actions/resend", sandbox.url()),
+            sandbox.url(),
+            &[("token", &token(&page)), ("delivery", "1")],
+        )
+        .await;
+        location(&resend);
+    }
+    assert_eq!(seen.load(Ordering::SeqCst), 4, "each click sent it once, at once");
+    // The vendor's rule: sent again twice, a minute apart, after the first
+    // answer froze it. The clicks add nothing to that schedule.
+    sandbox.advance(every * 10).await;
+    assert_eq!(seen.load(Ordering::SeqCst), 4 + 2, "one round of resends, not one per click");
+}
+
+#[tokio::test]
+async fn the_hosted_card_form_links_back_only_to_a_web_address() {
+    let sandbox = Sandbox::start().await.expect("the sandbox starts");
+    let multicard = Multicard::new(sandbox.config()).expect("a client");
+    let (callback_url, _) = merchant().await;
+    let request: types::CardBindingRequest = serde_json::from_value(json!({
+        "store_id": STORE_ID, "callback_url": callback_url, "phone": "998901234567",
+        "redirect_url": " javascript:alert(document.domain)", "redirect_decline_url": "\tdata:text/html,<script>x</script>",
+    }))
+    .expect("a request");
+    let session = multicard.send(|api| api.create_card_binding().body(request.clone())).await.expect("a session");
+    let http = browser();
+    let (status, page) = get(&http, &session.form_url).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("href=\"\tdata:") && !page.contains("href=\"data:"), "a data: URL as a link: {page}");
+    assert!(page.contains("data:text/html,&lt;script&gt;"), "the address is shown, escaped, as text: {page}");
+    let card = post_form(
+        &http,
+        &format!("{}/card", session.form_url),
+        sandbox.url(),
+        &[("token", &token(&page)), ("pan", "8600533364098829"), ("expiry", "2806")],
+    )
+    .await;
+    let code_url = format!("{}{}", sandbox.url(), location(&card));
+    let (_, code_page) = get(&http, &code_url).await;
+    location(&post_form(&http, &code_url, sandbox.url(), &[("token", &token(&code_page)), ("otp", "112233")]).await);
+    let (_, bound) = get(&http, &session.form_url).await;
+    assert!(bound.contains("bound"), "{bound}");
+    assert!(!bound.to_ascii_lowercase().contains("href=\" javascript:"), "a javascript: URL as a link: {bound}");
+    assert!(bound.contains("javascript:alert(document.domain)"), "the address is shown as text: {bound}");
+}

@@ -23,7 +23,7 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 /// Lets a page request through only from a loopback peer that named a
 /// loopback host.
 pub(crate) async fn loopback_only(request: Request, next: Next) -> Response {
-    let peer_is_local = matches!(request.extensions().get::<Peer>(), Some(Peer(peer)) if peer.ip().is_loopback());
+    let peer_is_local = request.extensions().get::<Peer>().is_some_and(Peer::is_loopback);
     if !peer_is_local {
         return html::problem(StatusCode::FORBIDDEN, "Not here", "The sandbox's pages answer only this machine.");
     }
@@ -48,9 +48,9 @@ fn host(headers: &HeaderMap) -> Option<String> {
     Some(name)
 }
 
-/// `localhost`, or a loopback IP address.
+/// `localhost`, or a loopback IP address (also one mapped into IPv6).
 fn is_loopback_host(name: &str) -> bool {
-    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 /// A POST's form fields, from one of the sandbox's own pages: its `Origin`
@@ -141,6 +141,8 @@ mod tests {
             ("127.0.0.1.evil.example", false),
             ("localhost.evil.example:80", false),
             ("[::2]:1", false),
+            ("[::ffff:127.0.0.1]:8090", true),
+            ("[::ffff:10.0.0.1]:8090", false),
         ] {
             headers.insert(header::HOST, value.parse().expect("a header value"));
             assert_eq!(host(&headers).is_some_and(|h| is_loopback_host(&h)), loopback, "{value}");

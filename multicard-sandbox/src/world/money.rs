@@ -165,7 +165,11 @@ impl World {
     }
 
     /// Records attempt `attempt` of `message` and what its answer means,
-    /// and acts on it by the vendor's rules; returns that meaning.
+    /// and acts on it by the vendor's rules; returns that meaning. Only an
+    /// attempt of the vendor's own schedule (`scheduled`) schedules the
+    /// next one; one sent again by hand (the dashboard's "send again") is
+    /// acted on, but adds no second round of attempts to the one already
+    /// under way.
     pub(crate) fn delivered(
         &mut self,
         message: Outgoing,
@@ -173,6 +177,7 @@ impl World {
         exchange: Exchange,
         took: Duration,
         config: &SandboxConfig,
+        scheduled: bool,
     ) -> DeliveryOutcome {
         let Exchange { answered, shown } = exchange;
         let outcome = match self.still_wanted(&message) {
@@ -207,7 +212,7 @@ impl World {
                 self.webhook(&payment, config);
             }
             (CallbackKind::Success, DeliveryOutcome::Refused) => self.revert(&payment, config),
-            (CallbackKind::Success, DeliveryOutcome::Frozen) => match config.frozen_payments {
+            (CallbackKind::Success, DeliveryOutcome::Frozen) if scheduled => match config.frozen_payments {
                 FrozenPayments::Resent { times, every } if attempt <= times => {
                     self.schedule.add(now.saturating_add(every), Event::Deliver { message, attempt: attempt + 1 });
                 }
@@ -216,11 +221,11 @@ impl World {
                 }
                 _ => {}
             },
-            (CallbackKind::Webhook, DeliveryOutcome::NotAccepted) if attempt < WEBHOOK_ATTEMPTS => {
+            (CallbackKind::Webhook, DeliveryOutcome::NotAccepted) if scheduled && attempt < WEBHOOK_ATTEMPTS => {
                 let at = now.saturating_add(config.webhook_repeat_every);
                 self.schedule.add(at, Event::Deliver { message, attempt: attempt + 1 });
             }
-            (CallbackKind::CardBinding, DeliveryOutcome::NotAccepted) if attempt < BINDING_ATTEMPTS => {
+            (CallbackKind::CardBinding, DeliveryOutcome::NotAccepted) if scheduled && attempt < BINDING_ATTEMPTS => {
                 self.schedule.add(now.saturating_add(BINDING_PAUSE), Event::Deliver { message, attempt: attempt + 1 });
             }
             _ => {}
