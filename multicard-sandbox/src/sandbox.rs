@@ -66,7 +66,15 @@ impl Sandbox {
         if !address.ip().is_loopback() {
             tracing::warn!(%address, "{}", exposure_warning(address));
         }
-        let base_url = format!("http://{address}");
+        // Bound to every address (`0.0.0.0`, `::`), its links name loopback:
+        // a browser on this machine opens them, and the pages answer only a
+        // loopback host.
+        let linked = if address.ip().is_unspecified() {
+            std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), address.port())
+        } else {
+            address
+        };
+        let base_url = format!("http://{linked}");
         let http = delivery::client(config.callback_timeout).map_err(|e| std::io::Error::other(e.to_string()))?;
         let limits = Limits {
             max_connections: config.max_connections,

@@ -397,3 +397,77 @@ async fn the_hosted_card_form_links_back_only_to_a_web_address() {
     assert!(!bound.to_ascii_lowercase().contains("href=\" javascript:"), "a javascript: URL as a link: {bound}");
     assert!(bound.contains("javascript:alert(document.domain)"), "the address is shown as text: {bound}");
 }
+
+/// Binds `pan` on a new hosted form; returns the card's token.
+async fn bind_on_form(sandbox: &Sandbox, multicard: &Multicard, pan: &str, expiry: &str) -> String {
+    let request: types::CardBindingRequest = serde_json::from_value(json!({
+        "store_id": STORE_ID, "callback_url": "http://127.0.0.1:9/cb", "phone": "998901234567",
+        "redirect_url": "https://shop.example/ok", "redirect_decline_url": "https://shop.example/no",
+    }))
+    .expect("a request");
+    let session = multicard.send(|api| api.create_card_binding().body(request.clone())).await.expect("a session");
+    let http = browser();
+    let (_, page) = get(&http, &session.form_url).await;
+    let card = post_form(
+        &http,
+        &format!("{}/card", session.form_url),
+        sandbox.url(),
+        &[("token", &token(&page)), ("pan", pan), ("expiry", expiry)],
+    )
+    .await;
+    let code_url = format!("{}{}", sandbox.url(), location(&card));
+    let (_, code_page) = get(&http, &code_url).await;
+    let done = post_form(&http, &code_url, sandbox.url(), &[("token", &token(&code_page)), ("otp", "112233")]).await;
+    location(&done);
+    let read = multicard.send(|api| api.get_card_binding().session_id(session.session_id.as_str())).await;
+    read.expect("the binding").card_token.clone()
+}
+
+#[tokio::test]
+async fn a_bound_declining_card_declines_payments_by_its_token_and_the_test_card_pays() {
+    let sandbox = Sandbox::start().await.expect("the sandbox starts");
+    let multicard = Multicard::new(sandbox.config()).expect("a client");
+    for (pan, expiry, ends) in [("8600000000000010", "3012", "error"), ("8600533364098829", "2806", "success")] {
+        let card_token = bind_on_form(&sandbox, &multicard, pan, expiry).await;
+        let request: types::CreatePaymentRequest = serde_json::from_value(json!({
+            "card": {"token": card_token}, "amount": 100_000, "store_id": STORE_ID, "invoice_id": format!("t-{pan}"),
+        }))
+        .expect("a payment");
+        let payment = multicard.send(|api| api.create_payment().body(request.clone())).await.expect("a payment");
+        let confirm: types::ConfirmPaymentRequest = serde_json::from_value(json!({})).expect("a confirmation");
+        let uuid = payment.uuid.clone();
+        multicard.send(|api| api.confirm_payment().uuid(uuid.as_str()).body(confirm.clone())).await.expect("confirmed");
+        sandbox.advance(Duration::ZERO).await;
+        let read = multicard.send(|api| api.get_payment().uuid(uuid.as_str())).await.expect("read");
+        assert_eq!(read.status.to_string(), ends, "{pan}");
+    }
+}
+
+#[tokio::test]
+async fn refused_pages_lead_somewhere_and_the_code_limit_is_said_in_english() {
+    let sandbox = Sandbox::start().await.expect("the sandbox starts");
+    let multicard = Multicard::new(sandbox.config()).expect("a client");
+    let (callback_url, _) = merchant().await;
+    let uuid = invoice(&multicard, &callback_url, "page-limit").await;
+    let http = browser();
+    let page_url = format!("{}/sandbox/checkout/{uuid}", sandbox.url());
+    // A GET of a form's address (a reload) goes back to the page; /sandbox to the dashboard.
+    let back = http.get(format!("{page_url}/card")).send().await.expect("an answer");
+    assert_eq!(location(&back), format!("/sandbox/checkout/{uuid}"));
+    let dashboard = http.get(format!("{}/sandbox", sandbox.url())).send().await.expect("an answer");
+    assert_eq!(location(&dashboard), "/sandbox/");
+    // The card's code limit: the fourth entry within five minutes is refused, in English.
+    let (_, page) = get(&http, &page_url).await;
+    let (form_token, card_url) = (token(&page), format!("{page_url}/card"));
+    let fields = [("token", form_token.as_str()), ("pan", "8600533364098829"), ("expiry", "2806")];
+    for _ in 0..3 {
+        location(&post_form(&http, &card_url, sandbox.url(), &fields).await);
+    }
+    let limited = post_form(&http, &card_url, sandbox.url(), &fields).await;
+    assert_eq!(limited.status(), 422);
+    let text = limited.text().await.expect("a body");
+    assert!(text.contains("this card was sent 3 codes within 5 minutes"), "{text}");
+    let missing = http.get(format!("{}/sandbox/code/nothing", sandbox.url())).send().await.expect("an answer");
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.expect("a body").contains("href=\"/sandbox/\""), "a way on from a dead end");
+}

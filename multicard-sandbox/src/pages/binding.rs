@@ -40,11 +40,9 @@ pub(crate) async fn card(State(app): State<App>, Param(session): Param<String>, 
     }
 }
 
-/// Whether `url` is an http or https address, read as a browser reads an
-/// `href` (leading spaces and control characters dropped, the scheme in
-/// any case): a merchant's `javascript:` or `data:` URL is never a link.
-fn is_web_address(url: &str) -> bool {
-    reqwest::Url::parse(url).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
+/// A GET of the form's address (a reload after a refused card): the form.
+pub(crate) async fn back(Param(session): Param<String>) -> Redirect {
+    Redirect::to(&path(&session))
 }
 
 fn no_session() -> Response {
@@ -58,15 +56,7 @@ fn page(app: &App, session: &str, status: StatusCode, problem: &str) -> Response
     if !problem.is_empty() {
         body.push_str(&format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(problem)));
     }
-    let link = |url: &Option<String>, text: &str| match url {
-        Some(url) if is_web_address(url) => format!("<p><a href=\"{}\">{text}</a></p>\n", escape(url)),
-        Some(url) => format!(
-            "<p>{text}: the store gave <code>{}</code>, which is not an http or https address, so it is not a \
-             link here.</p>\n",
-            escape(url)
-        ),
-        None => String::new(),
-    };
+    let link = |url: &Option<String>, text: &str| html::store_link(url.as_deref(), text);
     match binding.card_token.as_deref().and_then(|token| world.cards.get(token)) {
         Some(card) => {
             let model = card.model();
@@ -89,26 +79,4 @@ fn page(app: &App, session: &str, status: StatusCode, problem: &str) -> Response
         }
     }
     html::answer(status, html::document("Bind a card", &body))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_http_and_https_addresses_are_links() {
-        for (url, web) in [
-            ("https://shop.example/bound?x=<y>", true),
-            ("HTTP://shop.example", true),
-            ("javascript:alert(1)", false),
-            (" \tJavaScript:alert(1)", false),
-            ("\u{1}javascript:alert(1)", false),
-            ("java\nscript:alert(1)", false),
-            ("data:text/html,<script>x</script>", false),
-            ("/relative/path", false),
-            ("", false),
-        ] {
-            assert_eq!(is_web_address(url), web, "{url:?}");
-        }
-    }
 }

@@ -18,6 +18,7 @@ use crate::payer;
 use crate::state::{App, lock};
 use crate::world::World;
 use crate::world::kinds::InvoiceStatus;
+use crate::world::kinds::PaymentStatus;
 use crate::world::money::InvoicePayer;
 use crate::world::values::APPS;
 
@@ -55,6 +56,11 @@ pub(crate) async fn in_app(State(app): State<App>, Param(uuid): Param<String>, f
     }
 }
 
+/// A GET of a form's address (a reload after a refused card): the page.
+pub(crate) async fn back(Param(uuid): Param<String>) -> Redirect {
+    Redirect::to(&path(&uuid))
+}
+
 /// The page's path for invoice `uuid`.
 pub(crate) fn path(uuid: &str) -> String {
     format!("/sandbox/checkout/{uuid}")
@@ -84,14 +90,20 @@ fn page(app: &App, uuid: &str, status: StatusCode, problem: &str) -> Response {
     }
     match invoice.status(world.now()) {
         InvoiceStatus::Open => body.push_str(&forms(&app.pages.token, uuid)),
-        InvoiceStatus::Cancelled { on, .. } => body.push_str(&format!(
-            "<p class=\"note\" role=\"status\">This invoice was cancelled on {} (deleted, or its time ran out): it \
-             cannot be paid.</p>\n",
-            escape(&on)
-        )),
+        InvoiceStatus::Cancelled { on, .. } => {
+            body.push_str(&format!(
+                "<p class=\"note\" role=\"status\">This invoice was cancelled on {} (deleted, or its time ran out): \
+                 it cannot be paid.</p>\n",
+                escape(&on)
+            ));
+            body.push_str(&html::store_link(model["return_error_url"].as_str(), "Back to the store"));
+        }
         InvoiceStatus::Paid => {
             if let Some(payment) = invoice.payment.as_deref() {
                 body.push_str(&paid(&world, payment));
+                let failed = world.payments.get(payment).is_some_and(|p| p.status == PaymentStatus::Error);
+                let back = if failed { "return_error_url" } else { "return_url" };
+                body.push_str(&html::store_link(model[back].as_str(), "Back to the store"));
             }
         }
     }

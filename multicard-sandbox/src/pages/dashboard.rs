@@ -44,11 +44,16 @@ const FAULTS: [&str; 14] = [
 /// The longest a merchant's answer or a body is shown, in characters.
 const SHOWN: usize = 2000;
 
+/// The most rows a table shows (the newest); the page says how many more
+/// there are.
+const MAX_ROWS: usize = 200;
+
 /// `GET /sandbox/`.
 pub(crate) async fn show(State(app): State<App>) -> Response {
     let faults: Vec<(String, usize)> = lock(&app.faults).iter().map(|(op, f)| (op.clone(), f.len())).collect();
     let world = lock(&app.world);
     let token = &app.pages.token;
+    let delivery_faults = world.delivery_faults.len();
     let mut body = clock(&world, token);
     body.push_str(
         "<nav aria-label=\"Sections\"><p><a href=\"#invoices\">Invoices</a> · <a href=\"#payments\">Payments</a> · \
@@ -62,7 +67,7 @@ pub(crate) async fn show(State(app): State<App>) -> Response {
     body.push_str(&holds(&world));
     body.push_str(&payments(&world, true));
     body.push_str(&cards(&world));
-    body.push_str(&fault_forms(token, &faults));
+    body.push_str(&fault_forms(token, &faults, delivery_faults));
     html::answer(StatusCode::OK, html::document("Sandbox dashboard", &body))
 }
 
@@ -73,6 +78,7 @@ pub(crate) async fn act(State(app): State<App>, Param(action): Param<String>, fo
         "fault" => fault(&app, &form),
         "clear-faults" => {
             lock(&app.faults).clear();
+            lock(&app.world).delivery_faults.clear();
             Ok(())
         }
         "resend" => resend(&app, &form).await,
@@ -155,7 +161,7 @@ fn clock(world: &World, token: &str) -> String {
 }
 
 /// The forms that inject faults, and the faults waiting.
-fn fault_forms(token: &str, faults: &[(String, usize)]) -> String {
+fn fault_forms(token: &str, faults: &[(String, usize)], delivery_faults: usize) -> String {
     let mut out = String::from("<h2 id=\"faults\">Inject a fault</h2>\n");
     let options = |items: &mut dyn Iterator<Item = &str>| -> String {
         items.map(|item| format!("<option value=\"{0}\">{0}</option>", escape(item))).collect()
@@ -185,10 +191,13 @@ fn fault_forms(token: &str, faults: &[(String, usize)]) -> String {
     out.push_str(&html::form("/sandbox/actions/fault", token, &fields));
     let button = "<button type=\"submit\" class=\"secondary\">The next callback times out</button>\n";
     out.push_str(&html::form("/sandbox/actions/callback-timeout", token, button));
-    if !faults.is_empty() {
-        out.push_str("<ul>\n");
+    if !faults.is_empty() || delivery_faults > 0 {
+        out.push_str("<h3>Waiting</h3>\n<ul>\n");
         for (operation, count) in faults {
             out.push_str(&format!("<li>{}: {count} waiting</li>\n", escape(operation)));
+        }
+        if delivery_faults > 0 {
+            out.push_str(&format!("<li>the next {delivery_faults} callback(s) time out</li>\n"));
         }
         out.push_str("</ul>\n");
         let button = "<button type=\"submit\" class=\"secondary\">Clear the faults</button>\n";
@@ -204,12 +213,19 @@ fn table(id: &str, caption: &str, headers: &[&str], rows: Vec<Vec<String>>) -> S
         out.push_str("<p>None yet.</p>\n");
         return out;
     }
+    let more = rows.len().saturating_sub(MAX_ROWS);
+    if more > 0 {
+        out.push_str(&format!("<p>The newest {MAX_ROWS} are shown; {more} older are not.</p>\n"));
+    }
     out.push_str(&format!("<table aria-labelledby=\"{id}\">\n<thead><tr>"));
     for header in headers {
         out.push_str(&format!("<th scope=\"col\">{header}</th>"));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    for row in rows {
+    let newest_first = id == "callbacks";
+    let shown: Vec<Vec<String>> =
+        if newest_first { rows.into_iter().take(MAX_ROWS).collect() } else { rows.into_iter().skip(more).collect() };
+    for row in shown {
         out.push_str("<tr>");
         for cell in row {
             out.push_str(&format!("<td>{cell}</td>"));

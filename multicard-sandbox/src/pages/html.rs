@@ -62,7 +62,34 @@ pub(crate) fn answer(status: StatusCode, page: String) -> Response {
 
 /// A page that says what went wrong, under `status`.
 pub(crate) fn problem(status: StatusCode, title: &str, message: &str) -> Response {
-    answer(status, document(&escape(title), &format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(message))))
+    let body = format!(
+        "<p class=\"error\" role=\"alert\">{}</p>\n<p>Go back to the page you came from, or open the \
+         <a href=\"/sandbox/\">sandbox's dashboard</a>.</p>\n",
+        escape(message)
+    );
+    answer(status, document(&escape(title), &body))
+}
+
+/// Whether `url` is an http or https address, read as a browser reads an
+/// `href` (leading spaces and control characters dropped, the scheme in
+/// any case): a merchant's `javascript:` or `data:` URL is never a link.
+pub(crate) fn is_web_address(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
+}
+
+/// A paragraph linking to `url`, an address a store gave, as `text`; one
+/// that is not http or https is shown as text, not as a link.
+pub(crate) fn store_link(url: Option<&str>, text: &str) -> String {
+    match url {
+        Some(url) if is_web_address(url) => format!("<p><a href=\"{}\">{}</a></p>\n", escape(url), escape(text)),
+        Some(url) => format!(
+            "<p>{}: the store gave <code>{}</code>, which is not an http or https address, so it is not a link \
+             here.</p>\n",
+            escape(text),
+            escape(url)
+        ),
+        None => String::new(),
+    }
 }
 
 /// A form that POSTs to `action` with the process's `token`; `fields` is
@@ -122,5 +149,22 @@ mod tests {
         assert_eq!(cut("abcdef", 3), "abc… (6 bytes in all)");
         assert_eq!(cut("abc", 3), "abc");
         assert_eq!(money(&Value::from(150_000)), "150000 tiyin (1500.00 сум)");
+    }
+
+    #[test]
+    fn only_http_and_https_addresses_are_links() {
+        for (url, web) in [
+            ("https://shop.example/bound?x=<y>", true),
+            ("HTTP://shop.example", true),
+            ("javascript:alert(1)", false),
+            (" \tJavaScript:alert(1)", false),
+            ("\u{1}javascript:alert(1)", false),
+            ("java\nscript:alert(1)", false),
+            ("data:text/html,<script>x</script>", false),
+            ("/relative/path", false),
+            ("", false),
+        ] {
+            assert_eq!(is_web_address(url), web, "{url:?}");
+        }
     }
 }

@@ -25,6 +25,7 @@ pub(crate) mod pending;
 
 use axum::Router;
 use axum::middleware::from_fn;
+use axum::response::Redirect;
 use axum::routing::{get, post};
 
 use self::guard::Form;
@@ -38,13 +39,14 @@ use crate::world::test_cards::{self, CardBehaviour};
 pub(crate) fn routes() -> Router<App> {
     Router::new()
         .route("/sandbox/", get(dashboard::show))
+        .route("/sandbox", get(|| async { Redirect::to("/sandbox/") }))
         .route("/sandbox/actions/{action}", post(dashboard::act))
         .route("/sandbox/checkout/{id}", get(checkout::show))
-        .route("/sandbox/checkout/{id}/card", post(checkout::card))
-        .route("/sandbox/checkout/{id}/app", post(checkout::in_app))
+        .route("/sandbox/checkout/{id}/card", post(checkout::card).get(checkout::back))
+        .route("/sandbox/checkout/{id}/app", post(checkout::in_app).get(checkout::back))
         .route("/sandbox/code/{id}", get(code::show).post(code::enter))
         .route("/sandbox/bind/{id}", get(binding::show))
-        .route("/sandbox/bind/{id}/card", post(binding::card))
+        .route("/sandbox/bind/{id}/card", post(binding::card).get(binding::back))
         .route("/sandbox/app/{id}", get(app_payment::show).post(app_payment::confirm))
         .route_layer(from_fn(guard::loopback_only))
 }
@@ -68,10 +70,16 @@ fn card_step(app: &App, form: &Form, purpose: Purpose) -> Result<String, String>
     {
         let mut world = lock(&app.world);
         let now = world.now();
-        world
-            .sms
-            .send(card.pan, &app.config, now)
-            .map_err(|refusal| format!("No code was sent: {}.", crate::payer::reason(&refusal)))?;
+        world.sms.send(card.pan, &app.config, now).map_err(|refusal| match refusal {
+            crate::answer::Refusal::SmsLimit => format!(
+                "No code was sent: this card was sent {} codes within {} minutes, Multicard's limit (it answers \
+                     «{}»). Try again later, or move the clock on in the sandbox's dashboard.",
+                app.config.otp_sms_limit,
+                app.config.otp_sms_window.as_secs() / 60,
+                crate::payer::reason(&refusal)
+            ),
+            other => format!("No code was sent: {}.", crate::payer::reason(&other)),
+        })?;
     }
     // Changed outside `Shared::run`: marked for the state file here.
     app.keeper.touch();

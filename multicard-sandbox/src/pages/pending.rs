@@ -31,6 +31,9 @@ pub(crate) enum Purpose {
 /// A one-time-code step in progress.
 #[derive(Debug, Clone)]
 pub(crate) struct CodeStep {
+    /// When it started, among the steps of this process (the oldest is
+    /// dropped first past the cap).
+    started: u64,
     pub(crate) purpose: Purpose,
     pub(crate) card: &'static SandboxCard,
     pub(crate) tries_left: u8,
@@ -60,11 +63,12 @@ impl PageState {
         let id = hex(16);
         let mut steps = lock(&self.steps);
         if steps.len() >= MAX_PENDING
-            && let Some(oldest) = steps.keys().next().cloned()
+            && let Some(oldest) = steps.iter().min_by_key(|(_, step)| step.started).map(|(id, _)| id.clone())
         {
             steps.remove(&oldest);
         }
-        steps.insert(id.clone(), CodeStep { purpose, card, tries_left: CODE_TRIES });
+        let started = steps.values().map(|step| step.started + 1).max().unwrap_or(0);
+        steps.insert(id.clone(), CodeStep { started, purpose, card, tries_left: CODE_TRIES });
         id
     }
 

@@ -114,6 +114,11 @@ impl World {
     /// Starts debiting payment (or payout) `uuid`: it reads `progress`
     /// until the debit ends as `plan` says.
     pub(crate) fn start_debit(&mut self, uuid: &str, plan: DebitPlan, config: &SandboxConfig) {
+        // A bound sandbox-only card that declines (`test_cards.rs`) declines
+        // every payment by its token too.
+        let token = self.payments.get(uuid).and_then(|p| p.fields["card_token"].as_str());
+        let declines = token.and_then(|t| self.cards.get(t)).is_some_and(|card| super::test_cards::declines(&card.pan));
+        let plan = if declines { DebitPlan { outcome: LateOutcome::Error, ..plan } } else { plan };
         let Some(payment) = self.payments.get_mut(uuid) else { return };
         payment.status = PaymentStatus::Progress;
         self.webhook(uuid, config);

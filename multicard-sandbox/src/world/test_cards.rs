@@ -51,14 +51,14 @@ pub const SANDBOX_CARDS: &[SandboxCard] = &[
     SandboxCard {
         pan: "8600000000000002",
         expiry: "3012",
-        does: "declined by its issuer after the one-time code (sandbox only)",
+        does: "declined by its issuer after the one-time code, and every payment by its token once bound (sandbox only)",
         documented: false,
         behaviour: CardBehaviour::Declines,
     },
     SandboxCard {
         pan: "8600000000000010",
         expiry: "3012",
-        does: "not enough funds, after the one-time code (sandbox only)",
+        does: "not enough funds after the one-time code, and for every payment by its token once bound (sandbox only)",
         documented: false,
         behaviour: CardBehaviour::LacksFunds,
     },
@@ -84,6 +84,13 @@ pub(crate) fn find(pan: &str, expiry: &str) -> Option<&'static SandboxCard> {
     let pan: String = pan.chars().filter(|c| !c.is_whitespace()).collect();
     let expiry: String = expiry.chars().filter(|c| *c != '/' && !c.is_whitespace()).collect();
     SANDBOX_CARDS.iter().find(|card| card.pan == pan && card.expiry == expiry)
+}
+
+/// Whether card `pan` is one of the sandbox's cards whose debits fail.
+pub(crate) fn declines(pan: &str) -> bool {
+    SANDBOX_CARDS
+        .iter()
+        .any(|card| card.pan == pan && matches!(card.behaviour, CardBehaviour::Declines | CardBehaviour::LacksFunds))
 }
 
 #[cfg(test)]
