@@ -137,8 +137,12 @@ async fn main() {
         }
     };
     // Written at once, and never a panic once whoever reads it has stopped.
+    let listening = format!("http://{}", sandbox.address());
     let mut banner =
-        format!("Multicard sandbox on {} (application_id rhmt_test, secret Pw18axeBFo8V7NamKHXX)\n", sandbox.url());
+        format!("Multicard sandbox on {listening} (application_id rhmt_test, secret Pw18axeBFo8V7NamKHXX)\n");
+    if listening != sandbox.url() {
+        banner.push_str(&format!("its links and pages use {}: open {}/sandbox/\n", sandbox.url(), sandbox.url()));
+    }
     if let Some(state) = &state {
         banner.push_str(&format!("state file: {}\n", state.display()));
     }
