@@ -29,8 +29,14 @@ pub fn operation_table(spec: &OpenAPI) -> Result<String, BuildError> {
             None => quote!(None),
         };
         let index = rows.len();
+        // Known here once, not searched for in the path on every request.
+        let has_parameters = path.contains('{');
+        let card_token_in_path = path.contains("{card_token}");
         rows.push(quote! {
-            OperationInfo { index: #index, id: #id, method: #method, path: #path, tag: #tag, requires_token: #secured, settled_by: #settled_by },
+            OperationInfo {
+                index: #index, id: #id, method: #method, path: #path, tag: #tag, requires_token: #secured,
+                settled_by: #settled_by, has_parameters: #has_parameters, card_token_in_path: #card_token_in_path,
+            },
         });
     }
     let count = rows.len();

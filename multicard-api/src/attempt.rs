@@ -144,8 +144,10 @@ impl Attempt {
 }
 
 tokio::task_local! {
-    /// The attempt under way.
-    pub(crate) static ATTEMPT: Attempt;
+    /// The attempt under way. Boxed: a task-local is moved in and out of
+    /// its slot on every poll, and a pointer moves cheaper than the
+    /// attempt's few hundred bytes.
+    pub(crate) static ATTEMPT: Box<Attempt>;
 }
 
 /// The operation of the attempt under way, if any.

@@ -389,8 +389,8 @@ mod tests {
         assert_eq!(shown("data.x8600533364098829"), "data.x860053******8829");
     }
 
-    fn attempt_with_drift() -> crate::attempt::Attempt {
-        crate::attempt::Attempt { drift: true, ..Default::default() }
+    fn attempt_with_drift() -> Box<crate::attempt::Attempt> {
+        Box::new(crate::attempt::Attempt { drift: true, ..Default::default() })
     }
 
     #[test]

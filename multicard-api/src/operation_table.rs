@@ -22,6 +22,11 @@ pub struct OperationInfo {
     /// For an operation that changes state: the read that settles it when
     /// its answer is lost (`x-settled-by` in the spec).
     pub settled_by: Option<&'static str>,
+    /// Its path has parameters (`{...}`).
+    pub(crate) has_parameters: bool,
+    /// Its path carries a card token (`{card_token}`), which an echoed
+    /// error must not repeat.
+    pub(crate) card_token_in_path: bool,
 }
 
 impl OperationInfo {

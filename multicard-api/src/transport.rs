@@ -187,7 +187,7 @@ impl ClientHooks<ClientState> for crate::Client {
             .flatten()
             .or_else(|| operation_table::find(info.operation_id));
         if let Some(op) = op
-            && op.path.contains('{')
+            && op.has_parameters
         {
             check_route(self.baseurl(), request.url(), op).map_err(refused)?;
         }
@@ -208,7 +208,7 @@ impl ClientHooks<ClientState> for crate::Client {
             let body = request.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec);
             let path_token = attempt
                 .info
-                .filter(|op| op.path.contains("{card_token}"))
+                .filter(|op| op.card_token_in_path)
                 .and_then(|_| request.url().path_segments().and_then(|mut s| s.next_back()).map(str::to_string));
             if body.is_some() || path_token.is_some() {
                 *attempt.sent.borrow_mut() = crate::scrub::Sent { body, path_token };
