@@ -147,7 +147,7 @@ async fn start(args: &ArgMatches, json: bool) -> Result<(), Failure> {
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
-            () = stop_signal() => break,
+            () = multicard_sandbox::stop_signal() => break,
             _ = every_second.tick() => {
                 let problem = sandbox.state_file_problem();
                 if problem != reported {
@@ -209,21 +209,6 @@ fn create_folder(home: &std::path::Path) -> Result<(), Failure> {
     builder.create(home).map_err(|e| fail(exit::USAGE, format!("cannot create {}: {e}", shown(home))))
 }
 
-/// Ctrl-C, or SIGTERM where there is one.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
 
 #[cfg(test)]
 mod tests {

@@ -340,3 +340,21 @@ pub fn exposure_warning(address: SocketAddr) -> String {
          it, into the network it runs in; listen on 127.0.0.1 unless this network is isolated"
     )
 }
+
+/// Resolves when the process is asked to stop: Ctrl-C, or SIGTERM where
+/// there is one. How the `multicard-sandbox` binary and `multicard sandbox
+/// start` know to save their state and stop.
+pub async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

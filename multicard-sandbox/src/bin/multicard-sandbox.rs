@@ -152,7 +152,7 @@ async fn main() {
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
-            () = stop_signal() => break,
+            () = multicard_sandbox::stop_signal() => break,
             _ = every_second.tick() => {
                 let problem = sandbox.state_file_problem();
                 if problem != reported {
@@ -173,18 +173,3 @@ async fn main() {
     }
 }
 
-/// Ctrl-C, or SIGTERM where there is one.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
