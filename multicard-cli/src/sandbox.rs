@@ -209,7 +209,6 @@ fn create_folder(home: &std::path::Path) -> Result<(), Failure> {
     builder.create(home).map_err(|e| fail(exit::USAGE, format!("cannot create {}: {e}", shown(home))))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

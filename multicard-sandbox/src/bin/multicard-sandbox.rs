@@ -172,4 +172,3 @@ async fn main() {
         std::process::exit(1);
     }
 }
-

@@ -8,14 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::guard::Form;
 use super::html::{self, escape, money, shown};
+use super::paths;
 use crate::extract::Param;
 use crate::payer;
 use crate::state::{App, lock};
 use crate::world::kinds::PaymentKind;
-
-fn path(uuid: &str) -> String {
-    format!("/sandbox/app/{uuid}")
-}
 
 /// `GET /sandbox/app/{uuid}`.
 pub(crate) async fn show(State(app): State<App>, Param(uuid): Param<String>) -> Response {
@@ -25,7 +22,7 @@ pub(crate) async fn show(State(app): State<App>, Param(uuid): Param<String>) -> 
 /// `POST /sandbox/app/{uuid}`: confirmed in the app.
 pub(crate) async fn confirm(State(app): State<App>, Param(uuid): Param<String>, _form: Form) -> Response {
     match payer::complete_app_payment(&app, &uuid) {
-        Ok(_) => Redirect::to(&path(&uuid)).into_response(),
+        Ok(_) => Redirect::to(&paths::app_payment(&uuid)).into_response(),
         Err(reason) => page(&app, &uuid, StatusCode::CONFLICT, &format!("Not confirmed: {reason}.")),
     }
 }
@@ -50,7 +47,7 @@ fn page(app: &App, uuid: &str, status: StatusCode, problem: &str) -> Response {
     ));
     if model["status"] == "draft" {
         let button = "<button type=\"submit\">Confirm in the app</button>\n";
-        body.push_str(&html::form(&path(uuid), &app.pages.token, button));
+        body.push_str(&html::form(&paths::app_payment(uuid), &app.pages.token, button));
     }
     body.push_str(&super::history_list(&payment.history));
     html::answer(status, html::document("Confirm the payment in the app", &body))

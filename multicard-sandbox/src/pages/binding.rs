@@ -12,14 +12,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::guard::Form;
 use super::html::{self, escape, shown};
 use super::pending::Purpose;
-use super::{card_step, code};
+use super::{card_step, paths};
 use crate::extract::Param;
 use crate::state::{App, lock};
-
-/// The form's path for session `session`.
-pub(crate) fn path(session: &str) -> String {
-    format!("/sandbox/bind/{session}")
-}
 
 /// `GET /sandbox/bind/{session}`.
 pub(crate) async fn show(State(app): State<App>, Param(session): Param<String>) -> Response {
@@ -35,14 +30,14 @@ pub(crate) async fn card(State(app): State<App>, Param(session): Param<String>, 
         Some(true) => {}
     }
     match card_step(&app, &form, Purpose::Binding(session.clone())) {
-        Ok(step) => Redirect::to(&code::url(&step)).into_response(),
+        Ok(step) => Redirect::to(&paths::code(&step)).into_response(),
         Err(problem) => page(&app, &session, StatusCode::UNPROCESSABLE_ENTITY, &problem),
     }
 }
 
 /// A GET of the form's address (a reload after a refused card): the form.
 pub(crate) async fn back(Param(session): Param<String>) -> Redirect {
-    Redirect::to(&path(&session))
+    Redirect::to(&paths::binding(&session))
 }
 
 fn no_session() -> Response {
@@ -73,8 +68,8 @@ fn page(app: &App, session: &str, status: StatusCode, problem: &str) -> Response
                 html::input("pan", "Card number", "inputmode=\"numeric\" autocomplete=\"cc-number\" required"),
                 html::input("expiry", "Expiry (YYMM, as Multicard writes it)", "inputmode=\"numeric\" required"),
             );
-            body.push_str(&html::form(&format!("{}/card", path(session)), &app.pages.token, &fields));
-            body.push_str(&code::cards_note());
+            body.push_str(&html::form(&format!("{}/card", paths::binding(session)), &app.pages.token, &fields));
+            body.push_str(&html::cards_note());
             body.push_str(&link(&binding.redirect_decline_url, "Cancel and go back to the store"));
         }
     }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::guard::Form;
 use super::html::{self, escape, money, shown};
 use super::pending::Purpose;
-use super::{card_step, code};
+use super::{card_step, paths};
 use crate::extract::Param;
 use crate::payer;
 use crate::state::{App, lock};
@@ -40,7 +40,7 @@ pub(crate) async fn card(State(app): State<App>, Param(uuid): Param<String>, for
         Some(true) => {}
     }
     match card_step(&app, &form, Purpose::Invoice(uuid.clone())) {
-        Ok(step) => Redirect::to(&code::url(&step)).into_response(),
+        Ok(step) => Redirect::to(&paths::code(&step)).into_response(),
         Err(problem) => page(&app, &uuid, StatusCode::UNPROCESSABLE_ENTITY, &problem),
     }
 }
@@ -51,19 +51,14 @@ pub(crate) async fn in_app(State(app): State<App>, Param(uuid): Param<String>, f
         return page(&app, &uuid, StatusCode::UNPROCESSABLE_ENTITY, "Choose one of the apps listed.");
     };
     match payer::pay_invoice_with(&app, &uuid, InvoicePayer::App(chosen), crate::world::money::DebitPlan::configured) {
-        Ok(_) => Redirect::to(&path(&uuid)).into_response(),
+        Ok(_) => Redirect::to(&paths::checkout(&uuid)).into_response(),
         Err(reason) => page(&app, &uuid, StatusCode::CONFLICT, &format!("Not paid: {reason}.")),
     }
 }
 
 /// A GET of a form's address (a reload after a refused card): the page.
 pub(crate) async fn back(Param(uuid): Param<String>) -> Redirect {
-    Redirect::to(&path(&uuid))
-}
-
-/// The page's path for invoice `uuid`.
-pub(crate) fn path(uuid: &str) -> String {
-    format!("/sandbox/checkout/{uuid}")
+    Redirect::to(&paths::checkout(&uuid))
 }
 
 fn no_invoice() -> Response {
@@ -141,8 +136,8 @@ fn forms(token: &str, uuid: &str) -> String {
             "inputmode=\"numeric\" autocomplete=\"off\" required"
         ),
     );
-    out.push_str(&html::form(&format!("{}/card", path(uuid)), token, &fields));
-    out.push_str(&code::cards_note());
+    out.push_str(&html::form(&format!("{}/card", paths::checkout(uuid)), token, &fields));
+    out.push_str(&html::cards_note());
     out.push_str("<h2>Pay in an app</h2>\n");
     let mut buttons = String::new();
     for app in APPS {
@@ -150,7 +145,7 @@ fn forms(token: &str, uuid: &str) -> String {
             "<button type=\"submit\" class=\"secondary\" name=\"app\" value=\"{app}\">Pay in {app}</button>\n"
         ));
     }
-    out.push_str(&html::form(&format!("{}/app", path(uuid)), token, &buttons));
+    out.push_str(&html::form(&format!("{}/app", paths::checkout(uuid)), token, &buttons));
     out
 }
 

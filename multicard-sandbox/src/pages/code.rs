@@ -9,19 +9,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::guard::Form;
 use super::html::{self, escape};
+use super::paths;
 use super::pending::{CodeStep, Purpose};
-use super::{binding, checkout};
 use crate::config::TEST_OTP;
 use crate::extract::Param;
 use crate::payer;
 use crate::state::App;
 use crate::world::money::{DebitPlan, InvoicePayer};
-use crate::world::test_cards::{CardBehaviour, SANDBOX_CARDS};
-
-/// The path of code step `id`.
-pub(crate) fn url(id: &str) -> String {
-    format!("/sandbox/code/{id}")
-}
+use crate::world::test_cards::CardBehaviour;
 
 /// `GET /sandbox/code/{step}`.
 pub(crate) async fn show(State(app): State<App>, Param(id): Param<String>) -> Response {
@@ -55,12 +50,12 @@ pub(crate) async fn enter(State(app): State<App>, Param(id): Param<String>, form
                 _ => DebitPlan::configured,
             };
             match payer::pay_invoice_with(&app, &uuid, InvoicePayer::Card(pan), plan) {
-                Ok(_) => Redirect::to(&checkout::path(&uuid)).into_response(),
+                Ok(_) => Redirect::to(&paths::checkout(&uuid)).into_response(),
                 Err(reason) => html::problem(StatusCode::CONFLICT, "Not paid", &format!("Not paid: {reason}.")),
             }
         }
         Purpose::Binding(session) => match payer::complete_binding_with(&app, &session, pan) {
-            Ok(_) => Redirect::to(&binding::path(&session)).into_response(),
+            Ok(_) => Redirect::to(&paths::binding(&session)).into_response(),
             Err(reason) => html::problem(StatusCode::CONFLICT, "Not bound", &format!("Not bound: {reason}.")),
         },
     }
@@ -89,28 +84,6 @@ fn page(app: &App, id: &str, step: &CodeStep, status: StatusCode, problem: &str)
         "{}<button type=\"submit\">Confirm</button>\n",
         html::input("otp", "One-time code", "inputmode=\"numeric\" autocomplete=\"one-time-code\" required")
     );
-    body.push_str(&html::form(&url(id), &app.pages.token, &fields));
+    body.push_str(&html::form(&paths::code(id), &app.pages.token, &fields));
     html::answer(status, html::document("Enter the one-time code", &body))
-}
-
-/// The cards the pages take, as a note under a card form.
-pub(crate) fn cards_note() -> String {
-    let mut out = String::from(
-        "<details><summary>Cards for the sandbox</summary>\n<table>\n<caption>Cards the sandbox takes (one-time \
-         code 112233)</caption>\n<thead><tr><th scope=\"col\">Number</th><th scope=\"col\">Expiry</th>\
-         <th scope=\"col\">What it does</th></tr></thead>\n<tbody>\n",
-    );
-    for card in SANDBOX_CARDS {
-        out.push_str(&format!(
-            "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>\n",
-            card.pan,
-            card.expiry,
-            escape(card.does)
-        ));
-    }
-    out.push_str(
-        "</tbody></table>\n<p>Only the first is Multicard's documented test card; the others exist in this sandbox \
-         alone.</p></details>\n",
-    );
-    out
 }

@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use multicard_api::money::Tiyin;
 use serde_json::Value;
 
+use crate::world::test_cards::SANDBOX_CARDS;
+
 pub(crate) use crate::receipt_pages::escape;
 
 /// The style of every page: readable type, colours that pass WCAG AA
@@ -134,6 +136,28 @@ pub(crate) fn cut(text: &str, max: usize) -> String {
         Some((at, _)) => format!("{}… ({} bytes in all)", &text[..at], text.len()),
         None => text.to_string(),
     }
+}
+
+/// The cards the pages take, as a note under a card form.
+pub(crate) fn cards_note() -> String {
+    let mut out = String::from(
+        "<details><summary>Cards for the sandbox</summary>\n<table>\n<caption>Cards the sandbox takes (one-time \
+         code 112233)</caption>\n<thead><tr><th scope=\"col\">Number</th><th scope=\"col\">Expiry</th>\
+         <th scope=\"col\">What it does</th></tr></thead>\n<tbody>\n",
+    );
+    for card in SANDBOX_CARDS {
+        out.push_str(&format!(
+            "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>\n",
+            card.pan,
+            card.expiry,
+            escape(card.does)
+        ));
+    }
+    out.push_str(
+        "</tbody></table>\n<p>Only the first is Multicard's documented test card; the others exist in this sandbox \
+         alone.</p></details>\n",
+    );
+    out
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! | `binding.rs` | `/sandbox/bind/{session}`: the hosted card-binding form |
 //! | `app_payment.rs` | `/sandbox/app/{uuid}`: a payment confirmed in an app |
 //! | `dashboard.rs` | `/sandbox/`: what happened, and the sandbox's controls |
-//! | `guard.rs`, `html.rs`, `pending.rs` | the checks, the page shape, the steps in progress |
+//! | `guard.rs`, `html.rs`, `paths.rs`, `pending.rs` | the checks, the page shape, where each page is, the steps in progress |
 
 mod app_payment;
 mod binding;
@@ -21,6 +21,7 @@ mod code;
 mod dashboard;
 mod guard;
 pub(crate) mod html;
+mod paths;
 pub(crate) mod pending;
 
 use axum::Router;
