@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use crate::world::callbacks::{Answered, Outgoing};
+use crate::world::callbacks::{Answered, Exchange, Outgoing};
 use crate::world::kinds::CallbackKind;
 
 /// The client callbacks are sent with: no redirects, `timeout` for the
@@ -55,15 +55,6 @@ pub async fn post(http: &reqwest::Client, url: &str, body: &Value, kind: Callbac
 
 /// How much of a merchant's answer is kept to show (the dashboard).
 pub(crate) const SHOWN_ANSWER_BYTES: usize = 2048;
-
-/// What came back for one callback, and what is kept of it to show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Exchange {
-    pub(crate) answered: Answered,
-    /// The first [`SHOWN_ANSWER_BYTES`] of the answer's body (lossy UTF-8),
-    /// when an answer came.
-    pub(crate) shown: Option<String>,
-}
 
 /// Sends `message` with `http` ([`post`]) and keeps the start of the
 /// answer to show.

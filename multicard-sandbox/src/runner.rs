@@ -69,7 +69,7 @@ async fn deliver(app: &App, message: Outgoing, attempt: u32, scheduled: bool) {
     let started = std::time::Instant::now();
     let mut exchange = delivery::exchange(&app.http, &message, config.max_callback_answer).await;
     if fault == Some(DeliveryFault::TimedOut) {
-        exchange = delivery::Exchange { answered: Answered::TimedOut, shown: None };
+        exchange = crate::world::callbacks::Exchange { answered: Answered::TimedOut, shown: None };
     }
     lock(&app.world).delivered(message, attempt, exchange, started.elapsed(), config, scheduled);
 }

@@ -21,6 +21,15 @@ pub(crate) struct Outgoing {
     pub(crate) payment: Option<String>,
 }
 
+/// What came back for one callback, and what is kept of it to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Exchange {
+    pub(crate) answered: Answered,
+    /// The first 2,048 bytes of the answer's body (lossy UTF-8), when an
+    /// answer came.
+    pub(crate) shown: Option<String>,
+}
+
 /// What came back from a merchant for one callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -20,13 +20,12 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::World;
-use super::callbacks::{Answered, Delivery, DeliveryOutcome, Outgoing, verdict};
+use super::callbacks::{Answered, Delivery, DeliveryOutcome, Exchange, Outgoing, verdict};
 use super::kinds::{CallbackKind, HoldStatus, PaymentKind, PaymentStatus};
 use super::schedule::Event;
 use super::values::{card_token, payment_system_of};
 use crate::answer::Refusal;
 use crate::config::{FrozenPayments, SandboxConfig};
-use crate::delivery::Exchange;
 use crate::faults::LateOutcome;
 
 /// How many times a webhook is sent in all: once, and 5 repeats after a
