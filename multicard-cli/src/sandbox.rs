@@ -4,7 +4,6 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Arg, ArgMatches, Command};
 use multicard_sandbox::{APPLICATION_ID, SECRET, Sandbox, SandboxConfig, TEST_CARD_EXPIRY, TEST_CARD_PAN, TEST_OTP};
@@ -143,23 +142,12 @@ async fn start(args: &ArgMatches, json: bool) -> Result<(), Failure> {
     }
     // The banner goes to whoever reads it; a reader that stopped does not stop the sandbox.
     let _ = console::print(&banner(&running.url, &state, json));
-    let mut reported = None;
-    let mut every_second = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        tokio::select! {
-            () = multicard_sandbox::stop_signal() => break,
-            _ = every_second.tick() => {
-                let problem = sandbox.state_file_problem();
-                if problem != reported {
-                    match &problem {
-                        Some(problem) => console::warning(problem),
-                        None => console::note("the state file is written again"),
-                    }
-                    reported = problem;
-                }
-            }
-        }
-    }
+    sandbox
+        .serve_until_stopped(|problem| match problem {
+            Some(problem) => console::warning(problem),
+            None => console::note("the state file is written again"),
+        })
+        .await;
     let saved = sandbox.save().await;
     sandbox.stop().await;
     running::remove(&discovery, &running);

@@ -134,7 +134,7 @@ pub use config::{
 };
 pub use faults::{DeliveryFault, Fault, LateOutcome};
 pub use persist::StateFileError;
-pub use sandbox::{Sandbox, exposure_warning, stop_signal};
+pub use sandbox::{Sandbox, exposure_warning};
 pub use world::callbacks::{Delivery, DeliveryOutcome};
 pub use world::test_cards::{SANDBOX_CARDS, SandboxCard};
 

@@ -10,11 +10,11 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use multicard_api::money::Tiyin;
 use serde_json::Value;
 
 use crate::answer::Refusal;
 use crate::extract::Param;
+use crate::pages::html::{escape, money, shown};
 use crate::state::{App, lock};
 use crate::world::World;
 use crate::world::receipts::{FISCAL_MODULE, FiscalReceipt};
@@ -49,39 +49,6 @@ async fn payment(State(app): State<App>, Param(uuid): Param<String>) -> Response
     match world.payments.get(&uuid).filter(|p| !p.kind.is_payout() && !p.fields["receipt_url"].is_null()) {
         Some(payment) => html(payment_page(&world, &payment.model())),
         None => no_page(),
-    }
-}
-
-/// `text` with HTML's special characters escaped.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A JSON value as text, escaped (a string without its quotes).
-fn shown(value: &Value) -> String {
-    match value {
-        Value::String(text) => escape(text),
-        Value::Null => String::new(),
-        other => escape(&other.to_string()),
-    }
-}
-
-/// An amount in tiyin and in сум; what is not one, as it was sent.
-fn money(value: &Value) -> String {
-    match value.as_i64().map(Tiyin::new) {
-        Some(Ok(tiyin)) => escape(&tiyin.to_string()),
-        _ => shown(value),
     }
 }
 
@@ -171,19 +138,4 @@ fn payment_page(world: &World, model: &Value) -> String {
         body.push_str(&items_table(items));
     }
     document("Payment receipt", &body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escape_leaves_no_markup() {
-        assert_eq!(
-            escape("<script>alert('x') & \"y\"</script>"),
-            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
-        );
-        assert_eq!(money(&Value::from(150_050)), "150050 tiyin (1500.50 сум)");
-        assert_eq!(money(&Value::from("<b>")), "&lt;b&gt;");
-    }
 }

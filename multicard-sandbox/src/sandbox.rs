@@ -132,6 +132,28 @@ impl Sandbox {
         self.shared.keeper.problem()
     }
 
+    /// Serves until the process is asked to stop (Ctrl-C, or SIGTERM where
+    /// there is one), checking the state file once a second: `report` is
+    /// called with its problem whenever that changes (`None`: it is written
+    /// again). How the `multicard-sandbox` binary and `multicard sandbox
+    /// start` run; save and stop it afterwards.
+    pub async fn serve_until_stopped(&self, mut report: impl FnMut(Option<&str>)) {
+        let mut reported = None;
+        let mut every_second = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                () = stop_signal() => return,
+                _ = every_second.tick() => {
+                    let problem = self.state_file_problem();
+                    if problem != reported {
+                        report(problem.as_deref());
+                        reported = problem;
+                    }
+                }
+            }
+        }
+    }
+
     /// Moves the sandbox's clock on by `by`, and returns once every event
     /// due until then ran, in order, each at its own time: debits that end,
     /// callbacks sent (real HTTP posts, their answers awaited) and sent
@@ -342,9 +364,8 @@ pub fn exposure_warning(address: SocketAddr) -> String {
 }
 
 /// Resolves when the process is asked to stop: Ctrl-C, or SIGTERM where
-/// there is one. How the `multicard-sandbox` binary and `multicard sandbox
-/// start` know to save their state and stop.
-pub async fn stop_signal() {
+/// there is one.
+async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -148,23 +148,7 @@ async fn main() {
     }
     let mut stdout = std::io::stdout();
     let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
-    let mut reported = None;
-    let mut every_second = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        tokio::select! {
-            () = multicard_sandbox::stop_signal() => break,
-            _ = every_second.tick() => {
-                let problem = sandbox.state_file_problem();
-                if problem != reported {
-                    match &problem {
-                        Some(problem) => eprintln!("{problem}"),
-                        None => eprintln!("the state file is written again"),
-                    }
-                    reported = problem;
-                }
-            }
-        }
-    }
+    sandbox.serve_until_stopped(|problem| eprintln!("{}", problem.unwrap_or("the state file is written again"))).await;
     let saved = sandbox.save().await;
     sandbox.stop().await;
     if let Err(error) = saved {

@@ -207,13 +207,23 @@ fn fault_forms(token: &str, faults: &[(String, usize)], delivery_faults: usize) 
 }
 
 /// A table with a caption, header cells and rows (cells already escaped).
-fn table(id: &str, caption: &str, headers: &[&str], rows: Vec<Vec<String>>) -> String {
+/// The newest [`MAX_ROWS`] of `items` (oldest first, as they are kept), and
+/// how many there are in all: only those shown are formatted.
+fn newest<T>(items: impl Iterator<Item = T>) -> (usize, Vec<T>) {
+    let mut items: Vec<T> = items.collect();
+    let total = items.len();
+    (total, items.split_off(total.saturating_sub(MAX_ROWS)))
+}
+
+/// A table under its heading: `rows` are the newest of `total` (cells
+/// already escaped).
+fn table(id: &str, caption: &str, headers: &[&str], total: usize, rows: Vec<Vec<String>>) -> String {
     let mut out = format!("<h2 id=\"{id}\">{caption}</h2>\n");
     if rows.is_empty() {
         out.push_str("<p>None yet.</p>\n");
         return out;
     }
-    let more = rows.len().saturating_sub(MAX_ROWS);
+    let more = total.saturating_sub(rows.len());
     if more > 0 {
         out.push_str(&format!("<p>The newest {MAX_ROWS} are shown; {more} older are not.</p>\n"));
     }
@@ -222,10 +232,7 @@ fn table(id: &str, caption: &str, headers: &[&str], rows: Vec<Vec<String>>) -> S
         out.push_str(&format!("<th scope=\"col\">{header}</th>"));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    let newest_first = id == "callbacks";
-    let shown: Vec<Vec<String>> =
-        if newest_first { rows.into_iter().take(MAX_ROWS).collect() } else { rows.into_iter().skip(more).collect() };
-    for row in shown {
+    for row in rows {
         out.push_str("<tr>");
         for cell in row {
             out.push_str(&format!("<td>{cell}</td>"));
@@ -238,9 +245,11 @@ fn table(id: &str, caption: &str, headers: &[&str], rows: Vec<Vec<String>>) -> S
 
 fn invoices(world: &World) -> String {
     let now = world.now();
-    let rows = world
-        .invoices
-        .iter()
+    let mut by_age: Vec<_> = world.invoices.iter().collect();
+    by_age.sort_by(|(_, a), (_, b)| a.model["added_on"].as_str().cmp(&b.model["added_on"].as_str()));
+    let (total, recent) = newest(by_age.into_iter());
+    let rows = recent
+        .into_iter()
         .map(|(uuid, invoice)| {
             let status = match invoice.status(now) {
                 crate::world::kinds::InvoiceStatus::Open => "open",
@@ -256,16 +265,15 @@ fn invoices(world: &World) -> String {
             ]
         })
         .collect();
-    table("invoices", "Invoices", &["Invoice (checkout page)", "Order", "Amount", "Status", "Payment"], rows)
+    table("invoices", "Invoices", &["Invoice (checkout page)", "Order", "Amount", "Status", "Payment"], total, rows)
 }
 
 /// Payments (or, with `payouts`, payouts) in the order they were made.
 fn payments(world: &World, payouts: bool) -> String {
-    let rows = world
-        .order
-        .iter()
-        .filter_map(|uuid| world.payments.get(uuid).map(|p| (uuid, p)))
-        .filter(|(_, p)| p.kind.is_payout() == payouts)
+    let kept = world.order.iter().filter_map(|uuid| world.payments.get(uuid).map(|p| (uuid, p)));
+    let (total, recent) = newest(kept.filter(|(_, p)| p.kind.is_payout() == payouts));
+    let rows = recent
+        .into_iter()
         .map(|(uuid, payment)| {
             let model = payment.model();
             let history: Vec<String> = payment
@@ -286,7 +294,7 @@ fn payments(world: &World, payouts: bool) -> String {
         .collect();
     let (id, caption) = if payouts { ("payouts", "Payouts") } else { ("payments", "Payments") };
     let headers = ["Uuid", "Kind", "Order", "Amount", "Paid with", "Status", "Statuses over time"];
-    table(id, caption, &headers, rows)
+    table(id, caption, &headers, total, rows)
 }
 
 fn kind_name(kind: PaymentKind) -> &'static str {
@@ -302,10 +310,10 @@ fn kind_name(kind: PaymentKind) -> &'static str {
 }
 
 fn refunds(world: &World) -> String {
-    let rows = world
-        .payments
-        .iter()
-        .filter(|(_, p)| p.refunded > 0)
+    let kept = world.order.iter().filter_map(|uuid| world.payments.get(uuid).map(|p| (uuid, p)));
+    let (total, recent) = newest(kept.filter(|(_, p)| p.refunded > 0));
+    let rows = recent
+        .into_iter()
         .map(|(uuid, payment)| {
             let model = payment.model();
             vec![
@@ -317,13 +325,13 @@ fn refunds(world: &World) -> String {
             ]
         })
         .collect();
-    table("refunds", "Refunds", &["Payment", "Refunded", "Of", "Last refund at", "Status"], rows)
+    table("refunds", "Refunds", &["Payment", "Refunded", "Of", "Last refund at", "Status"], total, rows)
 }
 
 fn holds(world: &World) -> String {
-    let rows = world
-        .holds
-        .iter()
+    let (total, recent) = newest(world.holds.iter());
+    let rows = recent
+        .into_iter()
         .map(|hold| {
             let model = hold.model(None);
             vec![
@@ -334,13 +342,15 @@ fn holds(world: &World) -> String {
             ]
         })
         .collect();
-    table("holds", "Holds", &["Hold id", "Payment", "Status", "Runs out at"], rows)
+    table("holds", "Holds", &["Hold id", "Payment", "Status", "Runs out at"], total, rows)
 }
 
 fn cards(world: &World) -> String {
-    let rows = world
-        .cards
-        .values()
+    let mut by_age: Vec<_> = world.cards.values().collect();
+    by_age.sort_by(|a, b| a.fields["added_on"].as_str().cmp(&b.fields["added_on"].as_str()));
+    let (total, recent) = newest(by_age.into_iter());
+    let rows = recent
+        .into_iter()
         .map(|card| {
             let model = card.model();
             vec![
@@ -351,11 +361,11 @@ fn cards(world: &World) -> String {
             ]
         })
         .collect();
-    table("cards", "Cards", &["Card", "Token", "Payer id", "Status"], rows)
+    table("cards", "Cards", &["Card", "Token", "Payer id", "Status"], total, rows)
 }
 
 fn deliveries(world: &World, token: &str) -> String {
-    let mut sent = world.deliveries.all();
+    let (total, mut sent) = newest(world.deliveries.all().into_iter());
     sent.reverse();
     let rows = sent
         .into_iter()
@@ -388,5 +398,5 @@ fn deliveries(world: &World, token: &str) -> String {
         .collect();
     let headers =
         ["#", "Kind", "To", "Sent at", "Took", "HTTP status", "Meant", "Signature", "Body and answer", "Action"];
-    table("callbacks", "Callbacks sent (newest first)", &headers, rows)
+    table("callbacks", "Callbacks sent (newest first)", &headers, total, rows)
 }

@@ -11,7 +11,21 @@ use serde_json::Value;
 
 use crate::world::test_cards::SANDBOX_CARDS;
 
-pub(crate) use crate::receipt_pages::escape;
+/// `text` with HTML's special characters escaped.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// The style of every page: readable type, colours that pass WCAG AA
 /// contrast on white, visible focus.
@@ -190,5 +204,15 @@ mod tests {
         ] {
             assert_eq!(is_web_address(url), web, "{url:?}");
         }
+    }
+
+    #[test]
+    fn escape_leaves_no_markup() {
+        assert_eq!(
+            escape("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+        );
+        assert_eq!(money(&Value::from(150_050)), "150050 tiyin (1500.50 сум)");
+        assert_eq!(money(&Value::from("<b>")), "&lt;b&gt;");
     }
 }
