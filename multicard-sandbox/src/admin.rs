@@ -37,6 +37,7 @@ use serde_json::{Value, json};
 
 use crate::answer::{Answer, Refusal};
 use crate::faults::{DeliveryFault, Fault, LateOutcome};
+use crate::pages::guard;
 use crate::runner;
 use crate::server::Peer;
 use crate::state::{App, lock};
@@ -56,11 +57,18 @@ pub(crate) fn routes() -> Router<App> {
         .route_layer(from_fn(only_here))
 }
 
-/// Lets through requests from a loopback address only.
+/// Lets through requests from a loopback address only, that name a
+/// loopback host, and none a browser sends from another site's page (its
+/// `Origin` would be that site's): no web page can move the clock, inject
+/// faults or read the callbacks sent, by a cross-site request or by DNS
+/// rebinding. Test clients send no `Origin`.
 async fn only_here(request: Request, next: Next) -> Response {
-    match request.extensions().get::<Peer>() {
-        Some(peer) if peer.is_loopback() => next.run(request).await,
-        _ => Refusal::AdminElsewhere.into_response(),
+    let peer_is_local = request.extensions().get::<Peer>().is_some_and(Peer::is_loopback);
+    let headers = request.headers();
+    if peer_is_local && guard::names_loopback(headers) && guard::origin_is_own(headers) {
+        next.run(request).await
+    } else {
+        Refusal::AdminElsewhere.into_response()
     }
 }
 

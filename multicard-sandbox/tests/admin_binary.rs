@@ -242,3 +242,42 @@ async fn the_controls_answer_only_the_sandboxs_own_host() {
     assert!(clock["now"].is_string());
     let _ = Duration::ZERO;
 }
+
+/// A web page elsewhere cannot drive the controls: a browser's cross-site
+/// POST carries that site's `Origin`, and a DNS-rebound request names
+/// another host. Test clients (no `Origin`, a loopback host) still can.
+#[tokio::test]
+async fn the_controls_refuse_other_sites_pages_and_rebound_host_names() {
+    let (_running, url) = start(&[]);
+    let http = reqwest::Client::new();
+    let before = ok(&url, "GET", "clock", Value::Null).await;
+    let host = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let cross_site = http
+        .post(format!("{url}/sandbox/admin/advance"))
+        .header("origin", "http://evil.example")
+        .header("content-type", "text/plain")
+        .body(r#"{"seconds": 90}"#)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(cross_site.status(), 403);
+    let rebound = http
+        .get(format!("{url}/sandbox/admin/deliveries"))
+        .header("host", format!("rebind.example:{}", host.rsplit(':').next().expect("a port")))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(rebound.status(), 403);
+    let after = ok(&url, "GET", "clock", Value::Null).await;
+    assert_eq!(before["now"], after["now"], "a refused control moved the clock");
+    // Its own origin, or none, is let through.
+    let own = http
+        .post(format!("{url}/sandbox/admin/advance"))
+        .header("origin", format!("http://{host}"))
+        .json(&json!({"seconds": 1}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(own.status(), 200);
+    ok(&url, "POST", "advance", json!({"seconds": 1})).await;
+}

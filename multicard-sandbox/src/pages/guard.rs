@@ -27,9 +27,9 @@ pub(crate) async fn loopback_only(request: Request, next: Next) -> Response {
     if !peer_is_local {
         return html::problem(StatusCode::FORBIDDEN, "Not here", "The sandbox's pages answer only this machine.");
     }
-    match host(request.headers()) {
-        Some(host) if is_loopback_host(&host) => next.run(request).await,
-        _ => html::problem(
+    match names_loopback(request.headers()) {
+        true => next.run(request).await,
+        false => html::problem(
             StatusCode::FORBIDDEN,
             "Not here",
             "The sandbox's pages answer only a loopback host name: open them as http://127.0.0.1:PORT or \
@@ -46,6 +46,22 @@ fn host(headers: &HeaderMap) -> Option<String> {
         None => value.rsplit_once(':').map_or(value.as_str(), |(name, _)| name).to_string(),
     };
     Some(name)
+}
+
+/// Whether the request names a loopback host (`Host`), so no other site's
+/// name can reach the sandbox by DNS rebinding.
+pub(crate) fn names_loopback(headers: &HeaderMap) -> bool {
+    host(headers).is_some_and(|host| is_loopback_host(&host))
+}
+
+/// Whether the request's `Origin`, when a browser sent one, is the
+/// sandbox's own (`http://` and the `Host` it was sent to): a page of
+/// another site sends its own.
+pub(crate) fn origin_is_own(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let expected = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| format!("http://{h}"));
+    let origin = origin.to_str().ok().map(str::to_ascii_lowercase);
+    origin.is_some() && origin == expected.map(|e| e.to_ascii_lowercase())
 }
 
 /// `localhost`, or a loopback IP address (also one mapped into IPv6).
@@ -79,12 +95,8 @@ impl FromRequest<App> for Form {
 
     async fn from_request(request: Request, app: &App) -> Result<Self, Self::Rejection> {
         let headers = request.headers();
-        if let Some(origin) = headers.get(header::ORIGIN) {
-            let expected = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| format!("http://{h}"));
-            let origin = origin.to_str().ok().map(str::to_ascii_lowercase);
-            if origin.is_none() || origin != expected.map(|e| e.to_ascii_lowercase()) {
-                return Err(Refused("this form was sent from another site's page: nothing was done"));
-            }
+        if !origin_is_own(headers) {
+            return Err(Refused("this form was sent from another site's page: nothing was done"));
         }
         let form_type = headers
             .get(header::CONTENT_TYPE)

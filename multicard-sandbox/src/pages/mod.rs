@@ -19,7 +19,7 @@ mod binding;
 mod checkout;
 mod code;
 mod dashboard;
-mod guard;
+pub(crate) mod guard;
 pub(crate) mod html;
 mod paths;
 pub(crate) mod pending;
